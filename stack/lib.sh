@@ -1,0 +1,124 @@
+# Shared helpers of the local stack scripts (sourced, not run).
+# Layout: downloads are cached in $STACK_CACHE (outside the checkout, so a fresh clone on the same machine
+# reuses them); data, logs and PID files live in $STACK_HOME (git-ignored, inside the checkout).
+set -euo pipefail
+
+STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$STACK_DIR/.." && pwd)"
+# shellcheck source=versions.env
+source "$STACK_DIR/versions.env"
+
+STACK_HOME="${STACK_HOME:-$ROOT/.stack}"
+STACK_CACHE="${STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/users-profiles-stack}"
+DATA_DIR="$STACK_HOME/data"
+LOG_DIR="$STACK_HOME/logs"
+RUN_DIR="$STACK_HOME/run"
+VENV="${VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+CASSANDRA_PORT="${CASSANDRA_PORT:-9042}"
+CASSANDRA_STORAGE_PORT="${CASSANDRA_STORAGE_PORT:-7000}"
+CASSANDRA_JMX_PORT="${CASSANDRA_JMX_PORT:-7199}"
+MONGO_PORT="${MONGO_PORT:-27017}"
+CASSANDRA_HEAP="${CASSANDRA_HEAP:-1G}"
+KAFKA_HEAP="${KAFKA_HEAP:-512m}"
+
+mkdir -p "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_CACHE"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+# One sentence naming the cause and the fix, then exit non-zero.
+die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
+
+need_java17() {
+  command -v java >/dev/null 2>&1 || die "Java is not installed; install OpenJDK 17 (apt-get install openjdk-17-jdk-headless) and retry."
+  local v
+  v=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+  [ "${v%%.*}" -ge 17 ] 2>/dev/null || die "Java $v is too old; install OpenJDK 17 or newer and put it first on PATH (or set JAVA_HOME)."
+}
+
+need_mvn() {
+  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is not installed; install it (apt-get install maven) and retry."
+}
+
+pidfile() { echo "$RUN_DIR/$1.pid"; }
+
+# True when the PID file names a live process.
+is_running() {
+  local f; f=$(pidfile "$1")
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# True when something listens on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Refuse to start on a port someone else holds: the new service would fail later with a worse message.
+need_free_port() {
+  local svc=$1 port=$2
+  if port_open "$port"; then
+    die "port $port (for $svc) is already taken by another process; stop it (ss -ltnp 'sport = :$port' shows which) or set the port variable and retry."
+  fi
+}
+
+# Start a command in the background with its own process group; record its PID.
+spawn() {
+  local svc=$1; shift
+  local logf="$LOG_DIR/$svc.log"
+  echo "=== $(date -u +%FT%TZ) start: $*" >>"$logf"
+  setsid "$@" >>"$logf" 2>&1 < /dev/null &
+  echo $! >"$(pidfile "$svc")"
+}
+
+# Stop the process recorded in the PID file (TERM, then KILL after a grace period), nothing else.
+stop_pid() {
+  local svc=$1 grace=${2:-30} f pid
+  f=$(pidfile "$svc")
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq "$grace"); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$svc did not stop in ${grace}s; killing it"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$f"
+}
+
+# Wait until CHECK (a command) succeeds, the process dies, or TIMEOUT seconds pass.
+# On failure: print the log tail, stop the process, and die with the cause.
+wait_ready() {
+  local svc=$1 timeout=$2; shift 2
+  local start=$SECONDS
+  while ! "$@" >/dev/null 2>&1; do
+    if ! is_running "$svc"; then
+      tail -n 25 "$LOG_DIR/$svc.log" >&2 || true
+      rm -f "$(pidfile "$svc")"
+      die "$svc exited during start-up (log above, full log in $LOG_DIR/$svc.log); fix the cause shown there and run 'make up' again."
+    fi
+    if (( SECONDS - start > timeout )); then
+      tail -n 25 "$LOG_DIR/$svc.log" >&2 || true
+      stop_pid "$svc" 10
+      die "$svc did not answer within ${timeout}s (log above, full log in $LOG_DIR/$svc.log); check memory and ports, then run 'make up' again."
+    fi
+    sleep 1
+  done
+  echo $(( SECONDS - start ))
+}
+
+# mvn dependency:copy-dependencies of a small POM into DEST (extra args: -Dversion properties), once (a marker file says it is complete).
+maven_fetch() {
+  local pom=$1 dest=$2; shift 2
+  [ -f "$dest/.complete" ] && return 0
+  need_mvn
+  mkdir -p "$dest"
+  log "downloading $(basename "$pom" .xml) dependencies from Maven Central into $dest"
+  if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime "$@" \
+       >"$LOG_DIR/maven-$(basename "$pom" .xml).log" 2>&1; then
+    tail -n 15 "$LOG_DIR/maven-$(basename "$pom" .xml).log" >&2
+    die "downloading $(basename "$pom" .xml) from Maven Central failed (log above); check the network access to Maven Central and retry."
+  fi
+  touch "$dest/.complete"
+}
