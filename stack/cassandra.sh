@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Apache Cassandra, single node on 127.0.0.1 (CQL on $CASSANDRA_PORT), without Docker.
+#
+# Usage: stack/cassandra.sh install|start|stop|status
+#   install  download cassandra-all $CASSANDRA_VERSION and its runtime dependencies from Maven Central (once)
+#   start    start the node (heap $CASSANDRA_HEAP), wait until CQL answers, apply cassandra_schema.cql
+#   stop     stop the node (SIGTERM: Cassandra drains, i.e. flushes its memtables, before it exits)
+#   status   one line: running or stopped
+#
+# The 5.x binary tarball is not on Maven Central, so the server is org.apache.cassandra.service.CassandraDaemon
+# run from the cassandra-all jar with the JVM options of Cassandra's own conf/jvm-server.options and
+# conf/jvm17-server.options (see JVM_OPTS below) and stack/cassandra.yaml. Data are kept across restarts in
+# .stack/data/cassandra; logs go to .stack/logs/cassandra/system.log (and warnings to .stack/logs/cassandra.log).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+export CASSANDRA_PORT
+LIB="$STACK_CACHE/cassandra-$CASSANDRA_VERSION"
+CDATA="$DATA_DIR/cassandra"
+CLOG="$LOG_DIR/cassandra"
+CONF="$CDATA/conf/cassandra.yaml"
+
+install() {
+  maven_fetch "$STACK_DIR/maven/cassandra.xml" "$LIB" -Dcassandra.version="$CASSANDRA_VERSION"
+  [ -f "$LIB/cassandra-all-$CASSANDRA_VERSION.jar" ] \
+    || die "$LIB lacks cassandra-all-$CASSANDRA_VERSION.jar; delete $LIB and run '$0 install' again."
+}
+
+# The driver lives in the project venv; without it the readiness probe would only time out.
+need_driver() {
+  "$PY" -c 'import cassandra' 2>/dev/null \
+    || die "the Python package cassandra-driver is not importable by $PY; create the venv (pip install -r requirements.txt) and retry."
+}
+
+ready() { "$PY" "$STACK_DIR/ready.py" cassandra "$@"; }
+
+# stack/cassandra.yaml with this machine's paths and ports.
+render_conf() {
+  mkdir -p "$CDATA/conf" "$CDATA/data" "$CDATA/commitlog" "$CDATA/saved_caches" "$CDATA/hints" \
+           "$CDATA/cdc_raw" "$CDATA/tmp" "$CLOG"
+  sed -e "s|@DATA@|$CDATA|g" -e "s|@NATIVE_PORT@|$CASSANDRA_PORT|g" -e "s|@STORAGE_PORT@|$CASSANDRA_STORAGE_PORT|g" \
+    "$STACK_DIR/cassandra.yaml" >"$CONF.tmp"
+  mv "$CONF.tmp" "$CONF"
+}
+
+jvm_opts() {
+  JVM_OPTS=(
+    # --- conf/jvm-server.options (5.0) ---
+    -ea
+    -da:net.openhft...
+    -XX:+UseThreadPriorities
+    -XX:+HeapDumpOnOutOfMemoryError
+    -Xss256k
+    -XX:+AlwaysPreTouch
+    -XX:+UseTLAB
+    -XX:+ResizeTLAB
+    -XX:+UseNUMA
+    -XX:+PerfDisableSharedMem
+    -Djava.net.preferIPv4Stack=true
+    # --- conf/jvm17-server.options (5.0) ---
+    -XX:+UseG1GC
+    -XX:+ParallelRefProcEnabled
+    -XX:MaxTenuringThreshold=1
+    -XX:G1HeapRegionSize=16m
+    -XX:G1RSetUpdatingPauseTimePercent=5
+    -XX:MaxGCPauseMillis=300
+    -XX:InitiatingHeapOccupancyPercent=70
+    -Djdk.attach.allowAttachSelf=true
+    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
+    --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
+    --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED
+    --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED
+    --add-exports java.sql/java.sql=ALL-UNNAMED
+    --add-exports java.base/java.lang.ref=ALL-UNNAMED
+    --add-exports jdk.unsupported/sun.misc=ALL-UNNAMED
+    --add-exports jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+    --add-exports jdk.attach/sun.tools.attach=ALL-UNNAMED
+    --add-opens java.base/java.lang.module=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.loader=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.ref=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.math=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.module=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED
+    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+    --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+    --add-opens java.base/java.io=ALL-UNNAMED
+    --add-opens java.base/java.lang.reflect=ALL-UNNAMED
+    --add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
+    --add-opens java.base/java.lang=ALL-UNNAMED
+    --add-opens java.base/java.util=ALL-UNNAMED
+    --add-opens java.base/java.nio=ALL-UNNAMED
+    -Dio.netty.tryReflectionSetAccessible=true
+    -Dio.netty.allocator.useCacheForAllThreads=true
+    -Dio.netty.allocator.maxOrder=11
+    # --- what bin/cassandra and conf/cassandra-env.sh add ---
+    "-Xms$CASSANDRA_HEAP"
+    "-Xmx$CASSANDRA_HEAP"
+    "-javaagent:$(ls "$LIB"/jamm-*.jar | head -n 1)"
+    -XX:+CrashOnOutOfMemoryError
+    "-XX:HeapDumpPath=$CDATA"
+    "-XX:ErrorFile=$CLOG/hs_err_%p.log"
+    "-Djava.io.tmpdir=$CDATA/tmp"
+    "-Dcassandra.jmx.local.port=$CASSANDRA_JMX_PORT"
+    "-Dcassandra.config=file://$CONF"
+    "-Dcassandra.storagedir=$CDATA"
+    "-Dcassandra.logdir=$CLOG"
+    "-Dlogback.configurationFile=file://$STACK_DIR/cassandra-logback.xml"
+    -Dcassandra-foreground=yes
+    # --- fast start of a lone node: no peers to wait for ---
+    -Dcassandra.skip_wait_for_gossip_to_settle=0
+    -Dcassandra.ring_delay_ms=1000
+  )
+  [ -n "${CDS_OPT:-}" ] && JVM_OPTS+=($CDS_OPT)
+  return 0
+}
+
+running_line() {
+  local version
+  version=$(ready --version 2>/dev/null) || version="?"
+  printf '%-10s %-16s %-8s %s\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "$version" "$1"
+}
+
+start() {
+  need_driver
+  if is_running cassandra && ready >/dev/null 2>&1; then
+    running_line "already running (pid $(cat "$(pidfile cassandra)"))"
+    return 0
+  fi
+  local secs
+  if ! is_running cassandra; then
+    need_java17
+    local jv
+    jv=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+    [ "$jv" = 17 ] || log "warning: Cassandra $CASSANDRA_VERSION supports Java 11 and 17 only; 'java' is Java $jv"
+    need_free_port cassandra "$CASSANDRA_PORT"
+    need_free_port cassandra "$CASSANDRA_STORAGE_PORT"
+    need_free_port cassandra "$CASSANDRA_JMX_PORT"
+    install
+    render_conf
+    jvm_opts
+    # Cassandra's own default (cassandra-env.sh): fewer glibc malloc arenas, less native memory.
+    MALLOC_ARENA_MAX=4 spawn cassandra java "${JVM_OPTS[@]}" -cp "$LIB/*" org.apache.cassandra.service.CassandraDaemon
+  fi
+  secs=$(wait_ready cassandra 180 "$PY" "$STACK_DIR/ready.py" cassandra)
+  "$PY" "$STACK_DIR/apply_cql.py" "$ROOT/cassandra_schema.cql" >/dev/null \
+    || die "applying $ROOT/cassandra_schema.cql failed (error above); fix the file or see $CLOG/system.log, then run '$0 start' again."
+  local version
+  version=$(ready --version) || die "Cassandra stopped answering right after start; see $CLOG/system.log."
+  printf '%-10s %-16s %-8s ready in %ss\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "$version" "$secs"
+}
+
+stop() {
+  # SIGTERM runs Cassandra's drain hook (flush memtables, close the commit log); give it time.
+  stop_pid cassandra 60
+}
+
+status() {
+  if is_running cassandra; then
+    if "$PY" -c 'import cassandra' 2>/dev/null && ready >/dev/null 2>&1; then
+      running_line "running (pid $(cat "$(pidfile cassandra)"))"
+    else
+      printf '%-10s %-16s %-8s %s\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "-" "starting or not answering (pid $(cat "$(pidfile cassandra)"))"
+    fi
+  else
+    printf '%-10s %-16s %-8s %s\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "-" "stopped"
+  fi
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) die "usage: $0 install|start|stop|status" ;;
+esac

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# FerretDB (MongoDB wire protocol) with its SQLite backend on 127.0.0.1:$MONGO_PORT, plus the mongosh shell.
+# Usage: stack/ferretdb.sh install | start | stop | status | mongosh-path
+#
+# install       build FerretDB $FERRETDB_VERSION from its Go module (once) and npm-install mongosh $MONGOSH_VERSION (once)
+# start         start FerretDB (data in $DATA_DIR/ferretdb) and wait until it answers a MongoDB ping
+# stop          stop the FerretDB process started by this script
+# status        one line: running/stopped
+# mongosh-path  print the path of the cached mongosh executable
+#
+# The released `go install .../cmd/ferretdb@vX` binary panics at start because build/version/version.txt is
+# generated in the FerretDB repository and absent from the module zip, so the module is copied into a writable
+# directory, version.txt is written, and the binary is built there (no build tags: a non-debug build, SQLite
+# backend included, pure Go, no cgo).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+FERRETDB_HOME="$STACK_CACHE/ferretdb-$FERRETDB_VERSION"
+FERRETDB_BIN="$FERRETDB_HOME/ferretdb"
+FERRETDB_MODULE="github.com/FerretDB/FerretDB"
+FERRETDB_DATA="$DATA_DIR/ferretdb"
+FERRETDB_ADDR="127.0.0.1:$MONGO_PORT"
+MONGOSH_HOME="$STACK_CACHE/mongosh-$MONGOSH_VERSION"
+MONGOSH_BIN="$MONGOSH_HOME/node_modules/.bin/mongosh"
+
+install_ferretdb() {
+  [ -x "$FERRETDB_BIN" ] && return 0
+  command -v go >/dev/null 2>&1 || die "Go is not installed; install golang (apt-get install golang) and retry."
+  local blog="$LOG_DIR/ferretdb-build.log" json dir src="$FERRETDB_HOME/src"
+  log "building FerretDB $FERRETDB_VERSION from the Go module proxy into $FERRETDB_HOME (a few minutes, once)"
+  mkdir -p "$FERRETDB_HOME"
+  : >"$blog"
+  # Outside any module, so the project's own go.mod (if any) does not interfere.
+  if ! json=$(cd "$FERRETDB_HOME" && GOFLAGS=-mod=mod go mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" 2>>"$blog"); then
+    printf '%s\n' "$json" >>"$blog"
+    tail -n 15 "$blog" >&2
+    die "downloading $FERRETDB_MODULE@$FERRETDB_VERSION failed (log above, full log in $blog); check the access to the Go module proxy (go env GOPROXY) and retry."
+  fi
+  dir=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [ -n "$dir" ] && [ -d "$dir" ] || die "go mod download did not report the FerretDB module directory (got: $json); clear it with 'go clean -modcache' and retry."
+  rm -rf "$src"
+  cp -R "$dir" "$src"
+  chmod -R u+w "$src"
+  printf '%s\n' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  printf '%s\n' "local" >"$src/build/version/package.txt"
+  if ! (cd "$src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) >>"$blog" 2>&1; then
+    tail -n 15 "$blog" >&2
+    rm -f "$FERRETDB_BIN.tmp"
+    die "building FerretDB failed (log above, full log in $blog); check the Go version (go version, FerretDB needs 1.24 or newer) and the access to the Go module proxy, then retry."
+  fi
+  if ! "$FERRETDB_BIN.tmp" --version >>"$blog" 2>&1; then
+    tail -n 15 "$blog" >&2
+    rm -f "$FERRETDB_BIN.tmp"
+    die "the freshly built FerretDB binary does not run (log above, full log in $blog); remove $FERRETDB_HOME and retry."
+  fi
+  mv -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+  rm -rf "$src"
+  log "FerretDB $FERRETDB_VERSION built: $FERRETDB_BIN"
+}
+
+install_mongosh() {
+  [ -f "$MONGOSH_HOME/.complete" ] && [ -x "$MONGOSH_BIN" ] && return 0
+  command -v npm >/dev/null 2>&1 || die "npm is not installed; install Node.js 20 with npm (apt-get install nodejs npm) and retry."
+  local nlog="$LOG_DIR/mongosh-install.log"
+  log "installing mongosh $MONGOSH_VERSION from npm into $MONGOSH_HOME (once)"
+  mkdir -p "$MONGOSH_HOME"
+  if ! npm install --prefix "$MONGOSH_HOME" --no-audit --no-fund --loglevel=error "mongosh@$MONGOSH_VERSION" >"$nlog" 2>&1; then
+    tail -n 15 "$nlog" >&2
+    die "npm install of mongosh@$MONGOSH_VERSION failed (log above, full log in $nlog); check the access to the npm registry and the Node.js version (mongosh 2 needs Node 16.15 or newer), then retry."
+  fi
+  "$MONGOSH_BIN" --version >>"$nlog" 2>&1 || die "mongosh was installed but does not run ($nlog); remove $MONGOSH_HOME and retry."
+  touch "$MONGOSH_HOME/.complete"
+}
+
+ready() { "$PY" "$STACK_DIR/ready.py" mongo; }
+
+start() {
+  [ -x "$PY" ] || die "the Python environment $VENV is missing (its pymongo is the readiness probe); create it (python3 -m venv .venv && .venv/bin/pip install -r requirements.txt) and retry."
+  local secs
+  if is_running ferretdb; then
+    # Already started by us (maybe still starting): wait for it instead of starting a second one.
+    secs=$(wait_ready ferretdb 60 "$PY" "$STACK_DIR/ready.py" mongo)
+  else
+    install_ferretdb
+    need_free_port ferretdb "$MONGO_PORT"
+    mkdir -p "$FERRETDB_DATA"
+    spawn ferretdb "$FERRETDB_BIN" \
+      --listen-addr="$FERRETDB_ADDR" \
+      --handler=sqlite \
+      --sqlite-url="file:$FERRETDB_DATA/" \
+      --state-dir="$FERRETDB_DATA" \
+      --debug-addr=- \
+      --log-level=error \
+      --telemetry=disable
+    secs=$(wait_ready ferretdb 60 "$PY" "$STACK_DIR/ready.py" mongo)
+  fi
+  printf '%-10s %-16s %-8s ready in %ss\n' ferretdb "$FERRETDB_ADDR" "$FERRETDB_VERSION" "$secs"
+}
+
+status() {
+  local state
+  if is_running ferretdb; then
+    if [ -x "$PY" ] && ready 2>/dev/null; then state="running (pid $(cat "$(pidfile ferretdb)"))"
+    else state="starting or not answering (pid $(cat "$(pidfile ferretdb)"))"; fi
+  else
+    state="stopped"
+  fi
+  printf '%-10s %-16s %-8s %s\n' ferretdb "$FERRETDB_ADDR" "$FERRETDB_VERSION" "$state"
+}
+
+case "${1:-}" in
+  install) install_ferretdb; install_mongosh ;;
+  start) start ;;
+  stop) stop_pid ferretdb ;;
+  status) status ;;
+  mongosh-path)
+    [ -x "$MONGOSH_BIN" ] || die "mongosh is not installed; run 'stack/ferretdb.sh install' and retry."
+    echo "$MONGOSH_BIN" ;;
+  *) die "usage: stack/ferretdb.sh install|start|stop|status|mongosh-path" ;;
+esac

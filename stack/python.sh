@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The Python environment (.venv from requirements.txt) and Spark's Kafka connector jars.
+source "$(dirname "$0")/lib.sh"
+
+SPARK_JARS_DIR="$STACK_CACHE/spark-kafka-$SPARK_VERSION"
+
+install_venv() {
+  command -v python3 >/dev/null || die "python3 is not installed; install Python 3.11 (apt-get install python3-venv) and retry."
+  local stamp="$VENV/.requirements.sha256" want
+  want=$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)
+  if [ -x "$PY" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  log "installing the Python environment ($VENV) from requirements.txt"
+  [ -x "$PY" ] || python3 -m venv "$VENV" || die "python3 -m venv failed; install the venv module (apt-get install python3-venv) and retry."
+  if ! "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt" >"$LOG_DIR/pip.log" 2>&1; then
+    tail -n 15 "$LOG_DIR/pip.log" >&2
+    die "pip install -r requirements.txt failed (log above); check access to PyPI and retry."
+  fi
+  echo "$want" >"$stamp"
+}
+
+install_connector() {
+  # Jars pyspark already ships are excluded so that one version of each is on the classpath.
+  maven_fetch "$STACK_DIR/maven/spark-kafka.xml" "$SPARK_JARS_DIR" -Dspark.version="$SPARK_VERSION" \
+    -DexcludeArtifactIds=lz4-java,snappy-java,zstd-jni,slf4j-api,jsr305,hadoop-client-api,hadoop-client-runtime,scala-library,spark-tags_2.13,scala-parallel-collections_2.13
+  local have
+  have=$("$PY" -c 'import pyspark; print(pyspark.__version__)')
+  [ "$have" = "$SPARK_VERSION" ] || die "pyspark $have is installed but the connector is for $SPARK_VERSION; set the same version in requirements.txt and stack/versions.env."
+  # Into Spark's own jars folder, like a Spark distribution with the connector added: spark-submit, the
+  # driver, local executors and standalone workers all see it with no flag and no network.
+  local jars
+  jars="$("$PY" -c 'import pathlib, pyspark; print(pathlib.Path(pyspark.__file__).parent / "jars")')"
+  cp -n "$SPARK_JARS_DIR"/*.jar "$jars"/
+}
+
+# cqlsh (PyPI) in a venv of its own: it pins its own cassandra-driver, which must not move the project's.
+CQLSH_HOME="$STACK_CACHE/cqlsh-$CQLSH_VERSION"
+install_cqlsh() {
+  [ -x "$CQLSH_HOME/bin/cqlsh" ] && return 0
+  log "installing cqlsh $CQLSH_VERSION from PyPI into $CQLSH_HOME (once)"
+  { python3 -m venv "$CQLSH_HOME" && "$CQLSH_HOME/bin/pip" install -q "cqlsh==$CQLSH_VERSION"; } \
+    >"$LOG_DIR/cqlsh-install.log" 2>&1 \
+    || { tail -n 10 "$LOG_DIR/cqlsh-install.log" >&2; rm -rf "$CQLSH_HOME";
+         die "installing cqlsh from PyPI failed (log above); check access to PyPI and retry."; }
+}
+
+case "${1:-install}" in
+  install) install_venv; install_connector; install_cqlsh ;;
+  jars-dir) echo "$SPARK_JARS_DIR" ;;
+  cqlsh-path) echo "$CQLSH_HOME/bin/cqlsh" ;;
+  *) die "usage: stack/python.sh install|jars-dir|cqlsh-path" ;;
+esac

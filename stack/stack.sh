@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The local stack without Docker: up | down | status | clean.
+#   up      install what is missing (cached), start Kafka, Cassandra and FerretDB, wait until each answers
+#           its own protocol; if one fails, stop those this run started (no half-started stack).
+#   down    stop exactly what up started (PID files).
+#   clean   down, then delete data and logs (.stack/); the download cache stays.
+source "$(dirname "$0")/lib.sh"
+
+SERVICES=(kafka cassandra ferretdb)
+
+up() {
+  local t0=$SECONDS
+  need_java17
+  bash "$STACK_DIR/python.sh" install
+  for s in "${SERVICES[@]}"; do bash "$STACK_DIR/$s.sh" install; done
+  local installed=$((SECONDS - t0))
+  # Which were already running: a failure must not stop what this run did not start.
+  local -A was_up=()
+  for s in "${SERVICES[@]}"; do is_running "$s" && was_up[$s]=1; done
+  # Start all three at once (Cassandra's start dominates); each prints its one line when ready.
+  local -A pids=()
+  for s in "${SERVICES[@]}"; do
+    bash "$STACK_DIR/$s.sh" start >"$RUN_DIR/$s.start.out" 2>&1 &
+    pids[$s]=$!
+  done
+  local failed=()
+  for s in "${SERVICES[@]}"; do
+    if wait "${pids[$s]}"; then cat "$RUN_DIR/$s.start.out"; else failed+=("$s"); fi
+  done
+  if ((${#failed[@]})); then
+    for s in "${failed[@]}"; do grep -v '^\[stack\]' "$RUN_DIR/$s.start.out" >&2 || true; done
+    for s in "${SERVICES[@]}"; do [ -n "${was_up[$s]:-}" ] || bash "$STACK_DIR/$s.sh" stop >/dev/null 2>&1 || true; done
+    die "${failed[*]} did not start (reason above); the services this run started were stopped again."
+  fi
+  log "stack up in $((SECONDS - t0))s (installs ${installed}s); data and logs in $STACK_HOME"
+}
+
+down() {
+  # Reverse order: producers/consumers of Kafka are gone before it; Cassandra gets its drain time.
+  for s in ferretdb cassandra kafka; do bash "$STACK_DIR/$s.sh" stop; done
+}
+
+status() {
+  for s in "${SERVICES[@]}"; do bash "$STACK_DIR/$s.sh" status; done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  clean) down; rm -rf "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"; log "deleted $STACK_HOME data and logs" ;;
+  *) die "usage: stack/stack.sh up|down|status|clean" ;;
+esac

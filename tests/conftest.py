@@ -1,0 +1,56 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "randomuser"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session for the pure DataFrame functions (no Kafka needed)."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+    s = (SparkSession.builder.master("local[2]").appName("tests")
+         .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+         .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def real_records():
+    """The real randomuser.me records of ../shared (present on developer machines and in CI)."""
+    path = SHARED / "records.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the real-record checks need ../shared/randomuser")
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def kafka_frame(spark):
+    """A DataFrame shaped like Spark's Kafka source from (value bytes | str | None) items."""
+    import datetime as dt
+
+    def make(values, partition=0, first_offset=0):
+        rows = []
+        for i, v in enumerate(values):
+            if isinstance(v, str):
+                v = v.encode("utf-8")
+            rows.append((None, v, "users_profiles", partition, first_offset + i, dt.datetime(2026, 1, 1)))
+        return spark.createDataFrame(
+            rows, "key binary, value binary, topic string, partition int, offset long, timestamp timestamp")
+    return make
+
+
+@pytest.fixture(scope="session")
+def fixture_records():
+    import json
+
+    return [json.loads(line) for line in (FIXTURES / "users.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -1,0 +1,182 @@
+"""The DataFrame transformations, on our own fixture records and on the real API records of ../shared."""
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+
+from userprofiles import transform as T
+from userprofiles.schema import PROFILE_COLUMNS
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run(kafka_frame, values, today=TODAY):
+    return T.classify(T.parse(kafka_frame(values)), today)
+
+
+def profiles(kafka_frame, records, today=TODAY):
+    df = T.to_profiles(run(kafka_frame, [json.dumps(r) for r in records], today))
+    return {r["identifiant"]: r.asDict() for r in df.collect()}
+
+
+def test_every_column_of_a_french_record(kafka_frame, fixture_records):
+    rec = fixture_records[0]
+    row = profiles(kafka_frame, [rec])["3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"]
+    assert row["title"] == "Mme"
+    assert row["full_name"] == "Garnier Élodie"
+    assert row["gender"] == "female"
+    assert row["username"] == "bluefox321"
+    assert row["domain_name"] == "example.com"
+    assert row["email"] == sha("elodie.garnier@example.com")
+    assert row["phone"] == sha("01-23-45-67-89")
+    # Numbers as written in the JSON: street number 12, postcode 75008.
+    assert row["full_address"] == sha("12 Rue de la Paix, Paris, Île-de-France, France, 75008")
+    assert row["age"] == 36  # born 1990-06-15, today 2026-11-27
+    assert row["inscription"] == "2015-03-02T10:11:12.131Z"
+    assert row["nationality"] == "FR"
+    assert set(PROFILE_COLUMNS) <= set(row)
+
+
+def test_string_postcode_and_domain_after_the_at(kafka_frame, fixture_records):
+    row = profiles(kafka_frame, [fixture_records[1]])["9d0e7a52-1f3c-4b8e-a6d4-2e5f7a9b0c1d"]
+    assert row["full_address"] == sha("221 Baker Street, London, Greater London, United Kingdom, NW1 6XE")
+    assert row["domain_name"] == "example.co.uk"
+    assert row["age"] == 56  # 1970-01-31T23:59:59Z without milliseconds (API 1.2 style) is accepted
+
+
+def test_no_clear_text_personal_data_in_rows(kafka_frame, fixture_records):
+    rows = profiles(kafka_frame, fixture_records)
+    text = json.dumps(list(rows.values()), ensure_ascii=False)
+    for rec in fixture_records:
+        for secret in (rec["email"], rec["phone"], rec["location"]["street"]["name"], rec["login"]["password"],
+                       rec["login"]["salt"]):
+            assert secret not in text
+
+
+def _user_born(kafka_frame, fixture_records, born: dt.date, today: dt.date):
+    rec = dict(fixture_records[0])
+    rec["dob"] = {"date": f"{born.isoformat()}T00:00:00.000Z", "age": 0}
+    row = run(kafka_frame, [json.dumps(rec)], today).select("age", "status").first()
+    return row["age"], row["status"]
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # Feb 29 -> Feb 28
+        return day.replace(year=day.year - years, day=28)
+
+
+@pytest.mark.parametrize("today", [dt.datetime.now(dt.timezone.utc).date(), TODAY, dt.date(2028, 2, 29),
+                                   dt.date(2027, 3, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 1)])
+def test_age_boundary_at_the_fourteenth_birthday(kafka_frame, fixture_records, today):
+    birthday_today = _years_before(today, 14)
+    assert _user_born(kafka_frame, fixture_records, birthday_today, today) == (14, "valid")
+    tomorrow = today + dt.timedelta(days=1)
+    birthday_tomorrow = _years_before(tomorrow, 14)
+    if birthday_tomorrow != birthday_today:  # (Feb 29 today maps both to one day)
+        assert _user_born(kafka_frame, fixture_records, birthday_tomorrow, today) == (13, "filtered")
+
+
+def test_age_is_completed_years_not_days_over_365(kafka_frame, fixture_records):
+    # 14 years minus one day is 5,113 days: days/365 rounds to 14.0 and would let a 13-year-old through.
+    today = dt.date(2026, 6, 10)
+    assert _user_born(kafka_frame, fixture_records, dt.date(2012, 6, 11), today) == (13, "filtered")
+
+
+def test_leap_day_birthday_is_reached_on_march_first(kafka_frame, fixture_records):
+    born = dt.date(2012, 2, 29)
+    assert _user_born(kafka_frame, fixture_records, born, dt.date(2026, 2, 28))[0] == 13
+    assert _user_born(kafka_frame, fixture_records, born, dt.date(2026, 3, 1))[0] == 14
+    assert _user_born(kafka_frame, fixture_records, born, dt.date(2028, 2, 29))[0] == 16
+
+
+def test_fixture_minor_is_filtered_not_dead(kafka_frame, fixture_records):
+    rows = run(kafka_frame, [json.dumps(fixture_records[2])]).select("status", "reason", "age").first()
+    assert (rows["status"], rows["reason"], rows["age"]) == ("filtered", None, 14 - 1)
+
+
+BAD = [
+    (None, "empty message"),
+    (b"\xff\xfe\x00garbage", "message is not UTF-8"),
+    ("not json at all", "not a JSON object"),
+    ("[1, 2, 3]", "not a JSON object"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"age": "old"}}',
+     "a field has the wrong JSON type"),
+    ('{"email": "a@b.c", "dob": {"date": "1990-01-01T00:00:00.000Z"}}', "missing login.uuid"),
+    ('{"login": {"uuid": ""}, "email": "a@b.c"}', "missing login.uuid"),
+    ('{"login": {"uuid": "not-a-uuid"}, "email": "a@b.c"}', "invalid login.uuid"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "email": "a@b.c"}', "missing dob.date"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "2023-02-30T00:00:00.000Z"}, '
+     '"email": "a@b.c"}', "unparsable dob.date"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "2999-01-01T00:00:00.000Z"}, '
+     '"email": "a@b.c"}', "dob.date is in the future"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "1990-01-01T00:00:00.000Z"}}',
+     "missing email"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "1990-01-01T00:00:00.000Z"}, '
+     '"email": "no-at-sign"}', "invalid email"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "1990-01-01T00:00:00.000Z"}, '
+     '"email": "a@b.c", "name": {"first": "' + "x" * 5000 + '"}}', "value too long: name.first"),
+]
+
+
+def test_each_kind_of_bad_message_gets_its_reason(kafka_frame):
+    got = [(r["status"], r["reason"]) for r in
+           run(kafka_frame, [v for v, _ in BAD]).orderBy("offset").select("status", "reason").collect()]
+    assert got == [("dead", reason) for _, reason in BAD]
+
+
+def test_dead_letters_carry_reason_and_source_but_no_secrets(kafka_frame, fixture_records):
+    rec = dict(fixture_records[0], login=dict(fixture_records[0]["login"], uuid="bad"))
+    values = [json.dumps(rec), "plain text with elodie.garnier@example.com"]
+    letters = T.dead_letters(run(kafka_frame, values)).collect()
+    assert [r["key"] for r in letters] == ["users_profiles:0:0", "users_profiles:0:1"]
+    first, second = (json.loads(r["value"]) for r in letters)
+    assert first["reason"] == "invalid login.uuid" and first["source_offset"] == 0
+    assert first["payload_sha256"] == sha(values[0])
+    for secret in ("elodie.garnier@example.com", "sunshine", "Ab3dEf7h", "Rue de la Paix", "01-23-45-67-89"):
+        assert secret not in letters[0]["value"]
+    assert json.loads(first["payload_redacted"])["login"]["password"] == "***"
+    # A message that is not JSON is referenced (topic, partition, offset, digest), not copied.
+    assert second["reason"] == "not a JSON object" and "payload_redacted" not in second
+    assert "elodie" not in letters[1]["value"]
+
+
+def test_dedupe_keeps_one_row_per_user_the_latest_offset(kafka_frame, fixture_records):
+    a = fixture_records[0]
+    b = dict(a, gender="other")
+    df = T.dedupe(T.to_profiles(run(kafka_frame, [json.dumps(a), json.dumps(fixture_records[1]), json.dumps(b)])))
+    rows = {r["identifiant"]: r for r in df.collect()}
+    assert len(rows) == 2
+    assert rows["3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"]["gender"] == "other"
+
+
+def test_every_real_api_record_parses_and_is_valid(kafka_frame, real_records):
+    df = run(kafka_frame, real_records, dt.datetime.now(dt.timezone.utc).date())
+    counts = {r["status"]: r["count"] for r in df.groupBy("status").count().collect()}
+    assert counts == {"valid": len(real_records)}, df.where("status != 'valid'").select("reason").first()
+
+
+def test_real_records_transform_like_a_reference_in_python(kafka_frame, real_records):
+    """An independent Python computation of the same columns, over all real records."""
+    today = dt.date(2026, 11, 27)
+    recs = [json.loads(line) for line in real_records]
+    got = profiles(kafka_frame, recs, today)
+    for rec in recs:
+        row = got[rec["login"]["uuid"].lower()]
+        loc = rec["location"]
+        born = dt.date.fromisoformat(rec["dob"]["date"][:10])
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        assert row["full_name"] == f'{rec["name"]["last"]} {rec["name"]["first"]}'
+        assert row["domain_name"] == rec["email"].split("@", 1)[1]
+        assert row["email"] == sha(rec["email"])
+        assert row["phone"] == sha(rec["phone"])
+        assert row["full_address"] == sha(f'{loc["street"]["number"]} {loc["street"]["name"]}, {loc["city"]}, '
+                                          f'{loc["state"]}, {loc["country"]}, {loc["postcode"]}')
+        assert row["age"] == age
+        assert row["inscription"] == rec["registered"]["date"]

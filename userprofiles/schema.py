@@ -1,0 +1,49 @@
+"""The one Spark schema of a randomuser.me user record (API 1.3/1.4 shape).
+
+Types follow the live API: `location.postcode` is a number for most nationalities and a string for
+CA, GB, NO and NL, so it is read as a string (Spark keeps a JSON number's text, e.g. 75008).
+`_corrupt_record` is filled by `from_json` when the message is not JSON or a field has the wrong type.
+"""
+from pyspark.sql.types import IntegerType, StringType, StructField, StructType
+
+CORRUPT_COLUMN = "_corrupt_record"
+
+
+def _struct(*fields: tuple[str, object]) -> StructType:
+    return StructType([StructField(name, dtype, True) for name, dtype in fields])
+
+
+S = StringType()
+
+USER_SCHEMA = _struct(
+    ("gender", S),
+    ("name", _struct(("title", S), ("first", S), ("last", S))),
+    ("location", _struct(
+        ("street", _struct(("number", IntegerType()), ("name", S))),
+        ("city", S), ("state", S), ("country", S), ("postcode", S),
+        ("coordinates", _struct(("latitude", S), ("longitude", S))),
+        ("timezone", _struct(("offset", S), ("description", S))),
+    )),
+    ("email", S),
+    ("login", _struct(("uuid", S), ("username", S), ("password", S), ("salt", S),
+                      ("md5", S), ("sha1", S), ("sha256", S))),
+    ("dob", _struct(("date", S), ("age", IntegerType()))),
+    ("registered", _struct(("date", S), ("age", IntegerType()))),
+    ("phone", S),
+    ("cell", S),
+    ("id", _struct(("name", S), ("value", S))),
+    ("picture", _struct(("large", S), ("medium", S), ("thumbnail", S))),
+    ("nat", S),
+)
+
+# The parse schema: the record plus the column that from_json fills with a malformed message.
+PARSE_SCHEMA = StructType(USER_SCHEMA.fields + [StructField(CORRUPT_COLUMN, S, True)])
+
+# Fields that carry personal data or login secrets: never stored in clear, masked in dead letters.
+SENSITIVE_KEYS = ("email", "phone", "cell", "password", "salt", "md5", "sha1", "sha256", "first", "last",
+                  "name", "city", "state", "postcode", "latitude", "longitude", "value", "large", "medium",
+                  "thumbnail", "username")
+
+# Columns of usersprofilespace.users_profiles, in the order of cassandra_schema.cql.
+PROFILE_COLUMNS = ("identifiant", "title", "full_name", "gender", "username", "domain_name", "email", "phone",
+                   "full_address", "age", "inscription", "nationality")

@@ -1,0 +1,30 @@
+"""Retrying a sink write while its service is briefly unreachable (a restart, a failover)."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class SinkUnavailable(RuntimeError):
+    """A sink stayed unreachable for longer than the retry budget."""
+
+
+def with_retry(what: str, fn: Callable[[], T], transient: tuple[type[BaseException], ...],
+               budget_s: float, fix: str) -> T:
+    """Call fn until it succeeds; on a transient error wait (1 s doubling to 10 s) while the budget lasts."""
+    deadline = time.monotonic() + budget_s
+    delay = 1.0
+    while True:
+        try:
+            return fn()
+        except transient as exc:
+            if time.monotonic() + delay > deadline:
+                raise SinkUnavailable(f"{what} failed for {budget_s:.0f}s ({type(exc).__name__}: "
+                                      f"{str(exc)[:200]}); {fix}") from exc
+            log.warning("%s failed (%s); retrying in %.0fs", what, type(exc).__name__, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)

@@ -1,0 +1,159 @@
+"""The pipeline's transformations: pure functions from DataFrame to DataFrame, Spark SQL only (no Python
+UDFs, so rows never leave the JVM here). They run the same on a Kafka micro-batch and on a test DataFrame.
+
+Input of `parse`: Kafka's columns `key`, `value` (binary or string), `topic`, `partition`, `offset`,
+`timestamp`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from .schema import CORRUPT_COLUMN, PARSE_SCHEMA, PROFILE_COLUMNS, SENSITIVE_KEYS
+
+MIN_AGE_EXCLUSIVE = 13          # keep users older than 13
+MAX_TEXT = 1000                 # longer text values are refused, not stored
+UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+EMAIL_RE = r"^[^@\s]+@[^@\s]+$"
+AGE_GROUPS = ((14, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
+# ISO 8601 as the API writes it: with milliseconds (1.3+) or without (1.2).
+DOB_FORMATS = ("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ssXXX")
+OLDEST_DOB = "1900-01-01"
+
+# Texts stored in Cassandra; each must fit MAX_TEXT.
+_BOUNDED_TEXT = ("name.title", "name.first", "name.last", "gender", "login.username", "email", "phone",
+                 "registered.date", "nat", "location.street.name", "location.city", "location.state",
+                 "location.country", "location.postcode")
+
+
+def _u(path: str) -> Column:
+    return F.col("u." + path)
+
+
+def parse(kafka_df: DataFrame) -> DataFrame:
+    """Decode and validate each message once. Adds `u` (the parsed record), `dob_ts` and `reason`
+    (null for a valid record, else why it cannot become a row)."""
+    raw = F.col("value").cast("string")
+    df = kafka_df.withColumn("raw", raw).withColumn(
+        "u", F.from_json("raw", PARSE_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}))
+    dob_ts = F.coalesce(*[F.try_to_timestamp(_u("dob.date"), F.lit(f)) for f in DOB_FORMATS])
+    df = df.withColumn("dob_ts", dob_ts)
+    too_long = [F.when(F.length(_u(c)) > MAX_TEXT, F.lit(c)) for c in _BOUNDED_TEXT]
+    reason = (
+        F.when(F.col("value").isNull(), "empty message")
+        .when(~F.is_valid_utf8(F.col("raw")), "message is not UTF-8")
+        .when(F.json_object_keys(F.col("raw")).isNull(), "not a JSON object")
+        .when(_u(CORRUPT_COLUMN).isNotNull(), "a field has the wrong JSON type")
+        .when(_u("login.uuid").isNull() | (F.trim(_u("login.uuid")) == ""), "missing login.uuid")
+        .when(~_u("login.uuid").rlike(UUID_RE), "invalid login.uuid")
+        .when(_u("dob.date").isNull(), "missing dob.date")
+        .when(F.col("dob_ts").isNull(), "unparsable dob.date")
+        .when(F.col("dob_ts") > F.current_timestamp(), "dob.date is in the future")
+        .when(F.col("dob_ts") < F.lit(OLDEST_DOB).cast("timestamp"), "dob.date is before 1900")
+        .when(_u("email").isNull() | (F.trim(_u("email")) == ""), "missing email")
+        .when(~_u("email").rlike(EMAIL_RE), "invalid email")
+        .when(F.coalesce(*too_long).isNotNull(), F.concat(F.lit("value too long: "), F.coalesce(*too_long)))
+    )
+    return df.withColumn("reason", reason)
+
+
+def completed_years(birth: Column, today: Column) -> Column:
+    """Whole years lived on `today`: the birthday must have been reached (a Feb 29 birthday is reached
+    on Mar 1 in other years)."""
+    before_birthday = (F.month(today) < F.month(birth)) | (
+        (F.month(today) == F.month(birth)) & (F.dayofmonth(today) < F.dayofmonth(birth)))
+    return (F.year(today) - F.year(birth) - F.when(before_birthday, 1).otherwise(0)).cast("int")
+
+
+def age_group(age: Column) -> Column:
+    expr = F.when(age >= 65, F.lit("65+"))
+    for lo, hi in AGE_GROUPS:
+        expr = expr.when(age.between(lo, hi), F.lit(f"{lo}-{hi}"))
+    return expr  # null below 14: such users are filtered before analytics
+
+
+def _sha256(c: Column) -> Column:
+    return F.sha2(c.cast("string"), 256)
+
+
+def _text(c: Column) -> Column:
+    return F.coalesce(c.cast("string"), F.lit(""))
+
+
+def full_address(loc: str = "location") -> Column:
+    """'{street.number} {street.name}, {city}, {state}, {country}, {postcode}', numbers as in the JSON."""
+    p = lambda f: _text(_u(f"{loc}.{f}"))  # noqa: E731
+    return F.concat(p("street.number"), F.lit(" "), p("street.name"), F.lit(", "), p("city"), F.lit(", "),
+                    p("state"), F.lit(", "), p("country"), F.lit(", "), p("postcode"))
+
+
+def _today(today: dt.date | Column | None) -> Column:
+    if today is None:
+        return F.current_date()
+    return today if isinstance(today, Column) else F.lit(today).cast("date")
+
+
+def classify(parsed: DataFrame, today: dt.date | Column | None = None) -> DataFrame:
+    """Adds `age` (completed years on `today`, UTC; tests pass a fixed day) and `status`: dead (to the
+    dead-letter topic), filtered (13 or younger) or valid."""
+    age = completed_years(F.to_date("dob_ts"), _today(today))
+    status = (F.when(F.col("reason").isNotNull(), "dead")
+              .when(age <= MIN_AGE_EXCLUSIVE, "filtered").otherwise("valid"))
+    return parsed.withColumn("age", F.when(F.col("reason").isNull(), age)).withColumn("status", status)
+
+
+def to_profiles(classified: DataFrame) -> DataFrame:
+    """The table's columns of valid records, plus `offset` for de-duplication."""
+    email = _u("email")
+    return classified.where(F.col("status") == "valid").select(
+        F.lower(_u("login.uuid")).alias("identifiant"),
+        _u("name.title").alias("title"),
+        F.concat_ws(" ", _u("name.last"), _u("name.first")).alias("full_name"),
+        _u("gender").alias("gender"),
+        _u("login.username").alias("username"),
+        F.substring_index(email, "@", -1).alias("domain_name"),  # taken before hashing
+        _sha256(email).alias("email"),
+        _sha256(_u("phone")).alias("phone"),
+        _sha256(full_address()).alias("full_address"),
+        F.col("age"),
+        _u("registered.date").alias("inscription"),
+        _u("nat").alias("nationality"),
+        F.col("offset"),
+    )
+
+
+def dedupe(profiles: DataFrame) -> DataFrame:
+    """One row per identifiant: the one of the latest Kafka offset (a uuid is the message key, so all
+    its copies sit in one partition and their offsets are ordered)."""
+    cols = [c for c in PROFILE_COLUMNS if c != "identifiant"]
+    latest = F.max_by(F.struct(*cols), F.col("offset")).alias("p")
+    return profiles.groupBy("identifiant").agg(latest).select("identifiant", *[F.col("p." + c).alias(c) for c in cols])
+
+
+def redact(raw: Column) -> Column:
+    """Mask the values of personal and secret keys in a JSON text (strings and numbers), so that a dead
+    letter can be read without exposing anyone. Regex, not parsing: the text may be malformed."""
+    keys = "|".join(SENSITIVE_KEYS)
+    pattern = r'("(?:' + keys + r')"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)'
+    return F.regexp_replace(raw, pattern, '$1"***"')
+
+
+def dead_letters(classified: DataFrame) -> DataFrame:
+    """Kafka key/value of a dead letter: the reason, where the message came from, and a redacted copy of
+    it (only when it is a JSON object: an unparsable text could hold anything). The original stays in the
+    source topic at that offset."""
+    is_json = F.json_object_keys(F.col("raw")).isNotNull() & F.is_valid_utf8(F.col("raw"))
+    value = F.to_json(F.struct(
+        F.col("reason"),
+        F.col("topic").alias("source_topic"),
+        F.col("partition").alias("source_partition"),
+        F.col("offset").alias("source_offset"),
+        F.date_format(F.col("timestamp"), "yyyy-MM-dd'T'HH:mm:ss.SSSXXX").alias("source_timestamp"),
+        F.sha2(F.col("value").cast("binary"), 256).alias("payload_sha256"),
+        F.octet_length(F.col("value").cast("binary")).alias("payload_bytes"),
+        F.when(is_json, redact(F.col("raw"))).alias("payload_redacted"),
+    ))
+    key = F.concat_ws(":", F.col("topic"), F.col("partition").cast("string"), F.col("offset").cast("string"))
+    return classified.where(F.col("status") == "dead").select(key.alias("key"), value.alias("value"))
