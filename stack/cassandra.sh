@@ -36,7 +36,7 @@ ready() { "$PY" "$STACK_DIR/ready.py" cassandra "$@"; }
 # stack/cassandra.yaml with this machine's paths and ports.
 render_conf() {
   mkdir -p "$CDATA/conf" "$CDATA/data" "$CDATA/commitlog" "$CDATA/saved_caches" "$CDATA/hints" \
-           "$CDATA/cdc_raw" "$CDATA/tmp" "$CLOG"
+           "$CDATA/cdc_raw" "$CDATA/tmp" "$CDATA/triggers" "$CLOG"
   sed -e "s|@DATA@|$CDATA|g" -e "s|@NATIVE_PORT@|$CASSANDRA_PORT|g" -e "s|@STORAGE_PORT@|$CASSANDRA_STORAGE_PORT|g" \
     "$STACK_DIR/cassandra.yaml" >"$CONF.tmp"
   mv "$CONF.tmp" "$CONF"
@@ -101,32 +101,33 @@ jvm_opts() {
     "-XX:ErrorFile=$CLOG/hs_err_%p.log"
     "-Djava.io.tmpdir=$CDATA/tmp"
     "-Dcassandra.jmx.local.port=$CASSANDRA_JMX_PORT"
+    "-Dcom.sun.management.jmxremote.rmi.port=$CASSANDRA_JMX_PORT"
     "-Dcassandra.config=file://$CONF"
     "-Dcassandra.storagedir=$CDATA"
     "-Dcassandra.logdir=$CLOG"
     "-Dlogback.configurationFile=file://$STACK_DIR/cassandra-logback.xml"
+    "-Dcassandra.triggers_dir=$CDATA/triggers"
     -Dcassandra-foreground=yes
+    # bin/cassandra's value when jemalloc is not preloaded (silences that start-up warning)
+    -Dcassandra.libjemalloc=-
+    # Cassandra installs a SecurityManager (UDF sandbox): allowed by default on Java 17 (which still prints a
+    # deprecation warning on stderr), refused by default from Java 18 on without this property.
+    -Djava.security.manager=allow
     # --- fast start of a lone node: no peers to wait for ---
     -Dcassandra.skip_wait_for_gossip_to_settle=0
     -Dcassandra.ring_delay_ms=1000
   )
-  [ -n "${CDS_OPT:-}" ] && JVM_OPTS+=($CDS_OPT)
-  return 0
 }
 
-running_line() {
-  local version
-  version=$(ready --version 2>/dev/null) || version="?"
-  printf '%-10s %-16s %-8s %s\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "$version" "$1"
-}
+line() { printf '%-10s %-16s %-8s %s\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "$1" "$2"; }
 
 start() {
   need_driver
-  if is_running cassandra && ready >/dev/null 2>&1; then
-    running_line "already running (pid $(cat "$(pidfile cassandra)"))"
+  local secs version
+  if is_running cassandra && version=$(ready --version 2>/dev/null); then
+    line "$version" "already running (pid $(cat "$(pidfile cassandra)"))"
     return 0
   fi
-  local secs
   if ! is_running cassandra; then
     need_java17
     local jv
@@ -144,7 +145,6 @@ start() {
   secs=$(wait_ready cassandra 180 "$PY" "$STACK_DIR/ready.py" cassandra)
   "$PY" "$STACK_DIR/apply_cql.py" "$ROOT/cassandra_schema.cql" >/dev/null \
     || die "applying $ROOT/cassandra_schema.cql failed (error above); fix the file or see $CLOG/system.log, then run '$0 start' again."
-  local version
   version=$(ready --version) || die "Cassandra stopped answering right after start; see $CLOG/system.log."
   printf '%-10s %-16s %-8s ready in %ss\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "$version" "$secs"
 }
@@ -155,14 +155,13 @@ stop() {
 }
 
 status() {
-  if is_running cassandra; then
-    if "$PY" -c 'import cassandra' 2>/dev/null && ready >/dev/null 2>&1; then
-      running_line "running (pid $(cat "$(pidfile cassandra)"))"
-    else
-      printf '%-10s %-16s %-8s %s\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "-" "starting or not answering (pid $(cat "$(pidfile cassandra)"))"
-    fi
+  local version
+  if ! is_running cassandra; then
+    line - stopped
+  elif version=$(ready --version 2>/dev/null); then
+    line "$version" "running (pid $(cat "$(pidfile cassandra)"))"
   else
-    printf '%-10s %-16s %-8s %s\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "-" "stopped"
+    line - "starting or not answering (pid $(cat "$(pidfile cassandra)"), log $CLOG/system.log)"
   fi
 }
 
