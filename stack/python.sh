@@ -27,9 +27,12 @@ install_connector() {
   [ "$have" = "$SPARK_VERSION" ] || die "pyspark $have is installed but the connector is for $SPARK_VERSION; set the same version in requirements.txt and stack/versions.env."
   # Into Spark's own jars folder, like a Spark distribution with the connector added: spark-submit, the
   # driver, local executors and standalone workers all see it with no flag and no network.
-  local jars
-  jars="$("$PY" -c 'import pathlib, pyspark; print(pathlib.Path(pyspark.__file__).parent / "jars")')"
-  cp -n "$SPARK_JARS_DIR"/*.jar "$jars"/
+  local home
+  home="$("$PY" -c 'import pathlib, pyspark; print(pathlib.Path(pyspark.__file__).parent)')"
+  cp -n "$SPARK_JARS_DIR"/*.jar "$home/jars/"
+  # Spark's conf folder: quiet logging, loopback-only addresses.
+  mkdir -p "$home/conf"
+  cp "$STACK_DIR/spark-conf/"* "$home/conf/"
 }
 
 # cqlsh (PyPI) in a venv of its own: it pins its own cassandra-driver, which must not move the project's.
