@@ -48,7 +48,19 @@ def build_spark(args) -> SparkSession:
              .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
              .getOrCreate())
     spark.sparkContext.setLogLevel("WARN")
+    ship_package(spark)
     return spark
+
+
+def ship_package(spark: SparkSession) -> None:
+    """Send this package to the executors (like --py-files), so that a cluster's workers can import it."""
+    import shutil
+    import tempfile
+
+    pkg = Path(__file__).resolve().parent
+    out = Path(tempfile.mkdtemp(prefix="userprofiles-")) / "userprofiles"
+    archive = shutil.make_archive(str(out), "zip", root_dir=pkg.parent, base_dir=pkg.name)
+    spark.sparkContext.addPyFile(archive)
 
 
 def kafka_stream(spark: SparkSession, args) -> DataFrame:
