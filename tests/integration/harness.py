@@ -109,9 +109,15 @@ _mongo = None
 def cassandra_session():
     global _session
     if _session is None:
-        from cassandra.cluster import Cluster
+        import atexit
 
-        _session = Cluster(["127.0.0.1"], port=CASSANDRA_PORT, protocol_version=5).connect()
+        from cassandra.cluster import Cluster
+        from cassandra.policies import DCAwareRoundRobinPolicy
+
+        cluster = Cluster(["127.0.0.1"], port=CASSANDRA_PORT, protocol_version=5,
+                          load_balancing_policy=DCAwareRoundRobinPolicy())
+        atexit.register(cluster.shutdown)
+        _session = cluster.connect()
     return _session
 
 
