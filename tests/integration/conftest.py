@@ -1,6 +1,12 @@
 import pytest
 
-from .harness import Sandbox
+from .harness import Sandbox, close_clients
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clients():
+    yield
+    close_clients()  # before interpreter exit, when the driver's threads can still stop cleanly
 
 
 @pytest.fixture

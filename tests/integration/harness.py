@@ -109,16 +109,23 @@ _mongo = None
 def cassandra_session():
     global _session
     if _session is None:
-        import atexit
-
         from cassandra.cluster import Cluster
         from cassandra.policies import DCAwareRoundRobinPolicy
 
         cluster = Cluster(["127.0.0.1"], port=CASSANDRA_PORT, protocol_version=5,
                           load_balancing_policy=DCAwareRoundRobinPolicy())
-        atexit.register(cluster.shutdown)
         _session = cluster.connect()
     return _session
+
+
+def close_clients() -> None:
+    global _session, _mongo
+    if _session is not None:
+        _session.cluster.shutdown()
+        _session = None
+    if _mongo is not None:
+        _mongo.close()
+        _mongo = None
 
 
 def mongo_client():
