@@ -9,6 +9,9 @@ Two steps per micro-batch, both idempotent:
    guarded by the batch: the filter requires `g.<query>` < batch id and the update sets it to the batch id.
    A replayed batch finds the guard already set; its upsert then collides with the existing `_id`
    (duplicate key), which is the sign that this key was already counted.
+   One update per key, not one unordered bulk: FerretDB stops an unordered bulk update at its first
+   duplicate-key error (the keys after it would be skipped) and omits `nModified` from that reply, which
+   pymongo's bulk API does not survive (KeyError). A batch touches a few dozen keys, so this costs little.
 """
 from __future__ import annotations
 
@@ -92,30 +95,22 @@ def apply_totals(conf: MongoConf, totals: analytics.Totals, query: str, batch: i
     """Add the batch's counters, at most once per (query, batch, key); returns how many keys changed."""
     if not totals:
         return 0
-    from pymongo import UpdateOne
-    from pymongo.errors import BulkWriteError
+    from pymongo.errors import DuplicateKeyError
 
     g = guard_field(query)
-    by_coll: dict[str, list] = {}
-    for (coll, key), value in sorted(totals.items()):
-        by_coll.setdefault(coll, []).append(UpdateOne(
-            {"_id": key, "$or": [{g: {"$exists": False}}, {g: {"$lt": batch}}]},
-            {"$inc": analytics.increments(coll, value), "$set": {g: batch}},
-            upsert=True))
+    ops = [(coll, {"_id": key, "$or": [{g: {"$exists": False}}, {g: {"$lt": batch}}]},
+            {"$inc": analytics.increments(coll, value), "$set": {g: batch}})
+           for (coll, key), value in sorted(totals.items())]
 
     def attempt() -> int:
         db = database(conf)
         changed = 0
-        for coll, ops in by_coll.items():
+        for coll, flt, update in ops:
             try:
-                res = db[coll].bulk_write(ops, ordered=False)
-                changed += res.modified_count + res.upserted_count
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                other = [e for e in errors if e.get("code") != DUPLICATE_KEY]
-                if other:
-                    raise RuntimeError(f"MongoDB refused counters: {other[0].get('errmsg')}") from exc
-                changed += exc.details.get("nModified", 0) + exc.details.get("nUpserted", 0)
+                db[coll].update_one(flt, update, upsert=True)
+                changed += 1
+            except DuplicateKeyError:
+                pass  # the guard holds this batch (or a later one): this key was counted already
         return changed
 
     return with_retry(f"updating analytics in MongoDB {conf.db}", attempt, _transient(), conf.retry_seconds, _FIX)
