@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 SPARK_SUBMIT := .venv/bin/spark-submit
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+export SPARK_LOCAL_IP ?= 127.0.0.1
 
 .PHONY: up down status clean run producer consumer test test-unit test-integration chaos bench cqlsh mongosh venv
 

@@ -3,6 +3,7 @@
     spark-submit consumer_spark.py [--available-now] [--help]
 """
 import logging
+import signal
 import sys
 
 from userprofiles.config import consumer_parser
@@ -28,6 +29,7 @@ def main(argv=None) -> int:
     spark = build_spark(args)
     handler = BatchHandler(args, CassandraConf.from_args(args), MongoConf.from_args(args))
     query = start_query(spark, args, handler)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the current batch ends, or is replayed
     log.info("reading %s from %s (checkpoint %s)%s", args.topic, args.bootstrap_servers, args.checkpoint,
              ", until caught up" if args.available_now else "; Ctrl-C to stop")
     try:
@@ -41,6 +43,10 @@ def main(argv=None) -> int:
     finally:
         log.info("totals: %s", " ".join(f"{k}={v}" for k, v in handler.totals.items()))
     return 0
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
 
 
 def _first_line(exc: BaseException) -> str:

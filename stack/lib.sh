@@ -15,6 +15,8 @@ LOG_DIR="$STACK_HOME/logs"
 RUN_DIR="$STACK_HOME/run"
 VENV="${VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
+# spark-submit finds Spark through the python on PATH: the venv's comes first.
+export PATH="$VENV/bin:$PATH"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
@@ -115,7 +117,7 @@ maven_fetch() {
   need_mvn
   mkdir -p "$dest"
   log "downloading $(basename "$pom" .xml) dependencies from Maven Central into $dest"
-  if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime "$@" \
+  if ! mvn -q -B -s "$STACK_DIR/maven/settings.xml" -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime "$@" \
        >"$LOG_DIR/maven-$(basename "$pom" .xml).log" 2>&1; then
     tail -n 15 "$LOG_DIR/maven-$(basename "$pom" .xml).log" >&2
     die "downloading $(basename "$pom" .xml) from Maven Central failed (log above); check the network access to Maven Central and retry."

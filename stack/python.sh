@@ -29,6 +29,12 @@ install_connector() {
   # driver, local executors and standalone workers all see it with no flag and no network.
   local home
   home="$("$PY" -c 'import pathlib, pyspark; print(pathlib.Path(pyspark.__file__).parent)')"
+  # Connector jars of another version (pyspark was changed) are removed first: one version on the classpath.
+  local j
+  for j in "$home"/jars/spark-sql-kafka-0-10_*.jar "$home"/jars/spark-token-provider-kafka-0-10_*.jar \
+           "$home"/jars/kafka-clients-*.jar "$home"/jars/commons-pool2-*.jar; do
+    [ -e "$j" ] && [ ! -e "$SPARK_JARS_DIR/$(basename "$j")" ] && rm -f "$j"
+  done
   cp -n "$SPARK_JARS_DIR"/*.jar "$home/jars/"
   # Spark's conf folder: quiet logging, loopback-only addresses.
   mkdir -p "$home/conf"

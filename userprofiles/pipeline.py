@@ -21,7 +21,6 @@ from .sinks.mongo import MongoConf, apply_totals, claim
 
 log = logging.getLogger("consumer")
 
-SPARK_VERSION_PINNED = "4.1.1"
 CONNECTOR = "org.apache.spark:spark-sql-kafka-0-10_2.13"
 
 
@@ -76,13 +75,17 @@ def kafka_stream(spark: SparkSession, args) -> DataFrame:
 def write_partition(cass: CassandraConf, mongo: MongoConf, query: str, batch: int):
     """The executor side of a batch: upsert the partition's rows, claim them, return partial counters."""
     def run(rows):
+        t0 = time.monotonic()
         rows = [tuple(r) for r in rows]
         if not rows:
-            return iter([(0, {})])
+            return iter([(0, {}, {})])
+        t1 = time.monotonic()
         written = write_rows(cass, rows)
+        t2 = time.monotonic()
         profiles = [dict(zip(PROFILE_COLUMNS, r)) for r in rows]
         new = claim(mongo, profiles, query, batch)
-        return iter([(written, analytics.totals(new))])
+        t3 = time.monotonic()
+        return iter([(written, analytics.totals(new), {"read": t1 - t0, "cassandra": t2 - t1, "claims": t3 - t2})])
     return run
 
 
@@ -105,19 +108,28 @@ class BatchHandler:
 
     def __call__(self, df: DataFrame, batch_id: int) -> None:
         t0 = time.monotonic()
+        timing = {}
         classified = transform.classify(transform.parse(df)).persist()
         try:
             counts = {r["status"]: r["count"] for r in classified.groupBy("status").count().collect()}
+            timing["count"] = time.monotonic() - t0
             dead = counts.get("dead", 0)
             if dead:
                 deadletter.write(transform.dead_letters(classified), self.kafka_options, self.args.dlq_topic)
+            timing["dlq"] = time.monotonic() - t0 - sum(timing.values())
             rows = transform.dedupe(transform.to_profiles(classified)).select(*PROFILE_COLUMNS)
             parts = rows.rdd.mapPartitions(write_partition(self.cass, self.mongo, self.query_id(), batch_id)).collect()
+            timing["write"] = time.monotonic() - t0 - sum(timing.values())
         finally:
             classified.unpersist()
         written = sum(p[0] for p in parts)
         totals = analytics.merge(p[1] for p in parts)
         apply_totals(self.mongo, totals, self.query_id(), batch_id)
+        timing["totals"] = time.monotonic() - t0 - sum(timing.values())
+        for p in parts:
+            for k, v in p[2].items():
+                timing["exec_" + k] = timing.get("exec_" + k, 0.0) + v
+        log.debug("batch %d timing: %s", batch_id, " ".join(f"{k}={v:.2f}" for k, v in timing.items()))
         stats = {"read": sum(counts.values()), "valid": counts.get("valid", 0),
                  "filtered": counts.get("filtered", 0), "dead": dead, "written": written}
         for k, v in stats.items():
