@@ -83,8 +83,13 @@ def choose_batches(args):
     raise sources.SourceError(f"unknown --source '{args.source}'; use api, synthetic, auto or file:PATH.")
 
 
-def run(args) -> Stats:
-    batches, finite = choose_batches(args)
+def run(args, batches=None) -> Stats:
+    """Publish until the source ends, --max-messages, or a signal. `batches` (an iterable of message
+    lists) replaces the source given by args, e.g. records prepared beforehand by the benchmark."""
+    if batches is None:
+        batches, finite = choose_batches(args)
+    else:
+        finite = True
     producer = make_producer(args)
     check_topic(producer, args)
     stats = Stats()
@@ -123,8 +128,12 @@ def run(args) -> Stats:
             break
         if not finite and args.interval > 0 and args.rate <= 0:
             deadline = time.monotonic() + args.interval
-            while not stop["now"] and time.monotonic() < deadline:
-                producer.poll(min(0.2, deadline - time.monotonic()))
+            while not stop["now"]:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                # Never a negative timeout: librdkafka reads it as "wait forever".
+                producer.poll(min(0.2, left))
     remaining = producer.flush(60)
     if remaining:
         stats.failed += remaining
