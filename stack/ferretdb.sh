@@ -21,6 +21,7 @@ FERRETDB_DATA="$DATA_DIR/ferretdb"
 FERRETDB_ADDR="127.0.0.1:$MONGO_PORT"
 MONGOSH_HOME="$STACK_CACHE/mongosh-$MONGOSH_VERSION"
 MONGOSH_BIN="$MONGOSH_HOME/node_modules/.bin/mongosh"
+export MONGO_PORT  # read by ready.py
 
 install_ferretdb() {
   [ -x "$FERRETDB_BIN" ] && return 0
@@ -73,11 +74,18 @@ install_mongosh() {
 
 ready() { "$PY" "$STACK_DIR/ready.py" mongo; }
 
+# The --listen-addr of the FerretDB process recorded in the PID file.
+running_addr() {
+  tr '\0' '\n' <"/proc/$(cat "$(pidfile ferretdb)")/cmdline" 2>/dev/null | sed -n 's/^--listen-addr=//p'
+}
+
 start() {
   [ -x "$PY" ] || die "the Python environment $VENV is missing (its pymongo is the readiness probe); create it (python3 -m venv .venv && .venv/bin/pip install -r requirements.txt) and retry."
   local secs
   if is_running ferretdb; then
     # Already started by us (maybe still starting): wait for it instead of starting a second one.
+    local addr; addr=$(running_addr)
+    [ "$addr" = "$FERRETDB_ADDR" ] || die "ferretdb is already running on ${addr:-another address} (pid $(cat "$(pidfile ferretdb)")), not on $FERRETDB_ADDR; run 'stack/ferretdb.sh stop' first or use the same MONGO_PORT."
     secs=$(wait_ready ferretdb 60 "$PY" "$STACK_DIR/ready.py" mongo)
   else
     install_ferretdb
@@ -97,14 +105,15 @@ start() {
 }
 
 status() {
-  local state
+  local state addr=$FERRETDB_ADDR
   if is_running ferretdb; then
+    addr=$(running_addr); addr=${addr:-$FERRETDB_ADDR}
     if [ -x "$PY" ] && ready 2>/dev/null; then state="running (pid $(cat "$(pidfile ferretdb)"))"
     else state="starting or not answering (pid $(cat "$(pidfile ferretdb)"))"; fi
   else
     state="stopped"
   fi
-  printf '%-10s %-16s %-8s %s\n' ferretdb "$FERRETDB_ADDR" "$FERRETDB_VERSION" "$state"
+  printf '%-10s %-16s %-8s %s\n' ferretdb "$addr" "$FERRETDB_VERSION" "$state"
 }
 
 case "${1:-}" in
