@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from . import analytics, transform
 from .config import spark_kafka_options

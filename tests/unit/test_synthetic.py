@@ -27,8 +27,6 @@ import pytest
 from userprofiles import synthetic
 from userprofiles.synthetic import NATIONALITIES, generate_user, generate_users
 
-REAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "randomuser"
-REAL_FILE = REAL_DIR / "records.jsonl"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 NOW = datetime(2026, 3, 14, 9, 26, 53, 589000, tzinfo=timezone.utc)
@@ -39,10 +37,8 @@ CENTRAL = ZoneInfo("America/Chicago")
 # ---------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def real() -> list[dict]:
-    if not REAL_DIR.is_dir():
-        pytest.skip(f"real randomuser records not available ({REAL_DIR})")
-    return [json.loads(line) for line in REAL_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+def real(real_records) -> list[dict]:
+    return [json.loads(line) for line in real_records if line.strip()]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from ..schema import PROFILE_COLUMNS
 from .retry import with_retry
