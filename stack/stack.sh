@@ -48,6 +48,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  clean) down; rm -rf "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"; log "deleted $STACK_HOME data and logs" ;;
+  clean) down; rm -rf "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_HOME/checkpoints"; log "deleted the data, logs and consumer checkpoints in $STACK_HOME" ;;
   *) die "usage: stack/stack.sh up|down|status|clean" ;;
 esac

@@ -16,3 +16,12 @@ def sandbox():
     sb.create_topics()
     yield sb
     sb.drop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "restarts_stack: stops and starts the local services (runs last)")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests that restart the services go last, so that no other test sees a service going away.
+    items.sort(key=lambda item: item.get_closest_marker("restarts_stack") is not None)
