@@ -38,7 +38,7 @@ def main(argv=None) -> int:
         log.info("stopping")
         query.stop()
     except Exception as exc:  # StreamingQueryException: the batch failed after its retries
-        print(f"consumer_spark.py: error: the stream stopped: {_first_line(exc)}", file=sys.stderr)
+        print(f"consumer_spark.py: error: the stream stopped: {_first_line(exc, args.checkpoint)}", file=sys.stderr)
         return 1
     finally:
         log.info("totals: %s", " ".join(f"{k}={v}" for k, v in handler.totals.items()))
@@ -49,8 +49,19 @@ def _interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
 
-def _first_line(exc: BaseException) -> str:
+# Causes Spark reports in many lines, with the fix it does not give.
+KNOWN_CAUSES = {
+    "Some data may have been lost": "the checkpoint points past the topic's data (the topic was recreated or "
+                                    "its retention deleted it); start from a new checkpoint: delete {checkpoint} "
+                                    "(make clean does) or choose another --checkpoint",
+}
+
+
+def _first_line(exc: BaseException, checkpoint: str = "") -> str:
     text = str(exc)
+    for cause, fix in KNOWN_CAUSES.items():
+        if cause in text:
+            return f"{cause}: {fix.format(checkpoint=checkpoint)}."
     for marker in ("SinkUnavailable: ", "RuntimeError: "):
         if marker in text:
             return text.split(marker, 1)[1].splitlines()[0]
