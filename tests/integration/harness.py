@@ -178,24 +178,4 @@ def run_producer(args: list[str], timeout: float = 300) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=timeout)
 
 
-def expected_analytics(records: list[dict], today=None) -> dict:
-    """Analytics recomputed in plain Python from the input: distinct users older than 13."""
-    import datetime as dt
-
-    from userprofiles import analytics
-
-    today = today or dt.datetime.now(dt.timezone.utc).date()
-    users = {}
-    for r in records:  # the last copy of a user wins, as in the pipeline
-        users[r["login"]["uuid"].lower()] = r
-    claims = []
-    for r in users.values():
-        born = dt.date.fromisoformat(r["dob"]["date"][:10])
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        if age > 13:
-            claims.append(analytics.claim_fields({"nationality": r["nat"], "gender": r["gender"], "age": age,
-                                                  "domain_name": r["email"].split("@", 1)[1]}))
-    out = {c: {} for c in analytics.COLLECTIONS}
-    for (coll, key), v in analytics.totals(claims).items():
-        out[coll][key] = {"count": v["count"]} | ({"age_sum": v["age_sum"]} if coll == "by_nationality" else {})
-    return out
+from ..reference import expected_analytics  # noqa: E402,F401  (re-exported for the scenario tests)

@@ -9,7 +9,8 @@ import pytest
 
 from userprofiles import synthetic
 
-from .harness import VENV_BIN, env_for_children, expected_analytics, spark_submit
+from ..reference import expected_analytics
+from .harness import VENV_BIN, env_for_children, spark_submit
 
 
 def _free_port() -> int:

@@ -1,0 +1,68 @@
+"""An independent, plain-Python statement of what the pipeline must produce from a randomuser record.
+The tests compare the Spark pipeline against it; it shares no code with the pipeline."""
+import datetime as dt
+import hashlib
+
+
+def sha(text) -> str:
+    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
+def completed_years(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def age(record: dict, today: dt.date) -> int:
+    return completed_years(dt.date.fromisoformat(record["dob"]["date"][:10]), today)
+
+
+def expected_row(record: dict, today: dt.date) -> dict:
+    """The Cassandra row of a valid record (identifiant as lowercase text)."""
+    loc = record["location"]
+    return {
+        "identifiant": record["login"]["uuid"].lower(),
+        "title": record["name"]["title"],
+        "full_name": f'{record["name"]["last"]} {record["name"]["first"]}',
+        "gender": record["gender"],
+        "username": record["login"]["username"],
+        "domain_name": record["email"].split("@", 1)[1],
+        "email": sha(record["email"]),
+        "phone": sha(record["phone"]),
+        "full_address": sha(f'{loc["street"]["number"]} {loc["street"]["name"]}, {loc["city"]}, '
+                            f'{loc["state"]}, {loc["country"]}, {loc["postcode"]}'),
+        "age": age(record, today),
+        "inscription": record["registered"]["date"],
+        "nationality": record["nat"],
+    }
+
+
+def age_group(age: int) -> str:
+    for lo, hi, name in ((14, 17, "14-17"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"),
+                         (45, 54, "45-54"), (55, 64, "55-64")):
+        if lo <= age <= hi:
+            return name
+    assert age >= 65, age
+    return "65+"
+
+
+def expected_analytics(records: list, today: dt.date = None) -> dict:
+    """The MongoDB analytics of these records: distinct users (by uuid; copies are identical in the
+    tests) older than 13, as {collection: {key: {"count": n[, "age_sum": s]}}}."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    out = {"by_nationality": {}, "by_gender": {}, "by_age_group": {}, "by_email_domain": {}}
+
+    def add(coll, key, extra=None):
+        doc = out[coll].setdefault(key, {"count": 0, **({"age_sum": 0} if extra is not None else {})})
+        doc["count"] += 1
+        if extra is not None:
+            doc["age_sum"] += extra
+
+    for r in {r["login"]["uuid"].lower(): r for r in records}.values():
+        a = age(r, today)
+        if a <= 13:
+            continue
+        add("by_nationality", r["nat"], a)
+        add("by_gender", r["gender"])
+        add("by_age_group", age_group(a))
+        add("by_email_domain", r["email"].split("@", 1)[1])
+    return out
