@@ -26,6 +26,12 @@ OLDEST_DOB = "1900-01-01"
 _BOUNDED_TEXT = ("name.title", "name.first", "name.last", "gender", "login.username", "email", "phone",
                  "registered.date", "nat", "location.street.name", "location.city", "location.state",
                  "location.country", "location.postcode")
+# Fields that must be JSON strings (or null/absent). from_json turns any JSON value into the text of a
+# string field ({"gender": 5} gives "5", an object email gives its JSON text), so the JSON types of these
+# are checked on a strict parse of the message (a variant).
+_STRING_FIELDS = ("login.uuid", "email", "dob.date", "name.title", "name.first", "name.last", "gender",
+                  "login.username", "phone", "registered.date", "nat", "location.street.name", "location.city",
+                  "location.state", "location.country")
 
 
 def _u(path: str) -> Column:
@@ -41,11 +47,19 @@ def parse(kafka_df: DataFrame) -> DataFrame:
     dob_ts = F.coalesce(*[F.try_to_timestamp(_u("dob.date"), F.lit(f)) for f in DOB_FORMATS])
     df = df.withColumn("dob_ts", dob_ts)
     too_long = [F.when(F.length(_u(c)) > MAX_TEXT, F.lit(c)) for c in _BOUNDED_TEXT]
+    # A strict parse (null for single quotes, duplicate keys, NaN, ...), kept in a column of its own so that
+    # the type checks below share one parse per message.
+    df = df.withColumn("_doc", F.try_parse_json(F.col("raw")))
+    df = df.withColumn("_wrong_type", F.coalesce(*[
+        F.when(~F.schema_of_variant(F.variant_get("_doc", f"$.{c}", "variant")).isin("STRING", "VOID"), F.lit(c))
+        for c in _STRING_FIELDS]))
     reason = (
         F.when(F.col("value").isNull(), "empty message")
         .when(~F.is_valid_utf8(F.col("raw")), "message is not UTF-8")
         .when(F.json_object_keys(F.col("raw")).isNull(), "not a JSON object")
+        .when(F.col("_doc").isNull(), "not valid JSON")
         .when(_u(CORRUPT_COLUMN).isNotNull(), "a field has the wrong JSON type")
+        .when(F.col("_wrong_type").isNotNull(), F.concat(F.lit("not a JSON string: "), F.col("_wrong_type")))
         .when(_u("login.uuid").isNull() | (F.trim(_u("login.uuid")) == ""), "missing login.uuid")
         .when(~_u("login.uuid").rlike(UUID_RE), "invalid login.uuid")
         .when(_u("dob.date").isNull(), "missing dob.date")
@@ -56,7 +70,7 @@ def parse(kafka_df: DataFrame) -> DataFrame:
         .when(~_u("email").rlike(EMAIL_RE), "invalid email")
         .when(F.coalesce(*too_long).isNotNull(), F.concat(F.lit("value too long: "), F.coalesce(*too_long)))
     )
-    return df.withColumn("reason", reason)
+    return df.withColumn("reason", reason).drop("_doc", "_wrong_type")
 
 
 def completed_years(birth: Column, today: Column) -> Column:

@@ -1,0 +1,323 @@
+"""Property-based tests (hypothesis) of the parsing and transformation functions of transform.py.
+
+Spark jobs cost about a second each, so every example is a *list* of generated inputs turned into one
+DataFrame, and each property runs a handful of examples: some hundreds of generated inputs per property.
+"""
+import datetime as dt
+import hashlib
+import json
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyspark.sql import functions as F
+
+from userprofiles import synthetic
+from userprofiles import transform as T
+from userprofiles.schema import SENSITIVE_KEYS
+
+TODAY = dt.datetime.now(dt.timezone.utc).date()
+NOW = dt.datetime.now(dt.timezone.utc)
+PROPS = settings(max_examples=5, deadline=None, derandomize=False, print_blob=True,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+BASES = synthetic.generate_users(40, seed=11, now=NOW, minor_share=0.0)
+
+
+def sha(text) -> str:
+    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
+def classify(kafka_frame, values, today=TODAY):
+    return T.classify(T.parse(kafka_frame(values)), today)
+
+
+# --- strategies ------------------------------------------------------------------------------------
+
+# Any unicode text JSON can carry in UTF-8 (no lone surrogates), kept under MAX_TEXT.
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+nonempty = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+# An e-mail address as the pipeline accepts it: one '@', no whitespace on either side.
+email_part = st.text(st.characters(blacklist_categories=("Cs",),
+                                   blacklist_characters="@ \t\n\r\x0b\x0c"), min_size=1, max_size=30) \
+    .filter(lambda s: not any(c.isspace() for c in s))
+emails = st.builds(lambda a, b: f"{a}@{b}", email_part, email_part)
+adult_dobs = st.datetimes(min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(TODAY.year - 15, 1, 1))
+uuids = st.builds(lambda u, upper: str(u).upper() if upper else str(u), st.uuids(), st.booleans())
+postcodes = st.one_of(st.integers(0, 99999), text)
+
+
+@st.composite
+def valid_users(draw):
+    u = json.loads(json.dumps(draw(st.sampled_from(BASES))))
+    u["name"] = {"title": draw(text), "first": draw(text), "last": draw(text)}
+    u["email"] = draw(emails)
+    u["phone"] = draw(text)
+    u["login"]["uuid"] = draw(uuids)
+    u["login"]["username"] = draw(text)
+    u["gender"] = draw(text)
+    u["nat"] = draw(text)
+    loc = u["location"]
+    loc["street"] = {"number": draw(st.integers(0, 2**31 - 1)), "name": draw(text)}
+    loc["city"], loc["state"], loc["country"] = draw(text), draw(text), draw(text)
+    loc["postcode"] = draw(postcodes)
+    dob = draw(adult_dobs)
+    ms = draw(st.booleans())
+    u["dob"]["date"] = dob.strftime("%Y-%m-%dT%H:%M:%S") + (f".{dob.microsecond // 1000:03d}" if ms else "") + "Z"
+    return u
+
+
+def reference_row(u: dict) -> dict:
+    loc = u["location"]
+    born = dt.date.fromisoformat(u["dob"]["date"][:10])
+    return {
+        "identifiant": u["login"]["uuid"].lower(),
+        "title": u["name"]["title"],
+        "full_name": f'{u["name"]["last"]} {u["name"]["first"]}',
+        "gender": u["gender"],
+        "username": u["login"]["username"],
+        "domain_name": u["email"].split("@", 1)[1],
+        "email": sha(u["email"]),
+        "phone": sha(u["phone"]),
+        "full_address": sha(f'{loc["street"]["number"]} {loc["street"]["name"]}, {loc["city"]}, {loc["state"]}, '
+                            f'{loc["country"]}, {loc["postcode"]}'),
+        "age": TODAY.year - born.year - ((TODAY.month, TODAY.day) < (born.month, born.day)),
+        "inscription": u["registered"]["date"],
+        "nationality": u["nat"],
+    }
+
+
+# --- properties ------------------------------------------------------------------------------------
+
+@PROPS
+@given(st.lists(valid_users(), min_size=1, max_size=40, unique_by=lambda u: u["login"]["uuid"].lower()),
+       st.booleans())
+def test_any_user_record_is_valid_and_transforms_like_python(kafka_frame, users, ascii_json):
+    values = [json.dumps(u, ensure_ascii=ascii_json) for u in users]
+    df = classify(kafka_frame, values)
+    got = {r["identifiant"]: {k: v for k, v in r.asDict().items() if k != "offset"}
+           for r in T.to_profiles(df).collect()}
+    if len(got) != len(users):
+        bad = df.where("status != 'valid'").select("offset", "reason").collect()
+        raise AssertionError(f"not valid: {bad[:3]}, first: {values[bad[0]['offset']] if bad else None}")
+    want = {r["identifiant"]: r for r in map(reference_row, users)}
+    assert got == want
+
+
+# Bytes that stress the parser: random bytes, random text, and valid records cut, spliced or retyped.
+def _mutation(rec, draw) -> bytes:
+    raw = json.dumps(rec, ensure_ascii=False).encode("utf-8")
+    kind = draw(st.sampled_from(["truncate", "insert", "flip", "retype", "drop"]))
+    if kind == "truncate":
+        return raw[:draw(st.integers(0, len(raw) - 1))]
+    if kind == "insert":
+        i = draw(st.integers(0, len(raw)))
+        return raw[:i] + draw(st.binary(min_size=1, max_size=8)) + raw[i:]
+    if kind == "flip":
+        i = draw(st.integers(0, len(raw) - 1))
+        return raw[:i] + bytes([raw[i] ^ draw(st.integers(1, 255))]) + raw[i + 1:]
+    rec = json.loads(raw)
+    path = draw(st.sampled_from(T._STRING_FIELDS)).split(".")
+    d = rec
+    for p in path[:-1]:
+        d = d[p]
+    if kind == "retype":
+        d[path[-1]] = draw(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+                                     st.lists(st.integers(), max_size=2), st.just({"x": "y@z"})))
+    else:
+        del d[path[-1]]
+    return json.dumps(rec).encode("utf-8")
+
+
+@st.composite
+def any_message(draw):
+    kind = draw(st.sampled_from(["bytes", "text", "json", "mutated", "none"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=300))
+    if kind == "text":
+        return draw(st.text(max_size=200)).encode("utf-8", "surrogatepass")
+    if kind == "json":
+        leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), text)
+        doc = draw(st.recursive(leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(text, c, max_size=3),
+                                max_leaves=10))
+        return json.dumps(doc).encode("utf-8")
+    if kind == "none":
+        return None
+    return _mutation(draw(st.sampled_from(BASES)), draw)
+
+
+@PROPS
+@given(st.lists(any_message(), min_size=1, max_size=60))
+def test_arbitrary_bytes_never_crash_and_are_valid_or_have_a_reason(kafka_frame, values):
+    df = classify(kafka_frame, values).select("offset", "status", "reason", "age").persist()
+    rows = {r["offset"]: r for r in df.collect()}
+    assert set(rows) == set(range(len(values)))
+    for off, r in rows.items():
+        assert r["status"] in ("valid", "filtered", "dead"), r
+        assert (r["status"] == "dead") == (r["reason"] is not None), r
+        if r["status"] != "dead":
+            assert r["age"] is not None and r["age"] >= 0, r
+    letters = T.dead_letters(classify(kafka_frame, values)).collect()
+    dead = {o for o, r in rows.items() if r["status"] == "dead"}
+    assert {json.loads(x["value"])["source_offset"] for x in letters} == dead
+    assert all(json.loads(x["value"])["reason"] == rows[json.loads(x["value"])["source_offset"]]["reason"]
+               for x in letters)
+    df.unpersist()
+
+
+@PROPS
+@given(st.lists(st.tuples(valid_users(), st.sampled_from(T._STRING_FIELDS),
+                          st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+                                    st.lists(st.integers(), max_size=2), st.dictionaries(text, text, max_size=2))),
+                min_size=1, max_size=30))
+def test_a_string_field_of_another_json_type_is_dead_lettered_naming_the_field(kafka_frame, cases):
+    values = []
+    for u, field, value in cases:
+        d = u
+        path = field.split(".")
+        for p in path[:-1]:
+            d = d[p]
+        d[path[-1]] = value
+        values.append(json.dumps(u))
+    got = [(r["status"], r["reason"]) for r in
+           classify(kafka_frame, values).orderBy("offset").select("status", "reason").collect()]
+    assert got == [("dead", f"not a JSON string: {field}") for _, field, _ in cases]
+
+
+def completed_years(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+@PROPS
+@given(st.lists(st.tuples(st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+                          st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31))), min_size=1, max_size=200))
+def test_completed_years_matches_python_for_any_dates(spark, pairs):
+    pairs = pairs + [(dt.date(2012, 2, 29), dt.date(2026, 2, 28)), (dt.date(2012, 2, 29), dt.date(2026, 3, 1))]
+    df = spark.createDataFrame([(i, b, t) for i, (b, t) in enumerate(pairs)], "i int, b date, t date")
+    got = dict(df.select("i", T.completed_years(F.col("b"), F.col("t")).alias("y")).collect())
+    assert got == {i: completed_years(b, t) for i, (b, t) in enumerate(pairs)}
+
+
+@st.composite
+def dob_texts(draw):
+    """A date of birth as the API writes it, in any offset, and its UTC day."""
+    when = draw(st.datetimes(min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(TODAY.year - 1, 1, 1)))
+    minutes = draw(st.integers(-14 * 60, 14 * 60))
+    tz = dt.timezone(dt.timedelta(minutes=minutes))
+    local = when.replace(tzinfo=tz)
+    off = "Z" if minutes == 0 and draw(st.booleans()) else local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+    ms = f".{when.microsecond // 1000:03d}" if draw(st.booleans()) else ""
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + ms + off, local.astimezone(dt.timezone.utc).date()
+
+
+@PROPS
+@given(st.lists(dob_texts(), min_size=1, max_size=60), st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)))
+def test_age_of_a_record_is_completed_years_of_its_utc_birth_day(kafka_frame, dobs, today):
+    base = BASES[0]
+    values = []
+    for i, (text_, _) in enumerate(dobs):
+        u = json.loads(json.dumps(base))
+        u["login"]["uuid"] = f"00000000-0000-4000-8000-{i:012d}"
+        u["dob"]["date"] = text_
+        values.append(json.dumps(u))
+    rows = classify(kafka_frame, values, today).orderBy("offset").select("age", "reason").collect()
+    assert [(r["age"], r["reason"]) for r in rows] == [(completed_years(day, today), None) for _, day in dobs]
+
+
+@st.composite
+def impossible_dates(draw):
+    y = draw(st.integers(1900, TODAY.year - 1))
+    m = draw(st.integers(1, 14))
+    d = draw(st.integers(1, 35))
+    try:
+        dt.date(y, m, d)
+        m = 13  # a possible day: make it impossible
+    except ValueError:
+        pass
+    return f"{y:04d}-{m:02d}-{d:02d}T00:00:00" + draw(st.sampled_from([".000Z", "Z"]))
+
+
+@PROPS
+@given(st.lists(impossible_dates(), min_size=1, max_size=60))
+def test_impossible_dates_are_dead_lettered_as_unparsable(kafka_frame, dates):
+    values = []
+    for i, d in enumerate(dates):
+        u = json.loads(json.dumps(BASES[1]))
+        u["dob"]["date"] = d
+        values.append(json.dumps(u))
+    got = [r["reason"] for r in classify(kafka_frame, values).orderBy("offset").select("reason").collect()]
+    assert got == ["unparsable dob.date"] * len(dates)
+
+
+# --- redact ----------------------------------------------------------------------------------------
+
+sensitive_value = st.one_of(text, st.integers(), st.floats(allow_nan=False, allow_infinity=False))
+plain_keys = st.sampled_from(["gender", "nat", "title", "date", "age", "uuid", "nickname", "emails"])
+
+
+def json_docs(keys):
+    return st.recursive(st.one_of(st.none(), st.booleans(), sensitive_value),
+                        lambda c: st.lists(c, max_size=3) | st.dictionaries(keys, c, max_size=4), max_leaves=12)
+
+
+# Any key at all (quotes and backslashes included), or keys that cannot fool a regex into over-masking.
+any_key = st.one_of(st.sampled_from(SENSITIVE_KEYS), plain_keys, text)
+clean_key = st.one_of(st.sampled_from(SENSITIVE_KEYS), plain_keys,
+                      st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\'), max_size=20))
+
+
+def _sensitive_leaves_masked(doc) -> bool:
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if k in SENSITIVE_KEYS and isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                if v != "***":
+                    return False
+            elif not _sensitive_leaves_masked(v):
+                return False
+    elif isinstance(doc, list):
+        return all(_sensitive_leaves_masked(x) for x in doc)
+    return True
+
+
+def _mask(doc):
+    """What redact() should give, computed on the parsed document."""
+    if isinstance(doc, dict):
+        return {k: "***" if k in SENSITIVE_KEYS and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                else _mask(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_mask(x) for x in doc]
+    return doc
+
+
+def _redact_all(spark, docs):
+    texts = [json.dumps(d, ensure_ascii=a, separators=(",", ":") if compact else (", ", ": ")) for d, a, compact in docs]
+    df = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "i int, raw string")
+    got = dict(df.select("i", T.redact(F.col("raw")).alias("r")).collect())
+    return [(texts[i], got[i]) for i in range(len(texts))]
+
+
+@PROPS
+@given(st.lists(st.tuples(st.dictionaries(any_key, json_docs(any_key), min_size=1, max_size=6), st.booleans(),
+                          st.booleans()), min_size=1, max_size=40))
+def test_redact_never_leaves_a_sensitive_value(spark, docs):
+    for before, after in _redact_all(spark, docs):
+        assert _sensitive_leaves_masked(json.loads(after)), (before, after)
+
+
+@PROPS
+@given(st.lists(st.tuples(st.dictionaries(clean_key, json_docs(clean_key), min_size=1, max_size=6), st.booleans(),
+                          st.booleans()), min_size=1, max_size=40))
+def test_redact_masks_exactly_the_sensitive_values(spark, docs):
+    for (d, _, _), (before, after) in zip(docs, _redact_all(spark, docs)):
+        assert json.loads(after) == _mask(d), (before, after)
+
+
+def test_redact_masks_every_secret_of_generated_users(spark):
+    users = synthetic.generate_users(200, seed=5, now=NOW)
+    texts = [json.dumps(u, ensure_ascii=random.Random(i).random() < 0.5) for i, u in enumerate(users)]
+    df = spark.createDataFrame([(t,) for t in texts], "raw string")
+    out = "\n".join(r[0] for r in df.select(T.redact(F.col("raw"))).collect())
+    for u in users:
+        for secret in (u["email"], u["phone"], u["cell"], u["login"]["password"], u["login"]["sha256"],
+                       u["location"]["street"]["name"], u["name"]["last"]):
+            # the value as a whole JSON string after a key, in either escaping
+            assert f": {json.dumps(secret)}" not in out and f": {json.dumps(secret, ensure_ascii=False)}" not in out
