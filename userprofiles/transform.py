@@ -15,6 +15,7 @@ from .schema import CORRUPT_COLUMN, PARSE_SCHEMA, PROFILE_COLUMNS, SENSITIVE_KEY
 
 MIN_AGE_EXCLUSIVE = 13          # keep users older than 13
 MAX_TEXT = 1000                 # longer text values are refused, not stored
+MAX_COPY = 65536                # characters of a dead letter's redacted copy: Kafka's 1 MB stays out of reach
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 EMAIL_RE = r"^[^@\s]+@[^@\s]+$"
 AGE_GROUPS = ((14, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
@@ -150,7 +151,9 @@ def redact(raw: Column) -> Column:
     """Mask the values of personal and secret keys in a JSON text (strings and numbers), so that a dead
     letter can be read without exposing anyone. Regex, not parsing: the text may be malformed."""
     keys = "|".join(SENSITIVE_KEYS)
-    pattern = r'("(?:' + keys + r')"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)'
+    # Possessive quantifiers: a JSON token has one parse, and Java's regex engine then loops instead of
+    # recursing once per character (a 900 KB value overflowed the stack and failed the whole batch).
+    pattern = r'("(?:' + keys + r')"\s*+:\s*+)("(?:[^"\\]++|\\.)*+"|-?[0-9][0-9.eE+-]*+)'
     return F.regexp_replace(raw, pattern, '$1"***"')
 
 
@@ -159,6 +162,9 @@ def dead_letters(classified: DataFrame) -> DataFrame:
     it (only when it is a JSON object: an unparsable text could hold anything). The original stays in the
     source topic at that offset."""
     is_json = F.json_object_keys(F.col("raw")).isNotNull() & F.is_valid_utf8(F.col("raw"))
+    # Escaping in the letter's own JSON can double a copy (quotes) and UTF-8 takes up to 4 bytes a character:
+    # a full copy of a message near 1 MB would be refused by Kafka and fail the batch, so it is cut.
+    redacted = F.when(is_json, redact(F.col("raw")))
     value = F.to_json(F.struct(
         F.col("reason"),
         F.col("topic").alias("source_topic"),
@@ -167,7 +173,8 @@ def dead_letters(classified: DataFrame) -> DataFrame:
         F.date_format(F.col("timestamp"), "yyyy-MM-dd'T'HH:mm:ss.SSSXXX").alias("source_timestamp"),
         F.sha2(F.col("value").cast("binary"), 256).alias("payload_sha256"),
         F.octet_length(F.col("value").cast("binary")).alias("payload_bytes"),
-        F.when(is_json, redact(F.col("raw"))).alias("payload_redacted"),
+        F.substring(redacted, 1, MAX_COPY).alias("payload_redacted"),
+        F.when(F.length(redacted) > MAX_COPY, F.lit(True)).alias("payload_redacted_truncated"),
     ))
     key = F.concat_ws(":", F.col("topic"), F.col("partition").cast("string"), F.col("offset").cast("string"))
     return classified.where(F.col("status") == "dead").select(key.alias("key"), value.alias("value"))

@@ -4,7 +4,6 @@ Spark jobs cost about a second each, so every example is a *list* of generated i
 DataFrame, and each property runs a handful of examples: some hundreds of generated inputs per property.
 """
 import datetime as dt
-import hashlib
 import json
 import random
 
@@ -16,15 +15,13 @@ from userprofiles import synthetic
 from userprofiles import transform as T
 from userprofiles.schema import SENSITIVE_KEYS
 
+from ..reference import completed_years, expected_row
+
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 NOW = dt.datetime.now(dt.timezone.utc)
 PROPS = settings(max_examples=5, deadline=None, derandomize=False, print_blob=True,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 BASES = synthetic.generate_users(40, seed=11, now=NOW, minor_share=0.0)
-
-
-def sha(text) -> str:
-    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
 
 
 def classify(kafka_frame, values, today=TODAY):
@@ -66,26 +63,6 @@ def valid_users(draw):
     return u
 
 
-def reference_row(u: dict) -> dict:
-    loc = u["location"]
-    born = dt.date.fromisoformat(u["dob"]["date"][:10])
-    return {
-        "identifiant": u["login"]["uuid"].lower(),
-        "title": u["name"]["title"],
-        "full_name": f'{u["name"]["last"]} {u["name"]["first"]}',
-        "gender": u["gender"],
-        "username": u["login"]["username"],
-        "domain_name": u["email"].split("@", 1)[1],
-        "email": sha(u["email"]),
-        "phone": sha(u["phone"]),
-        "full_address": sha(f'{loc["street"]["number"]} {loc["street"]["name"]}, {loc["city"]}, {loc["state"]}, '
-                            f'{loc["country"]}, {loc["postcode"]}'),
-        "age": TODAY.year - born.year - ((TODAY.month, TODAY.day) < (born.month, born.day)),
-        "inscription": u["registered"]["date"],
-        "nationality": u["nat"],
-    }
-
-
 # --- properties ------------------------------------------------------------------------------------
 
 @PROPS
@@ -99,7 +76,7 @@ def test_any_user_record_is_valid_and_transforms_like_python(kafka_frame, users,
     if len(got) != len(users):
         bad = df.where("status != 'valid'").select("offset", "reason").collect()
         raise AssertionError(f"not valid: {bad[:3]}, first: {values[bad[0]['offset']] if bad else None}")
-    want = {r["identifiant"]: r for r in map(reference_row, users)}
+    want = {u["login"]["uuid"].lower(): expected_row(u, TODAY) for u in users}
     assert got == want
 
 
@@ -181,10 +158,6 @@ def test_a_string_field_of_another_json_type_is_dead_lettered_naming_the_field(k
     got = [(r["status"], r["reason"]) for r in
            classify(kafka_frame, values).orderBy("offset").select("status", "reason").collect()]
     assert got == [("dead", f"not a JSON string: {field}") for _, field, _ in cases]
-
-
-def completed_years(born: dt.date, today: dt.date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 @PROPS

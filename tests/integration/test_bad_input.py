@@ -1,0 +1,99 @@
+"""Bad input on the real stack: a generated corpus of malformed messages mixed into valid synthetic traffic.
+Every malformed message must reach the dead-letter topic with its reason and source offset, every valid
+adult must be stored, and the stream must finish with exit 0."""
+import datetime as dt
+import json
+import random
+
+from userprofiles import synthetic
+
+from ..reference import age, expected_analytics, expected_row
+from .harness import BOOTSTRAP, consume_all, spark_submit
+from .malformed import ANY, corpus
+
+N_VALID = 400
+
+
+def produce_recording_offsets(topic: str, messages: list[tuple[bytes | None, bytes | None]]) -> list[tuple[int, int]]:
+    """Send (key, value) messages in order; return each one's (partition, offset)."""
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "enable.idempotence": True, "acks": "all", "linger.ms": 20,
+                  "message.max.bytes": 1_000_000})
+    where: list = [None] * len(messages)
+    errors = []
+
+    def on_delivery(i):
+        def cb(err, msg):
+            if err:
+                errors.append((i, err))
+            else:
+                where[i] = (msg.partition(), msg.offset())
+        return cb
+
+    for i, (key, value) in enumerate(messages):
+        while True:
+            try:
+                p.produce(topic, value=value, key=key, on_delivery=on_delivery(i))
+                break
+            except BufferError:
+                p.poll(0.1)
+        p.poll(0)
+    assert p.flush(120) == 0 and not errors, errors[:3]
+    return where
+
+
+def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp_path):
+    now = dt.datetime.now(dt.timezone.utc)
+    today = now.date()
+    rng = random.Random(20261128)
+    bad = corpus(seed=4, now=now)
+    assert len(bad) >= 200
+    users = synthetic.generate_users(N_VALID, seed=99, now=now, minor_share=0.1)
+
+    # Valid users keyed by uuid; malformed ones without a key or with a random one; all shuffled together.
+    items = [("valid", u["login"]["uuid"].encode(), json.dumps(u, ensure_ascii=False).encode(), u) for u in users]
+    items += [("bad", rng.choice([None, rng.randbytes(16)]), value, (label, expected))
+              for label, value, expected in bad]
+    rng.shuffle(items)
+    where = produce_recording_offsets(sandbox.topic, [(k, v) for _, k, v, _ in items])
+
+    run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now", "--max-offsets-per-trigger", "150"))
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+
+    # Dead letters: one per malformed message (a replayed batch may repeat one: the key tells), with the
+    # reason it deserves and the source position.
+    letters = {}
+    for m in consume_all(sandbox.dlq, len(bad), timeout=60):
+        letter = json.loads(m.value())
+        assert m.key().decode() == f'{sandbox.topic}:{letter["source_partition"]}:{letter["source_offset"]}'
+        letters[(letter["source_partition"], letter["source_offset"])] = letter
+    expected_dead = {where[i]: meta for i, (kind, _, _, meta) in enumerate(items) if kind == "bad"}
+    missing = [expected_dead[p][0] for p in set(expected_dead) - set(letters)]
+    assert not missing, f"{len(missing)} malformed messages have no dead letter: {missing[:10]}"
+    assert set(letters) == set(expected_dead), "a valid record was dead-lettered"
+    wrong = []
+    for pos, (label, expected) in expected_dead.items():
+        letter = letters[pos]
+        assert letter["source_topic"] == sandbox.topic and letter["reason"], letter
+        ok = (expected is ANY or letter["reason"] == expected
+              or (isinstance(expected, frozenset) and letter["reason"] in expected))
+        if not ok:
+            wrong.append((label, letter["reason"], expected))
+    assert not wrong, wrong[:10]
+
+    # Every valid adult is stored with its exact row; minors are filtered, not dead-lettered.
+    adults = {u["login"]["uuid"].lower(): u for u in users if age(u, today) > 13}
+    assert 0 < len(adults) < N_VALID
+    rows = {k: {c: v for c, v in r.items()} for k, r in sandbox.rows().items()}
+    assert set(rows) == set(adults)
+    for uid, u in adults.items():
+        want = expected_row(u, today)
+        got = dict(rows[uid], identifiant=str(rows[uid]["identifiant"]))
+        assert got == want, uid
+    assert sandbox.analytics() == expected_analytics(users, today)
+
+    out = run.stdout + run.stderr
+    totals = out.split("totals: ", 1)[1].splitlines()[0]
+    assert f"read={len(items)}" in totals and f"dead={len(bad)}" in totals, totals
+    assert "Traceback" not in out
