@@ -31,13 +31,22 @@ def check_kafka(args) -> None:
 
 
 def check_cassandra(args) -> None:
+    import logging
+
     conf = cassandra.CassandraConf.from_args(args)
+    # The driver logs each failed connection with its traceback; the one-line error below says it all.
+    driver_log = logging.getLogger("cassandra")
+    level = driver_log.level
+    driver_log.setLevel(logging.CRITICAL)
     try:
         cassandra.ensure_schema(conf, args.replication)
     except Exception as exc:
         raise PreflightError(f"Cassandra at {args.cassandra_hosts}:{args.cassandra_port} is unusable "
                              f"({_short(exc)}); start it (make up) or fix --cassandra-hosts / CASSANDRA_HOSTS "
-                             f"(and CASSANDRA_USERNAME/CASSANDRA_PASSWORD if it needs them).") from None
+                             f"and --cassandra-port / CASSANDRA_PORT (and CASSANDRA_USERNAME/CASSANDRA_PASSWORD "
+                             f"if it needs them).") from None
+    finally:
+        driver_log.setLevel(level)
 
 
 def check_mongo(args) -> None:
