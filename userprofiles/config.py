@@ -121,8 +121,11 @@ def consumer_parser() -> argparse.ArgumentParser:
     p.add_argument("--replication", default=env("CASSANDRA_REPLICATION",
                                                 "{'class': 'SimpleStrategy', 'replication_factor': 1}"),
                    help="replication map used when the keyspace is created (env CASSANDRA_REPLICATION)")
-    p.add_argument("--cassandra-concurrency", type=int, default=env("CASSANDRA_CONCURRENCY", 64),
-                   help="in-flight writes per Spark task (env CASSANDRA_CONCURRENCY)")
+    p.add_argument("--cassandra-concurrency", type=int, default=env("CASSANDRA_CONCURRENCY", 16),
+                   help="in-flight write requests (batches) per Spark task (env CASSANDRA_CONCURRENCY)")
+    p.add_argument("--cassandra-batch-rows", type=int, default=env("CASSANDRA_BATCH_ROWS", 50),
+                   help="rows per unlogged batch, one replica's rows each, under 40 KB; 1 = one INSERT per row "
+                        "(env CASSANDRA_BATCH_ROWS)")
     p.add_argument("--mongo-uri", default=env("MONGO_URI", "mongodb://127.0.0.1:27017/"),
                    help="MongoDB URI; may carry user:password (env MONGO_URI)")
     p.add_argument("--mongo-db", default=env("MONGO_DB", "users_profiles_analytics"),
