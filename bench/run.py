@@ -1,0 +1,551 @@
+"""Throughput and latency of the pipeline on the local stack (make up), against the row-by-row design.
+
+    python bench/run.py [--records N] [--latency-rate R] [--latency-seconds S] [--quick] [--help]
+
+Phases, each in private names (topic, keyspace, database bench_<id>, dropped at the end):
+  1. producer:  N synthetic records, generated first, then sent through userprofiles.publish (timed: the
+                sending only) -> messages/s;
+  2. pipeline:  consumer_spark.py --available-now over those N -> rows/s at steady state, from Cassandra's
+                WRITETIME between the 10th and 90th percentile of the rows (Spark's start-up excluded);
+  3. baseline:  bench/baseline_rowbyrow.py (collect() + one INSERT and one update_one per row and
+                collection) on the same topic, time-boxed -> rows/s the same way; the ratio;
+  4. latency:   consumer_spark.py running continuously while producer.py offers R msg/s for S s ->
+                p50/p95/p99 of (Cassandra WRITETIME - Kafka message timestamp), per uuid.
+During 2-4, /proc is sampled: peak RSS of the consumer (JVM + Python workers) and the CPU of each service.
+Prints a table and a one-line summary; writes bench/results/<timestamp>.json and bench/results/latest.json.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from multiprocessing import Pool
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from userprofiles.config import STACK_HOME, env  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+VENV_BIN = ROOT / ".venv" / "bin"
+SERVICES = ("kafka", "cassandra", "ferretdb")
+CLK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--records", type=int, default=env("BENCH_RECORDS", 200_000),
+                   help="records of the throughput phases (env BENCH_RECORDS)")
+    p.add_argument("--partitions", type=int, default=env("BENCH_PARTITIONS", 6),
+                   help="partitions of the benchmark topics (env BENCH_PARTITIONS; the stack's topic has 6)")
+    p.add_argument("--latency-rate", type=float, default=env("BENCH_LATENCY_RATE", 2000.0),
+                   help="messages/s offered in the latency phase (env BENCH_LATENCY_RATE)")
+    p.add_argument("--latency-seconds", type=float, default=env("BENCH_LATENCY_SECONDS", 60.0),
+                   help="seconds of offered load in the latency phase (env BENCH_LATENCY_SECONDS)")
+    p.add_argument("--baseline-seconds", type=float, default=env("BENCH_BASELINE_SECONDS", 60.0),
+                   help="the row-by-row baseline is stopped this long after its first row, or when it has "
+                        "written everything (env BENCH_BASELINE_SECONDS)")
+    p.add_argument("--consumer-arg", action="append", default=[],
+                   help="extra flag for consumer_spark.py, e.g. --consumer-arg=--trigger-seconds=0.5 (repeatable)")
+    p.add_argument("--skip", default=env("BENCH_SKIP", ""),
+                   help="comma list of phases to skip: baseline, latency (env BENCH_SKIP)")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: 20,000 records, 15 s of latency, 20 s of baseline")
+    p.add_argument("--keep", action="store_true", help="keep the benchmark's topics, keyspaces and databases")
+    p.add_argument("--seed", type=int, default=env("BENCH_SEED", 20261127), help="generator seed")
+    p.add_argument("--label", default=env("BENCH_LABEL", ""), help="free text stored with the results")
+    return p
+
+
+# ---------------------------------------------------------------------------------------------------
+# /proc sampling
+
+def _proc_table() -> dict[int, tuple[int, int, int]]:
+    """pid -> (ppid, cpu ticks incl. reaped children, rss pages)."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as f:
+                raw = f.read().decode("latin-1")
+        except OSError:
+            continue
+        fields = raw[raw.rfind(")") + 2:].split()
+        # after the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14) ... rss(21)
+        out[int(d)] = (int(fields[1]), sum(int(x) for x in fields[11:15]), int(fields[21]))
+    return out
+
+
+def _tree(table, root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table:
+            out.append(pid)
+            todo.extend(children.get(pid, ()))
+    return out
+
+
+def _machine_ticks() -> tuple[int, int]:
+    with open("/proc/stat") as f:
+        vals = [int(x) for x in f.readline().split()[1:]]
+    idle = vals[3] + vals[4]
+    return sum(vals) - idle, sum(vals)
+
+
+def stack_pids() -> dict[str, int]:
+    pids = {}
+    for s in SERVICES:
+        try:
+            pids[s] = int((STACK_HOME / "run" / f"{s}.pid").read_text().strip())
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+class Sampler(threading.Thread):
+    """Samples every `interval` s: CPU ticks of each service's process tree and of the consumer's, the
+    consumer tree's RSS, and the machine's busy ticks."""
+
+    def __init__(self, consumer_pid: int, interval: float = 0.25):
+        super().__init__(daemon=True)
+        self.roots = {**stack_pids(), "consumer": consumer_pid}
+        self.interval = interval
+        self.samples: list[tuple[float, dict[str, int], int, int]] = []  # (t, ticks, busy, total)
+        self.peak_rss = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.sample()
+            self._halt.wait(self.interval)
+        self.sample()
+
+    def sample(self) -> None:
+        table = _proc_table()
+        t = time.time()
+        ticks = {}
+        for name, root in self.roots.items():
+            pids = _tree(table, root)
+            ticks[name] = sum(table[p][1] for p in pids)
+            if name == "consumer":
+                self.peak_rss = max(self.peak_rss, sum(table[p][2] for p in pids) * PAGE)
+        busy, total = _machine_ticks()
+        self.samples.append((t, ticks, busy, total))
+
+    def stop(self) -> "Sampler":
+        self._halt.set()
+        self.join()
+        return self
+
+    def cpu(self, t0: float | None = None, t1: float | None = None) -> dict[str, float]:
+        """Cores used by each service between t0 and t1 (default: the whole sampling), the machine's busy
+        cores and `other` (everything else: other users of the machine, this script)."""
+        s = self.samples
+        a = next((x for x in s if t0 is None or x[0] >= t0), s[0])
+        b = next((x for x in reversed(s) if t1 is None or x[0] <= t1), s[-1])
+        if b[0] - a[0] < 0.5:
+            a, b = s[0], s[-1]
+        secs = b[0] - a[0]
+        out = {k: round((b[1][k] - a[1].get(k, b[1][k])) / CLK / secs, 3) for k in b[1]}
+        ncpu = os.cpu_count() or 1
+        out["machine"] = round((b[2] - a[2]) / max(b[3] - a[3], 1) * ncpu, 3)
+        out["other"] = round(out["machine"] - sum(v for k, v in out.items() if k != "machine"), 3)
+        out["window_s"] = round(secs, 1)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# data
+
+def _gen_chunk(job):
+    from userprofiles import sources, synthetic
+
+    n, seed = job
+    return [sources.encode(u) for u in synthetic.generate_users(n, seed=seed, minor_share=0.05)]
+
+
+def generate(n: int, seed: int) -> list[tuple[bytes, bytes]]:
+    chunk = 5000
+    jobs = [(min(chunk, n - i), seed * 1000 + i // chunk) for i in range(0, n, chunk)]
+    with Pool(min(len(jobs), os.cpu_count() or 1) or 1) as pool:
+        return [m for part in pool.map(_gen_chunk, jobs) for m in part]
+
+
+def landing_uuids(messages) -> set[str]:
+    """uuids that become rows: records older than 13 today (UTC)."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    out = set()
+    for key, value in messages:
+        born = dt.date.fromisoformat(json.loads(value)["dob"]["date"][:10])
+        if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) > 13:
+            out.add(key.decode())
+    return out
+
+
+def percentile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * q / 100
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def steady_rate(writetimes_us: list[int]) -> dict:
+    """Rows/s between the 10th and 90th percentile write time, and over the whole span."""
+    w = sorted(writetimes_us)
+    n = len(w)
+    if n < 10:
+        return {"rows": n, "steady_rows_per_s": 0.0, "span_rows_per_s": 0.0}
+    i10, i90 = int(n * 0.10), int(n * 0.90) - 1
+    steady = (i90 - i10) / max((w[i90] - w[i10]) / 1e6, 1e-6)
+    span = n / max((w[-1] - w[0]) / 1e6, 1e-6)
+    return {"rows": n, "steady_rows_per_s": round(steady), "span_rows_per_s": round(span),
+            "t10": w[i10] / 1e6, "t90": w[i90] / 1e6, "first": w[0] / 1e6, "last": w[-1] / 1e6}
+
+
+# ---------------------------------------------------------------------------------------------------
+# processes
+
+def child_env() -> dict:
+    e = dict(os.environ)
+    e["PATH"] = f"{VENV_BIN}:{e.get('PATH', '')}"
+    e["PYTHONUNBUFFERED"] = "1"
+    e.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return e
+
+
+def spark(script: Path, args: list[str], log_path: Path) -> subprocess.Popen:
+    logf = open(log_path, "ab")
+    return subprocess.Popen([str(VENV_BIN / "spark-submit"), str(script), *args], cwd=ROOT, env=child_env(),
+                            stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_group(proc: subprocess.Popen, sig=signal.SIGINT, grace: float = 60) -> None:
+    """Stop a process this script started, with its children (its own session)."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    except ProcessLookupError:
+        pass
+
+
+def batch_lines(log_path: Path) -> list[str]:
+    return [ln.strip() for ln in log_path.read_text(errors="replace").splitlines() if " batch " in ln]
+
+
+# ---------------------------------------------------------------------------------------------------
+# phases
+
+def phase_producer(sb, messages, log) -> dict:
+    from userprofiles import publish
+    from userprofiles.config import producer_parser
+
+    pargs = producer_parser().parse_args(["--topic", sb.topic, "--progress-seconds", "3600", "--log-level", "WARNING"])
+    batches = [messages[i:i + 1000] for i in range(0, len(messages), 1000)]
+    stats = publish.run(pargs, batches=batches)
+    secs = time.monotonic() - stats.started
+    if stats.failed:
+        raise SystemExit(f"bench: error: the producer failed {stats.failed} messages ({stats.first_error})")
+    out = {"messages": stats.delivered, "seconds": round(secs, 2), "msgs_per_s": round(stats.delivered / secs),
+           "linger_ms": pargs.linger_ms, "compression": pargs.compression}
+    log(f"producer: {out['messages']} messages in {secs:.1f}s = {out['msgs_per_s']:,} msg/s")
+    return out
+
+
+def phase_pipeline(sb, tmp, expected: int, extra: list[str], log) -> dict:
+    from tests.integration import harness
+
+    log_path = tmp / "pipeline.log"
+    t0 = time.time()
+    proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, "--available-now", *extra), log_path)
+    sampler = Sampler(proc.pid)
+    sampler.start()
+    rc = proc.wait()
+    wall = time.time() - t0
+    sampler.stop()
+    if rc != 0:
+        raise SystemExit(f"bench: error: consumer_spark.py exited {rc}; see {log_path}:\n"
+                         + log_path.read_text(errors="replace")[-3000:])
+    wts = sb.writetimes()
+    rate = steady_rate(list(wts.values()))
+    out = {**rate, "expected_rows": expected, "wall_s": round(wall, 1),
+           "startup_s": round(rate.get("first", t0) - t0, 1),
+           "cpu_steady": sampler.cpu(rate.get("t10"), rate.get("t90")), "cpu_run": sampler.cpu(),
+           "peak_rss_mb": round(sampler.peak_rss / 2**20), "batches": batch_lines(log_path), "args": extra}
+    if len(wts) != expected:
+        log(f"pipeline: WARNING {len(wts)} rows landed, {expected} expected")
+    log(f"pipeline: {len(wts)} rows, steady {rate['steady_rows_per_s']:,} rows/s, wall {wall:.1f}s, "
+        f"peak RSS {out['peak_rss_mb']} MB")
+    return out
+
+
+def phase_baseline(sb, tmp, expected: int, budget: float, log) -> dict:
+    from tests.integration import harness
+
+    base = harness.Sandbox(name=sb.name + "_base")
+    log_path = tmp / "baseline.log"
+    args = ["--topic", sb.topic, "--keyspace", base.keyspace, "--mongo-db", base.mongo_db,
+            "--checkpoint", str(tmp / "baseline-checkpoint"), "--starting-offsets", "earliest", "--available-now"]
+    t0 = time.time()
+    proc = spark(ROOT / "bench" / "baseline_rowbyrow.py", args, log_path)
+    sampler = Sampler(proc.pid)
+    sampler.start()
+    first = None
+    count = 0
+    try:
+        while proc.poll() is None:
+            time.sleep(3)
+            try:
+                count = harness.cassandra_session().execute(
+                    f"SELECT count(*) FROM {base.keyspace}.users_profiles", timeout=60).one()[0]
+            except Exception:
+                continue  # the keyspace is not there yet
+            if count and first is None:
+                first = time.time()
+            if first is not None and time.time() - first >= budget:
+                break
+    finally:
+        stop_group(proc, signal.SIGTERM, 30)
+        sampler.stop()
+    completed = proc.returncode == 0
+    wts = base.writetimes()
+    rate = steady_rate(list(wts.values()))
+    out = {**rate, "expected_rows": expected, "completed": completed, "budget_s": budget,
+           "wall_s": round(time.time() - t0, 1), "cpu_steady": sampler.cpu(rate.get("t10"), rate.get("t90")),
+           "peak_rss_mb": round(sampler.peak_rss / 2**20)}
+    log(f"baseline: {len(wts)} rows{'' if completed else ' (time-boxed)'}, steady "
+        f"{rate['steady_rows_per_s']:,} rows/s")
+    try:
+        base.drop()
+    except Exception:
+        pass
+    return out
+
+
+def phase_latency(sb, tmp, warmup, messages, rate: float, extra: list[str], log) -> dict:
+    from tests.integration import harness
+
+    src = tmp / "latency.jsonl"
+    src.write_bytes(b"\n".join(v for _, v in messages) + b"\n")
+    want = landing_uuids(messages)
+    warm = landing_uuids(warmup)
+    log_path = tmp / "latency.log"
+    proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, *extra), log_path)
+    session = harness.cassandra_session()
+
+    def landed() -> int:
+        try:
+            return session.execute(f"SELECT count(*) FROM {sb.keyspace}.users_profiles", timeout=60).one()[0]
+        except Exception:
+            return 0
+
+    try:
+        # Warm-up (already in the topic): the consumer is ready when those records have landed.
+        deadline = time.time() + 180
+        while landed() < len(warm):
+            if proc.poll() is not None or time.time() > deadline:
+                raise SystemExit(f"bench: error: the latency consumer did not start; see {log_path}:\n"
+                                 + log_path.read_text(errors="replace")[-3000:])
+            time.sleep(1)
+        time.sleep(2)
+        sampler = Sampler(proc.pid)
+        sampler.start()
+        t0 = time.time()
+        res = subprocess.run([sys.executable, str(ROOT / "producer.py"), "--source", f"file:{src}", "--topic",
+                              sb.topic, "--rate", str(rate), "--batch-size", "100", "--log-level", "WARNING"],
+                             cwd=ROOT, env=child_env(), capture_output=True, text=True)
+        offered_s = time.time() - t0
+        if res.returncode != 0:
+            raise SystemExit(f"bench: error: producer.py failed: {res.stderr[-2000:]}")
+        total = len(want) + len(warm)
+        deadline = time.time() + 120
+        while landed() < total and time.time() < deadline:
+            time.sleep(1)
+        sampler.stop()
+    finally:
+        stop_group(proc, signal.SIGINT, 60)
+    ts = {}
+    for m in harness.consume_all(sb.topic, len(messages) + len(warmup), timeout=60):
+        if m.key():
+            ts[m.key().decode()] = m.timestamp()[1]
+    wts = sb.writetimes()
+    lat = [wts[u] / 1000 - ts[u] for u in want if u in wts and u in ts]
+    out = {"offered_rate": rate, "offered_s": round(offered_s, 1), "messages": len(messages),
+           "rows_expected": len(want), "rows_measured": len(lat), "missing": len(want) - len(lat),
+           "p50_ms": round(percentile(lat, 50)), "p95_ms": round(percentile(lat, 95)),
+           "p99_ms": round(percentile(lat, 99)), "max_ms": round(max(lat)) if lat else None,
+           "cpu": sampler.cpu(), "peak_rss_mb": round(sampler.peak_rss / 2**20),
+           "batches": batch_lines(log_path)[-20:], "args": extra}
+    log(f"latency: {len(lat)} rows at {rate:.0f} msg/s: p50 {out['p50_ms']} ms, p95 {out['p95_ms']} ms, "
+        f"p99 {out['p99_ms']} ms")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# report
+
+def machine() -> dict:
+    model = ""
+    try:
+        model = next(ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = next(int(ln.split()[1]) for ln in open("/proc/meminfo") if ln.startswith("MemTotal"))
+    return {"cpus": os.cpu_count(), "cpu_model": model, "mem_gib": round(mem / 2**20, 1),
+            "kernel": platform.release(), "python": platform.python_version(), "loadavg_start": os.getloadavg()}
+
+
+def table(r: dict) -> str:
+    rows = []
+    p, pl, b, lt = r.get("producer"), r.get("pipeline"), r.get("baseline"), r.get("latency")
+
+    def cpu_line(c):
+        return " ".join(f"{k} {c[k]:.2f}" for k in ("consumer", "cassandra", "kafka", "ferretdb", "other")
+                        if k in c) + f" (of {r['machine']['cpus']} cores)"
+
+    if p:
+        rows.append(("producer throughput", f"{p['msgs_per_s']:,} msg/s",
+                     f"{p['messages']:,} messages in {p['seconds']} s, lz4, linger {p['linger_ms']} ms"))
+    if pl:
+        rows.append(("pipeline throughput (steady)", f"{pl['steady_rows_per_s']:,} rows/s",
+                     f"{pl['rows']:,} rows; p10-p90 write times; whole run {pl['wall_s']} s incl. "
+                     f"{pl['startup_s']} s start-up"))
+    if b:
+        rows.append(("row-by-row baseline (steady)", f"{b['steady_rows_per_s']:,} rows/s",
+                     f"{b['rows']:,} rows" + ("" if b["completed"] else f", time-boxed at {b['budget_s']:.0f} s")))
+    if pl and b and b["steady_rows_per_s"]:
+        rows.append(("speed-up vs baseline", f"{r['ratio']:.1f}x", "same topic, same run"))
+    if lt:
+        rows.append((f"latency at {lt['offered_rate']:.0f} msg/s", f"p99 {lt['p99_ms']:,} ms",
+                     f"p50 {lt['p50_ms']:,} / p95 {lt['p95_ms']:,} / max {lt['max_ms']:,} ms over "
+                     f"{lt['rows_measured']:,} rows, {lt['missing']} missing"))
+    if pl:
+        rows.append(("consumer peak RSS", f"{pl['peak_rss_mb']:,} MB",
+                     "driver JVM + Python workers, throughput phase"
+                     + (f"; {lt['peak_rss_mb']:,} MB in the latency phase" if lt else "")))
+        rows.append(("CPU, throughput (cores)", f"{pl['cpu_steady']['machine']:.2f} busy", cpu_line(pl["cpu_steady"])))
+    if b:
+        rows.append(("CPU, baseline (cores)", f"{b['cpu_steady']['machine']:.2f} busy", cpu_line(b["cpu_steady"])))
+    if lt:
+        rows.append(("CPU, latency (cores)", f"{lt['cpu']['machine']:.2f} busy", cpu_line(lt["cpu"])))
+    m = r["machine"]
+    rows.append(("machine", f"{m['cpus']} cores, {m['mem_gib']} GiB",
+                 f"load average {m['loadavg_start'][0]:.2f} at start, {m['loadavg_end'][0]:.2f} at end"))
+    w = [max(len(x[i]) for x in rows) for i in range(3)]
+    line = "+-" + "-+-".join("-" * n for n in w) + "-+"
+    out = [line] + [("| " + " | ".join(x[i].ljust(w[i]) for i in range(3)) + " |") for x in rows] + [line]
+    return "\n".join(out)
+
+
+def summary(r: dict) -> str:
+    parts = []
+    if "producer" in r:
+        parts.append(f"producer {r['producer']['msgs_per_s']:,} msg/s")
+    if "pipeline" in r:
+        parts.append(f"pipeline {r['pipeline']['steady_rows_per_s']:,} rows/s")
+    if "baseline" in r:
+        parts.append(f"baseline {r['baseline']['steady_rows_per_s']:,} rows/s ({r.get('ratio', 0):.1f}x)")
+    if "latency" in r:
+        lt = r["latency"]
+        parts.append(f"p50/p95/p99 {lt['p50_ms']}/{lt['p95_ms']}/{lt['p99_ms']} ms at {lt['offered_rate']:.0f} msg/s")
+    if "pipeline" in r:
+        parts.append(f"consumer RSS {r['pipeline']['peak_rss_mb']} MB")
+    parts.append(f"load {r['machine']['loadavg_start'][0]:.1f}")
+    return "bench: " + ", ".join(parts)
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if args.quick:
+        args.records, args.latency_seconds, args.baseline_seconds = 20_000, 15.0, 20.0
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from tests.integration import harness
+
+    started = dt.datetime.now(dt.timezone.utc)
+
+    def log(msg: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+    missing = [s for s in SERVICES if s not in stack_pids()]
+    if missing:
+        log(f"warning: no PID file for {', '.join(missing)} in {STACK_HOME}/run: their CPU is not measured "
+            f"(is the stack up? make up)")
+    result: dict = {"started": started.isoformat(timespec="seconds"), "label": args.label, "machine": machine(),
+                    "config": {k: v for k, v in vars(args).items()},
+                    "stack": {"kafka": harness.BOOTSTRAP, "cassandra_port": harness.CASSANDRA_PORT,
+                              "mongo": harness.MONGO_URI}}
+    name = "bench_" + uuid.uuid4().hex[:8]
+    sb = harness.Sandbox(name=name, partitions=args.partitions)
+    lat_sb = harness.Sandbox(name=name + "_lat", partitions=args.partitions)
+    tmp = Path(tempfile.mkdtemp(prefix=name + "-"))
+    log(f"load average {os.getloadavg()[0]:.2f}; names {name}*; logs in {tmp}")
+    n_lat = int(args.latency_rate * args.latency_seconds) if "latency" not in skip else 0
+    t = time.time()
+    all_msgs = generate(args.records + n_lat + 200, args.seed)
+    msgs, lat_msgs, warm = all_msgs[:args.records], all_msgs[args.records:args.records + n_lat], all_msgs[-200:]
+    expected = len(landing_uuids(msgs))
+    log(f"generated {len(all_msgs):,} records in {time.time() - t:.1f}s ({expected:,} of the first "
+        f"{len(msgs):,} become rows)")
+    sb.create_topics()
+    lat_sb.create_topics()
+    try:
+        # The latency phase's warm-up records, sent first: this also gets a fresh broker's producer-id
+        # coordinator loaded, which would otherwise stall the timed producer for a second.
+        lat_sb.produce([v for _, v in warm], keys=[k for k, _ in warm])
+        result["producer"] = phase_producer(sb, msgs, log)
+        result["pipeline"] = phase_pipeline(sb, tmp, expected, args.consumer_arg, log)
+        if "baseline" not in skip:
+            result["baseline"] = phase_baseline(sb, tmp, expected, args.baseline_seconds, log)
+            if result["baseline"]["steady_rows_per_s"]:
+                result["ratio"] = round(result["pipeline"]["steady_rows_per_s"]
+                                        / result["baseline"]["steady_rows_per_s"], 2)
+        if "latency" not in skip:
+            result["latency"] = phase_latency(lat_sb, tmp, warm, lat_msgs, args.latency_rate, args.consumer_arg, log)
+    finally:
+        if not args.keep:
+            for s in (sb, lat_sb):
+                try:
+                    s.drop()
+                except Exception as exc:  # a topic that was never created
+                    log(f"cleanup of {s.name}: {type(exc).__name__}")
+        close = getattr(harness, "close_clients", None)
+        if close:
+            close()
+    result["machine"]["loadavg_end"] = os.getloadavg()
+    result["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    text = json.dumps(result, indent=2, default=str)
+    (RESULTS / f"{stamp}.json").write_text(text)
+    (RESULTS / "latest.json").write_text(text)
+    print(table(result))
+    print(summary(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
