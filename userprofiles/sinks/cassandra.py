@@ -49,12 +49,16 @@ def session(conf: CassandraConf):
     if key not in _sessions:
         from cassandra.auth import PlainTextAuthProvider
         from cassandra.cluster import Cluster
-        from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+        from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
 
         auth = PlainTextAuthProvider(conf.username, conf.password) if conf.username else None
         cluster = Cluster(list(conf.hosts), port=conf.port, auth_provider=auth,
                           load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()),
                           connect_timeout=conf.connect_timeout, control_connection_timeout=conf.connect_timeout,
+                          # The default waits up to 10 minutes between reconnections (1, 2, 4 ... 600 s): after
+                          # a 60 s outage the next attempt came ~60 s after the node was back, past the retry
+                          # budget of the batch. Retry at most every 5 s.
+                          reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=5.0),
                           protocol_version=5)
         _sessions[key] = cluster.connect()
     return _sessions[key]
