@@ -1,0 +1,176 @@
+"""Fault injection on the real stack (make chaos). Each scenario has its own topic, keyspace and database,
+feeds synthetic users through producer.py (file source) and consumer_spark.py (spark-submit), injects a
+fault, lets the pipeline recover, and checks that every expected row is stored exactly once and that the
+MongoDB analytics equal the ones recomputed from the input. Each prints one row of the table.
+
+Environment: CHAOS_SEED (4) fixes the users and the kill points; CHAOS_USERS (5000) the input size;
+CHAOS_DOWN_SECONDS (30) how long a service stays stopped.
+"""
+import os
+import random
+import time
+
+import pytest
+
+from .chaoslib import (Consumer, Producer, Row, dead_letter_check, finish, make_input, observe, service,
+                       service_running, wait_complete)
+
+SEED = int(os.environ.get("CHAOS_SEED", "4"))
+N_USERS = int(os.environ.get("CHAOS_USERS", "5000"))
+DOWN_S = float(os.environ.get("CHAOS_DOWN_SECONDS", "30"))
+COMPLETE_TIMEOUT = 900
+
+
+def _stored(sandbox) -> str:
+    try:
+        return f"{observe(sandbox).row_count:,}"
+    except Exception:
+        return "?"
+
+
+def _check(row: Row, sandbox, inp) -> None:
+    assert row.rows_stored == row.rows_expected, row
+    assert row.duplicates == 0, row
+    assert row.analytics_exact, row
+    garbage, lettered = dead_letter_check(sandbox, row.records_in)
+    assert garbage >= inp.garbage and lettered == garbage, (garbage, lettered)
+
+
+def test_consumer_sigkilled_three_times_mid_stream(sandbox, tmp_path, restore_services):
+    """SIGKILL of the consumer's whole process group (JVM, Python driver, Python workers) at 3 random
+    points of the stream, each time restarted from the same checkpoint."""
+    rng = random.Random(SEED)
+    inp = make_input(tmp_path, N_USERS, SEED)
+    prod = Producer(sandbox, tmp_path, inp.path, "--batch-size", "1000").start()
+    assert prod.wait(600) == 0, prod.output()[-2000:]
+
+    cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "250", "--trigger-seconds", "0.5")
+    kills, first_batch = [], []
+    done = restarted = None
+    try:
+        cons.start()
+        for _ in range(3):
+            assert cons.wait_batches(1, 300), cons.output()[-3000:].decode("utf-8", "replace")
+            first_batch.append(time.monotonic() - cons.started_at)
+            time.sleep(rng.uniform(0.0, 4.0))
+            batches = cons.batches()
+            stored = _stored(sandbox)
+            cons.kill()
+            kills.append(f"after batch {batches[-1]} ({stored} rows)")
+            cons.start()
+        restarted = time.monotonic()
+        if cons.wait_batches(1, 300):
+            first_batch.append(time.monotonic() - cons.started_at)
+        done, obs = wait_complete(sandbox, inp, COMPLETE_TIMEOUT)
+    finally:
+        cons.stop()
+    row = finish(Row("consumer SIGKILL x3, restart from checkpoint",
+                     recovery_s=(done - restarted) if done else None,
+                     notes="killed " + "; ".join(kills) + "; start to first batch "
+                           + "/".join(f"{s:.0f}" for s in first_batch) + " s"), sandbox, inp, obs)
+    _check(row, sandbox, inp)
+
+
+def test_producer_killed_mid_send_then_rerun(sandbox, tmp_path, restore_services):
+    """SIGKILL of producer.py while it sends the file, then a rerun over the same file: the records it had
+    sent arrive twice."""
+    rng = random.Random(SEED + 1)
+    inp = make_input(tmp_path, N_USERS, SEED + 1)
+    cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "1000", "--trigger-seconds", "1")
+    done = rerun = None
+    try:
+        cons.start()
+        first = Producer(sandbox, tmp_path, inp.path, "--rate", str(N_USERS / 15), "--batch-size", "100", n=1).start()
+        time.sleep(rng.uniform(3.0, 9.0))
+        assert first.running(), "the producer finished before it could be killed; lower its --rate"
+        first.kill()
+        sent_before = _records_in(sandbox)
+        rerun = time.monotonic()
+        second = Producer(sandbox, tmp_path, inp.path, "--batch-size", "1000", n=2).start()
+        assert second.wait(600) == 0, second.output()[-2000:]
+        done, obs = wait_complete(sandbox, inp, COMPLETE_TIMEOUT, watch=_keep_running(cons, []))
+    finally:
+        cons.stop()
+    row = finish(Row("producer SIGKILL mid-send, rerun over the same file",
+                     recovery_s=(done - rerun) if done else None,
+                     notes=f"{sent_before:,} messages in before the kill, all sent again"), sandbox, inp, obs)
+    assert row.records_in > len(inp.users) + inp.garbage, "nothing arrived twice"
+    _check(row, sandbox, inp)
+
+
+def _records_in(sandbox) -> int:
+    from .chaoslib import records_in
+    return records_in(sandbox.topic)
+
+
+def _keep_running(cons: Consumer, events: list):
+    """A watch for wait_complete: a consumer that stopped is started again (its error line is kept)."""
+    def watch():
+        if not cons.running():
+            line = cons.error_line("consumer_spark.py")
+            events.append(f"consumer exit {cons.proc.returncode}: {line}")
+            cons.start()
+    return watch
+
+
+@pytest.mark.parametrize("svc", ["cassandra", "ferretdb", "kafka"])
+def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore_services):
+    """The service is stopped (stack/<svc>.sh stop) for CHAOS_DOWN_SECONDS while the producer sends and the
+    consumer runs, then started again. The consumer's sink retry (--sink-retry-seconds) rides out a sink
+    outage, or it stops with a one-line error and is started again; a producer that could not deliver
+    everything is rerun over the same file."""
+    rng = random.Random(f"{SEED}-{svc}")
+    inp = make_input(tmp_path, N_USERS, SEED + 10 + ["cassandra", "ferretdb", "kafka"].index(svc))
+    # The default --sink-retry-seconds (120): what a user gets.
+    cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "500", "--trigger-seconds", "1")
+    events: list[str] = []
+    producers: list[Producer] = []
+    state = {"produced_at": None}
+    done = back = None
+    obs = None
+    try:
+        cons.start()
+        # A feed of 150 s: the producer is still sending when the service goes away and when it is back.
+        producers.append(Producer(sandbox, tmp_path, inp.path, "--rate", str(N_USERS / 150), "--batch-size", "50",
+                                  n=1).start())
+        assert cons.wait_batches(1, 300), cons.output()[-3000:].decode("utf-8", "replace")
+        time.sleep(rng.uniform(1.0, 5.0))
+        stored = _stored(sandbox)
+        stop_s = service(svc, "stop")
+        time.sleep(DOWN_S)
+        start_s = service(svc, "start")
+        back = time.monotonic()
+        events.append(f"{svc} stopped at {stored} rows (stop {stop_s:.0f}s, down {DOWN_S:.0f}s, start {start_s:.0f}s)"
+                      + ("" if producers[0].running() else "; producer had finished"))
+        keep_consumer = _keep_running(cons, events)
+
+        def watch():
+            keep_consumer()
+            p = producers[-1]
+            if not p.running() and state["produced_at"] is None:
+                if p.proc.returncode == 0:
+                    state["produced_at"] = time.monotonic()
+                elif len(producers) < 3:
+                    events.append(f"producer exit {p.proc.returncode}: {p.error_line('producer.py')}; rerun")
+                    producers.append(Producer(sandbox, tmp_path, inp.path, "--batch-size", "1000",
+                                              n=len(producers) + 1).start())
+        done, obs = wait_complete(sandbox, inp, COMPLETE_TIMEOUT, watch=watch)
+        for p in producers:
+            p.wait(60)
+        watch()
+    finally:
+        cons.stop()
+        for p in producers:
+            p.stop(5)
+        if not service_running(svc):
+            service(svc, "start")
+    consumer_exits = [e for e in events if e.startswith("consumer exit")]
+    rode = "consumer rode it out" if not consumer_exits else f"consumer restarted {len(consumer_exits)}x"
+    start_of_recovery = max(back, state["produced_at"] or back)
+    row = finish(Row(f"{svc} stopped {DOWN_S:.0f}s while running",
+                     recovery_s=(done - start_of_recovery) if done else None,
+                     notes="; ".join([events[0], rode] + [e for e in events[1:] if not e.startswith("consumer exit")])),
+                 sandbox, inp, obs)
+    for e in consumer_exits:  # a consumer that gave up said why in one line
+        assert ": consumer_spark.py: error: " in e, e
+    _check(row, sandbox, inp)
