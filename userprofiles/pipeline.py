@@ -71,20 +71,52 @@ def kafka_stream(spark: SparkSession, args) -> DataFrame:
     return reader.load()
 
 
+def latest_valid(rows) -> tuple[dict, list[tuple]]:
+    """Rows of for_sinks (status, PROFILE_COLUMNS..., offset) -> (counts per status, one profile tuple per
+    identifiant: the one of the latest offset). The same rule as transform.dedupe, done on the executor
+    after the rows were hash-partitioned by identifiant, which costs no sort."""
+    counts = {"valid": 0, "filtered": 0, "dead": 0}
+    latest: dict = {}
+    for r in rows:
+        counts[r[0]] += 1
+        if r[0] == "valid":
+            off = r[-1]
+            cur = latest.get(r[1])
+            if cur is None or off > cur[0]:
+                latest[r[1]] = (off, tuple(r[1:-1]))
+    return counts, [v[1] for v in latest.values()]
+
+
+_claimer = None
+
+
+def _claims_thread():
+    global _claimer
+    if _claimer is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _claimer = ThreadPoolExecutor(1, thread_name_prefix="claims")
+    return _claimer
+
+
 def write_partition(cass: CassandraConf, mongo: MongoConf, query: str, batch: int):
-    """The executor side of a batch: upsert the partition's rows, claim them, return partial counters."""
+    """The executor side of a batch: count the partition's records, keep the latest copy of each profile,
+    upsert the rows and claim them (both at once: the claims wait on MongoDB while the rows go to
+    Cassandra), return the counts, rows written, partial counters and timings."""
     def run(rows):
         t0 = time.monotonic()
-        rows = [tuple(r) for r in rows]
-        if not rows:
-            return iter([(0, {}, {})])
+        counts, profiles = latest_valid(rows)
+        if not profiles:
+            return iter([(counts, 0, {}, {"read": time.monotonic() - t0})])
         t1 = time.monotonic()
-        written = write_rows(cass, rows)
+        claiming = _claims_thread().submit(
+            lambda: claim(mongo, [dict(zip(PROFILE_COLUMNS, r)) for r in profiles], query, batch))
+        written = write_rows(cass, profiles)
         t2 = time.monotonic()
-        profiles = [dict(zip(PROFILE_COLUMNS, r)) for r in rows]
-        new = claim(mongo, profiles, query, batch)
+        new = claiming.result()
         t3 = time.monotonic()
-        return iter([(written, analytics.totals(new), {"read": t1 - t0, "cassandra": t2 - t1, "claims": t3 - t2})])
+        return iter([(counts, written, analytics.totals(new),
+                      {"read": t1 - t0, "cassandra": t2 - t1, "claims_wait": t3 - t2})])
     return run
 
 
@@ -106,27 +138,30 @@ class BatchHandler:
         return self._query_id
 
     def __call__(self, df: DataFrame, batch_id: int) -> None:
+        # One Spark job: parse and classify once, hash-partition by identifiant (every copy of a profile
+        # in one task), then each task counts, de-duplicates and writes. Dead letters, rare, take a second
+        # pass over the batch, only when there are some.
         t0 = time.monotonic()
         timing = {}
-        classified = transform.classify(transform.parse(df)).persist()
-        try:
-            counts = {r["status"]: r["count"] for r in classified.groupBy("status").count().collect()}
-            timing["count"] = time.monotonic() - t0
-            dead = counts.get("dead", 0)
-            if dead:
-                deadletter.write(transform.dead_letters(classified), self.kafka_options, self.args.dlq_topic)
+        records = transform.for_sinks(transform.classify(transform.parse(df)))
+        parts = (records.repartition(self.args.shuffle_partitions, "identifiant").rdd
+                 .mapPartitions(write_partition(self.cass, self.mongo, self.query_id(), batch_id)).collect())
+        timing["write"] = time.monotonic() - t0
+        counts = {"valid": 0, "filtered": 0, "dead": 0}
+        for p in parts:
+            for k, v in p[0].items():
+                counts[k] += v
+        dead = counts["dead"]
+        if dead:
+            deadletter.write(transform.dead_letters(transform.classify(transform.parse(df))), self.kafka_options,
+                             self.args.dlq_topic)
             timing["dlq"] = time.monotonic() - t0 - sum(timing.values())
-            rows = transform.dedupe(transform.to_profiles(classified)).select(*PROFILE_COLUMNS)
-            parts = rows.rdd.mapPartitions(write_partition(self.cass, self.mongo, self.query_id(), batch_id)).collect()
-            timing["write"] = time.monotonic() - t0 - sum(timing.values())
-        finally:
-            classified.unpersist()
-        written = sum(p[0] for p in parts)
-        totals = analytics.merge(p[1] for p in parts)
+        written = sum(p[1] for p in parts)
+        totals = analytics.merge(p[2] for p in parts)
         apply_totals(self.mongo, totals, self.query_id(), batch_id)
         timing["totals"] = time.monotonic() - t0 - sum(timing.values())
         for p in parts:
-            for k, v in p[2].items():
+            for k, v in p[3].items():
                 timing["exec_" + k] = timing.get("exec_" + k, 0.0) + v
         log.debug("batch %d timing: %s", batch_id, " ".join(f"{k}={v:.2f}" for k, v in timing.items()))
         stats = {"read": sum(counts.values()), "valid": counts.get("valid", 0),

@@ -119,10 +119,9 @@ def classify(parsed: DataFrame, today: dt.date | Column | None = None) -> DataFr
     return parsed.withColumn("age", F.when(F.col("reason").isNull(), age)).withColumn("status", status)
 
 
-def to_profiles(classified: DataFrame) -> DataFrame:
-    """The table's columns of valid records, plus `offset` for de-duplication."""
+def _profile_columns() -> list[Column]:
     email = _u("email")
-    return classified.where(F.col("status") == "valid").select(
+    return [
         F.lower(_u("login.uuid")).alias("identifiant"),
         _u("name.title").alias("title"),
         F.concat_ws(" ", _u("name.last"), _u("name.first")).alias("full_name"),
@@ -135,8 +134,18 @@ def to_profiles(classified: DataFrame) -> DataFrame:
         F.col("age"),
         _u("registered.date").alias("inscription"),
         _u("nat").alias("nationality"),
-        F.col("offset"),
-    )
+    ]
+
+
+def to_profiles(classified: DataFrame) -> DataFrame:
+    """The table's columns of valid records, plus `offset` for de-duplication."""
+    return classified.where(F.col("status") == "valid").select(*_profile_columns(), F.col("offset"))
+
+
+def for_sinks(classified: DataFrame) -> DataFrame:
+    """Every record as `status`, the table's columns (meaningful when valid) and `offset`: what the
+    executors need to count the batch, de-duplicate (latest offset per identifiant) and write, in one pass."""
+    return classified.select(F.col("status"), *_profile_columns(), F.col("offset"))
 
 
 def dedupe(profiles: DataFrame) -> DataFrame:
