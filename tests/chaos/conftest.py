@@ -71,7 +71,9 @@ def pytest_terminal_summary(terminalreporter):
         "- *duplicates*: Cassandra rows with the same key (impossible by design) plus users counted more than "
         "once in the MongoDB analytics.\n"
         "- *analytics exact*: every MongoDB counter equals the one recomputed in Python from the input.\n"
-        "- *recovery time*: from the end of the last fault (process restarted, service answering again) "
-        "until the stores hold every expected row and the exact analytics.\n",
+        "- *recovery time*: from the end of the last fault (the killed consumer restarted, the producer "
+        "rerun, the stopped service answering again) until the stores hold every expected row and the exact "
+        "analytics; it includes the catch-up of the backlog and, for the service outages, the rest of the "
+        "producer's 150 s feed (the notes give the first batch after the restart and the producer's end).\n",
         encoding="utf-8")
     terminalreporter.write_line(f"(written to {RESULTS_FILE.relative_to(ROOT)})")

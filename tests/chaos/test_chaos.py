@@ -125,7 +125,7 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
     cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "500", "--trigger-seconds", "1")
     events: list[str] = []
     producers: list[Producer] = []
-    state = {"produced_at": None}
+    state = {"produced_at": None, "resumed_at": None}
     done = back = None
     obs = None
     try:
@@ -143,9 +143,12 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
         events.append(f"{svc} stopped at {stored} rows (stop {stop_s:.0f}s, down {DOWN_S:.0f}s, start {start_s:.0f}s)"
                       + ("" if producers[0].running() else "; producer had finished"))
         keep_consumer = _keep_running(cons, events)
+        mark = (cons.starts, len(cons.batches()))
 
         def watch():
             keep_consumer()
+            if state["resumed_at"] is None and (cons.starts, len(cons.batches())) > mark:
+                state["resumed_at"] = time.monotonic()  # a batch completed after the service came back
             p = producers[-1]
             if not p.running() and state["produced_at"] is None:
                 if p.proc.returncode == 0:
@@ -166,10 +169,12 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
             service(svc, "start")
     consumer_exits = [e for e in events if e.startswith("consumer exit")]
     rode = "consumer rode it out" if not consumer_exits else f"consumer restarted {len(consumer_exits)}x"
-    start_of_recovery = max(back, state["produced_at"] or back)
+    after = [f"first batch +{state['resumed_at'] - back:.0f}s" if state["resumed_at"] else "no batch seen",
+             f"producer done +{state['produced_at'] - back:.0f}s" if state["produced_at"] else "producer not done"]
     row = finish(Row(f"{svc} stopped {DOWN_S:.0f}s while running",
-                     recovery_s=(done - start_of_recovery) if done else None,
-                     notes="; ".join([events[0], rode] + [e for e in events[1:] if not e.startswith("consumer exit")])),
+                     recovery_s=(done - back) if done else None,
+                     notes="; ".join([events[0], rode, "after restart: " + ", ".join(after)]
+                                     + [e for e in events[1:] if not e.startswith("consumer exit")])),
                  sandbox, inp, obs)
     for e in consumer_exits:  # a consumer that gave up said why in one line
         assert ": consumer_spark.py: error: " in e, e

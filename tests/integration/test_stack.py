@@ -1,4 +1,5 @@
 """The local stack of `make up`, used with the real clients (confluent-kafka, cassandra-driver, pymongo)."""
+import os
 import re
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def test_mongodb_wire_server_answers_ping_and_round_trips():
 
 def test_services_listen_on_loopback_only():
     """Every listening socket of the stack's processes is bound to 127.0.0.1 (no wildcard address)."""
-    pids = [int(p.read_text()) for p in (ROOT / ".stack" / "run").glob("*.pid")]
+    stack_home = Path(os.environ.get("STACK_HOME", ROOT / ".stack"))  # the stack scripts' own default
+    pids = [int(p.read_text()) for p in (stack_home / "run").glob("*.pid")]
     assert len(pids) >= 3
     inodes = set()
     for pid in pids:
