@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from .harness import ROOT, close_clients, consume_all, mongo_client
+from .harness import BOOTSTRAP, ROOT, close_clients, consume_all, mongo_client
 
 pytestmark = pytest.mark.restarts_stack
 
@@ -20,7 +20,7 @@ def _write_markers(tag: str) -> None:
 
     from .harness import cassandra_session
 
-    p = Producer({"bootstrap.servers": "127.0.0.1:9092"})
+    p = Producer({"bootstrap.servers": BOOTSTRAP})
     p.produce("users_profiles_dlq", value=tag.encode(), key=b"restart-test")
     assert p.flush(30) == 0
     cassandra_session().execute(
