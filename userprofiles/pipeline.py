@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from . import analytics, transform
 from .config import spark_kafka_options
@@ -88,6 +89,31 @@ def latest_valid(rows) -> tuple[dict, list[tuple]]:
 
 
 _claimer = None
+_StaticZipImporter = None
+
+
+def _skip_static_zip_rereads() -> None:
+    """Spark's Python workers import pyspark from pyspark.zip, have spark-core's jar (5,000 entries) on their
+    path, and start every task with importlib.invalidate_caches(), which makes each of their ~16 zip importers
+    re-read its whole archive's directory: ~250 ms of CPU per task (py-spy: half to two thirds of the
+    workers' time with small batches). Those archives do not change while a worker lives: here the jar
+    (no Python in it) leaves the path and the importers of Spark's own zips skip that re-read. Cheap enough
+    to run at the start of each task, which also covers importers created since."""
+    global _StaticZipImporter
+    import sys
+    import zipimport
+
+    if _StaticZipImporter is None:
+        class _Static(zipimport.zipimporter):
+            def invalidate_caches(self):  # the archive is Spark's own: it does not change
+                pass
+        _StaticZipImporter = _Static
+        sys.path[:] = [p for p in sys.path if not p.endswith(".jar")]
+        for key in [k for k in sys.path_importer_cache if ".jar" in k]:
+            del sys.path_importer_cache[key]
+    for key, imp in list(sys.path_importer_cache.items()):
+        if type(imp) is zipimport.zipimporter and imp.archive.endswith(("pyspark.zip", "-src.zip")):
+            sys.path_importer_cache[key] = _StaticZipImporter(key)
 
 
 def _claims_thread():
@@ -105,6 +131,7 @@ def write_partition(cass: CassandraConf, mongo: MongoConf, query: str, batch: in
     Cassandra), return the counts, rows written, partial counters and timings."""
     def run(rows):
         t0 = time.monotonic()
+        _skip_static_zip_rereads()
         counts, profiles = latest_valid(rows)
         if not profiles:
             return iter([(counts, 0, {}, {"read": time.monotonic() - t0})])
@@ -118,6 +145,23 @@ def write_partition(cass: CassandraConf, mongo: MongoConf, query: str, batch: in
         return iter([(counts, written, analytics.totals(new),
                       {"read": t1 - t0, "cassandra": t2 - t1, "claims_wait": t3 - t2})])
     return run
+
+
+def with_clock(df: DataFrame) -> DataFrame:
+    """The batch with the batch's clock as two columns, `_now` (timestamp) and `_today` (date, UTC), joined
+    from a one-row table. current_timestamp() and current_date() would be constants in the generated code,
+    which then differs at every batch: Spark compiled it again each time (two compilations, 0.1-0.6 s each,
+    a quarter of the driver's CPU with small batches). With columns, the code is the same and is reused."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    clock = df.sparkSession.createDataFrame([(now, now.date())], "_now timestamp, _today date")
+    return df.crossJoin(F.broadcast(clock))
+
+
+def classified(df: DataFrame) -> DataFrame:
+    clocked = with_clock(df)
+    return transform.classify(transform.parse(clocked, now=F.col("_now")), today=F.col("_today"))
 
 
 class BatchHandler:
@@ -143,7 +187,7 @@ class BatchHandler:
         # pass over the batch, only when there are some.
         t0 = time.monotonic()
         timing = {}
-        records = transform.for_sinks(transform.classify(transform.parse(df)))
+        records = transform.for_sinks(classified(df))
         parts = (records.repartition(self.args.shuffle_partitions, "identifiant").rdd
                  .mapPartitions(write_partition(self.cass, self.mongo, self.query_id(), batch_id)).collect())
         timing["write"] = time.monotonic() - t0
@@ -153,8 +197,7 @@ class BatchHandler:
                 counts[k] += v
         dead = counts["dead"]
         if dead:
-            deadletter.write(transform.dead_letters(transform.classify(transform.parse(df))), self.kafka_options,
-                             self.args.dlq_topic)
+            deadletter.write(transform.dead_letters(classified(df)), self.kafka_options, self.args.dlq_topic)
             timing["dlq"] = time.monotonic() - t0 - sum(timing.values())
         written = sum(p[1] for p in parts)
         totals = analytics.merge(p[2] for p in parts)

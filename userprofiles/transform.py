@@ -39,9 +39,10 @@ def _u(path: str) -> Column:
     return F.col("u." + path)
 
 
-def parse(kafka_df: DataFrame) -> DataFrame:
+def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
     """Decode and validate each message once. Adds `u` (the parsed record), `dob_ts` and `reason`
-    (null for a valid record, else why it cannot become a row)."""
+    (null for a valid record, else why it cannot become a row). `now` (default current_timestamp()) is the
+    instant a date of birth must not pass; the consumer gives a column, see pipeline.with_clock."""
     raw = F.col("value").cast("string")
     df = kafka_df.withColumn("raw", raw).withColumn(
         "u", F.from_json("raw", PARSE_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}))
@@ -65,7 +66,7 @@ def parse(kafka_df: DataFrame) -> DataFrame:
         .when(~_u("login.uuid").rlike(UUID_RE), "invalid login.uuid")
         .when(_u("dob.date").isNull(), "missing dob.date")
         .when(F.col("dob_ts").isNull(), "unparsable dob.date")
-        .when(F.col("dob_ts") > F.current_timestamp(), "dob.date is in the future")
+        .when(F.col("dob_ts") > (F.current_timestamp() if now is None else now), "dob.date is in the future")
         .when(F.col("dob_ts") < F.lit(OLDEST_DOB).cast("timestamp"), "dob.date is before 1900")
         .when(_u("email").isNull() | (F.trim(_u("email")) == ""), "missing email")
         .when(~_u("email").rlike(EMAIL_RE), "invalid email")
