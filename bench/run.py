@@ -71,8 +71,8 @@ def parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------------------------------
 # /proc sampling
 
-def _proc_table() -> dict[int, tuple[int, int, int]]:
-    """pid -> (ppid, cpu ticks incl. reaped children, rss pages)."""
+def _proc_table() -> dict[int, tuple[int, int, int, str]]:
+    """pid -> (ppid, cpu ticks incl. reaped children, rss pages, command name)."""
     out = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -84,13 +84,14 @@ def _proc_table() -> dict[int, tuple[int, int, int]]:
             continue
         fields = raw[raw.rfind(")") + 2:].split()
         # after the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14) ... rss(21)
-        out[int(d)] = (int(fields[1]), sum(int(x) for x in fields[11:15]), int(fields[21]))
+        out[int(d)] = (int(fields[1]), sum(int(x) for x in fields[11:15]), int(fields[21]),
+                       raw[raw.find("(") + 1:raw.rfind(")")])
     return out
 
 
 def _tree(table, root: int) -> list[int]:
     children: dict[int, list[int]] = {}
-    for pid, (ppid, _, _) in table.items():
+    for pid, (ppid, *_) in table.items():
         children.setdefault(ppid, []).append(pid)
     out, todo = [], [root]
     while todo:
@@ -145,6 +146,8 @@ class Sampler(threading.Thread):
             ticks[name] = sum(table[p][1] for p in pids)
             if name == "consumer":
                 self.peak_rss = max(self.peak_rss, sum(table[p][2] for p in pids) * PAGE)
+                # of which: the JVM (driver and executors) and the Python workers
+                ticks["consumer_python"] = sum(table[p][1] for p in pids if table[p][3].startswith("python"))
         busy, total = _machine_ticks()
         self.samples.append((t, ticks, busy, total))
 
@@ -165,7 +168,8 @@ class Sampler(threading.Thread):
         out = {k: round((b[1][k] - a[1].get(k, b[1][k])) / CLK / secs, 3) for k in b[1]}
         ncpu = os.cpu_count() or 1
         out["machine"] = round((b[2] - a[2]) / max(b[3] - a[3], 1) * ncpu, 3)
-        out["other"] = round(out["machine"] - sum(v for k, v in out.items() if k != "machine"), 3)
+        out["other"] = round(out["machine"] - sum(v for k, v in out.items()
+                                                  if k not in ("machine", "consumer_python")), 3)
         out["window_s"] = round(secs, 1)
         return out
 
@@ -206,6 +210,15 @@ def percentile(xs: list[float], q: float) -> float:
     lo = int(k)
     hi = min(lo + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def per_row(cpu: dict, rate: dict) -> dict:
+    """CPU microseconds per landed row of each service over the steady window: what a row costs, which
+    (unlike rows/s) hardly depends on what else the machine runs."""
+    if not rate.get("steady_rows_per_s"):
+        return {}
+    return {k: round(v / rate["steady_rows_per_s"] * 1e6, 1) for k, v in cpu.items()
+            if k not in ("window_s", "other", "machine")}
 
 
 def steady_rate(writetimes_us: list[int]) -> dict:
@@ -291,9 +304,10 @@ def phase_pipeline(sb, tmp, expected: int, extra: list[str], log) -> dict:
                          + log_path.read_text(errors="replace")[-3000:])
     wts = sb.writetimes()
     rate = steady_rate(list(wts.values()))
+    steady = sampler.cpu(rate.get("t10"), rate.get("t90"))
     out = {**rate, "expected_rows": expected, "wall_s": round(wall, 1),
            "startup_s": round(rate.get("first", t0) - t0, 1),
-           "cpu_steady": sampler.cpu(rate.get("t10"), rate.get("t90")), "cpu_run": sampler.cpu(),
+           "cpu_steady": steady, "cpu_us_per_row": per_row(steady, rate), "cpu_run": sampler.cpu(),
            "peak_rss_mb": round(sampler.peak_rss / 2**20), "batches": batch_lines(log_path), "args": extra}
     if len(wts) != expected:
         log(f"pipeline: WARNING {len(wts)} rows landed, {expected} expected")
@@ -333,8 +347,9 @@ def phase_baseline(sb, tmp, expected: int, budget: float, log) -> dict:
     completed = proc.returncode == 0
     wts = base.writetimes()
     rate = steady_rate(list(wts.values()))
+    steady = sampler.cpu(rate.get("t10"), rate.get("t90"))
     out = {**rate, "expected_rows": expected, "completed": completed, "budget_s": budget,
-           "wall_s": round(time.time() - t0, 1), "cpu_steady": sampler.cpu(rate.get("t10"), rate.get("t90")),
+           "wall_s": round(time.time() - t0, 1), "cpu_steady": steady, "cpu_us_per_row": per_row(steady, rate),
            "peak_rss_mb": round(sampler.peak_rss / 2**20)}
     log(f"baseline: {len(wts)} rows{'' if completed else ' (time-boxed)'}, steady "
         f"{rate['steady_rows_per_s']:,} rows/s")
@@ -423,8 +438,9 @@ def table(r: dict) -> str:
     p, pl, b, lt = r.get("producer"), r.get("pipeline"), r.get("baseline"), r.get("latency")
 
     def cpu_line(c):
-        return " ".join(f"{k} {c[k]:.2f}" for k in ("consumer", "cassandra", "kafka", "ferretdb", "other")
-                        if k in c) + f" (of {r['machine']['cpus']} cores)"
+        return (" ".join(f"{k} {c[k]:.2f}" for k in ("consumer", "cassandra", "kafka", "ferretdb", "other")
+                         if k in c) + f" (of {r['machine']['cpus']} cores; consumer's Python workers "
+                f"{c.get('consumer_python', 0):.2f})")
 
     if p:
         rows.append(("producer throughput", f"{p['msgs_per_s']:,} msg/s",
@@ -447,6 +463,10 @@ def table(r: dict) -> str:
                      "driver JVM + Python workers, throughput phase"
                      + (f"; {lt['peak_rss_mb']:,} MB in the latency phase" if lt else "")))
         rows.append(("CPU, throughput (cores)", f"{pl['cpu_steady']['machine']:.2f} busy", cpu_line(pl["cpu_steady"])))
+    if pl and pl.get("cpu_us_per_row"):
+        c = pl["cpu_us_per_row"]
+        rows.append(("CPU per row, pipeline", f"{sum(v for k, v in c.items() if k != 'consumer_python'):,.0f} us",
+                     " ".join(f"{k} {v:,.0f}" for k, v in c.items())))
     if b:
         rows.append(("CPU, baseline (cores)", f"{b['cpu_steady']['machine']:.2f} busy", cpu_line(b["cpu_steady"])))
     if lt:
@@ -494,7 +514,14 @@ def main(argv=None) -> int:
     if missing:
         log(f"warning: no PID file for {', '.join(missing)} in {STACK_HOME}/run: their CPU is not measured "
             f"(is the stack up? make up)")
+    def git(*a):
+        r = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True)
+        return r.stdout.strip()
+
     result: dict = {"started": started.isoformat(timespec="seconds"), "label": args.label, "machine": machine(),
+                    "git": {"commit": git("rev-parse", "--short", "HEAD"),
+                            "modified": git("status", "--porcelain", "--", "userprofiles", "consumer_spark.py",
+                                            "producer.py", "stack").splitlines()},
                     "config": {k: v for k, v in vars(args).items()},
                     "stack": {"kafka": harness.BOOTSTRAP, "cassandra_port": harness.CASSANDRA_PORT,
                               "mongo": harness.MONGO_URI}}
