@@ -53,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
                    help="messages/s offered in the latency phase (env BENCH_LATENCY_RATE)")
     p.add_argument("--latency-seconds", type=float, default=env("BENCH_LATENCY_SECONDS", 60.0),
                    help="seconds of offered load in the latency phase (env BENCH_LATENCY_SECONDS)")
+    p.add_argument("--latency-warmup-seconds", type=float, default=env("BENCH_LATENCY_WARMUP_SECONDS", 20.0),
+                   help="seconds of the same offered load before the measured ones, so that the consumer is "
+                        "measured warm (code compiled, JIT done) as a long-running service is "
+                        "(env BENCH_LATENCY_WARMUP_SECONDS)")
     p.add_argument("--baseline-seconds", type=float, default=env("BENCH_BASELINE_SECONDS", 60.0),
                    help="the row-by-row baseline is stopped this long after its first row, or when it has "
                         "written everything (env BENCH_BASELINE_SECONDS)")
@@ -360,13 +364,24 @@ def phase_baseline(sb, tmp, expected: int, budget: float, log) -> dict:
     return out
 
 
-def phase_latency(sb, tmp, warmup, messages, rate: float, extra: list[str], log) -> dict:
+def phase_latency(sb, tmp, warmup, offered_warmup, messages, rate: float, extra: list[str], log) -> dict:
     from tests.integration import harness
 
     src = tmp / "latency.jsonl"
     src.write_bytes(b"\n".join(v for _, v in messages) + b"\n")
+    warm_src = tmp / "latency-warmup.jsonl"
+    warm_src.write_bytes(b"\n".join(v for _, v in offered_warmup) + b"\n")
     want = landing_uuids(messages)
-    warm = landing_uuids(warmup)
+    warm = landing_uuids(warmup) | landing_uuids(offered_warmup)
+
+    def offer(path: Path) -> float:
+        t = time.time()
+        res = subprocess.run([sys.executable, str(ROOT / "producer.py"), "--source", f"file:{path}", "--topic",
+                              sb.topic, "--rate", str(rate), "--batch-size", "100", "--log-level", "WARNING"],
+                             cwd=ROOT, env=child_env(), capture_output=True, text=True)
+        if res.returncode != 0:
+            raise SystemExit(f"bench: error: producer.py failed: {res.stderr[-2000:]}")
+        return time.time() - t
     log_path = tmp / "latency.log"
     proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, *extra), log_path)
     session = harness.cassandra_session()
@@ -380,21 +395,20 @@ def phase_latency(sb, tmp, warmup, messages, rate: float, extra: list[str], log)
     try:
         # Warm-up (already in the topic): the consumer is ready when those records have landed.
         deadline = time.time() + 180
-        while landed() < len(warm):
+        while landed() < len(landing_uuids(warmup)):
             if proc.poll() is not None or time.time() > deadline:
                 raise SystemExit(f"bench: error: the latency consumer did not start; see {log_path}:\n"
                                  + log_path.read_text(errors="replace")[-3000:])
             time.sleep(1)
+        if offered_warmup:  # the same load, unmeasured, until it has all landed
+            offer(warm_src)
+            deadline = time.time() + 120
+            while landed() < len(warm) and time.time() < deadline:
+                time.sleep(1)
         time.sleep(2)
         sampler = Sampler(proc.pid)
         sampler.start()
-        t0 = time.time()
-        res = subprocess.run([sys.executable, str(ROOT / "producer.py"), "--source", f"file:{src}", "--topic",
-                              sb.topic, "--rate", str(rate), "--batch-size", "100", "--log-level", "WARNING"],
-                             cwd=ROOT, env=child_env(), capture_output=True, text=True)
-        offered_s = time.time() - t0
-        if res.returncode != 0:
-            raise SystemExit(f"bench: error: producer.py failed: {res.stderr[-2000:]}")
+        offered_s = offer(src)
         total = len(want) + len(warm)
         deadline = time.time() + 120
         while landed() < total and time.time() < deadline:
@@ -403,12 +417,13 @@ def phase_latency(sb, tmp, warmup, messages, rate: float, extra: list[str], log)
     finally:
         stop_group(proc, signal.SIGINT, 60)
     ts = {}
-    for m in harness.consume_all(sb.topic, len(messages) + len(warmup), timeout=60):
+    for m in harness.consume_all(sb.topic, len(messages) + len(warmup) + len(offered_warmup), timeout=60):
         if m.key():
             ts[m.key().decode()] = m.timestamp()[1]
     wts = sb.writetimes()
     lat = [wts[u] / 1000 - ts[u] for u in want if u in wts and u in ts]
     out = {"offered_rate": rate, "offered_s": round(offered_s, 1), "messages": len(messages),
+           "warmup_messages": len(offered_warmup),
            "rows_expected": len(want), "rows_measured": len(lat), "missing": len(want) - len(lat),
            "p50_ms": round(percentile(lat, 50)), "p95_ms": round(percentile(lat, 95)),
            "p99_ms": round(percentile(lat, 99)), "max_ms": round(max(lat)) if lat else None,
@@ -501,6 +516,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     if args.quick:
         args.records, args.latency_seconds, args.baseline_seconds = 20_000, 15.0, 20.0
+        args.latency_warmup_seconds = min(args.latency_warmup_seconds, 5.0)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from tests.integration import harness
@@ -531,9 +547,11 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix=name + "-"))
     log(f"load average {os.getloadavg()[0]:.2f}; names {name}*; logs in {tmp}")
     n_lat = int(args.latency_rate * args.latency_seconds) if "latency" not in skip else 0
+    n_warm = int(args.latency_rate * args.latency_warmup_seconds) if "latency" not in skip else 0
     t = time.time()
-    all_msgs = generate(args.records + n_lat + 200, args.seed)
-    msgs, lat_msgs, warm = all_msgs[:args.records], all_msgs[args.records:args.records + n_lat], all_msgs[-200:]
+    all_msgs = generate(args.records + n_lat + n_warm + 200, args.seed)
+    msgs, lat_msgs = all_msgs[:args.records], all_msgs[args.records:args.records + n_lat]
+    lat_warm, warm = all_msgs[args.records + n_lat:args.records + n_lat + n_warm], all_msgs[-200:]
     expected = len(landing_uuids(msgs))
     log(f"generated {len(all_msgs):,} records in {time.time() - t:.1f}s ({expected:,} of the first "
         f"{len(msgs):,} become rows)")
@@ -551,7 +569,8 @@ def main(argv=None) -> int:
                 result["ratio"] = round(result["pipeline"]["steady_rows_per_s"]
                                         / result["baseline"]["steady_rows_per_s"], 2)
         if "latency" not in skip:
-            result["latency"] = phase_latency(lat_sb, tmp, warm, lat_msgs, args.latency_rate, args.consumer_arg, log)
+            result["latency"] = phase_latency(lat_sb, tmp, warm, lat_warm, lat_msgs, args.latency_rate,
+                                              args.consumer_arg, log)
     finally:
         if not args.keep:
             for s in (sb, lat_sb):
