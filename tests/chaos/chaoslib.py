@@ -245,7 +245,9 @@ def cassandra():
 
         cluster = Cluster(["127.0.0.1"], port=CASSANDRA_PORT, protocol_version=5,
                           load_balancing_policy=DCAwareRoundRobinPolicy(),
-                          reconnection_policy=ConstantReconnectionPolicy(1.0), connect_timeout=5,
+                          # max_attempts=None: the default gives up on the node after 64 attempts,
+                          # i.e. for good after a 64 s outage.
+                          reconnection_policy=ConstantReconnectionPolicy(1.0, max_attempts=None), connect_timeout=5,
                           control_connection_timeout=5)
         _cass = cluster.connect()
     return _cass
@@ -290,7 +292,8 @@ def wait_complete(sandbox, inp: Input, timeout: float, watch=None) -> tuple[floa
             watch()
         try:
             last = observe(sandbox)
-        except Exception:  # a store is (still) down: keep polling
+        except Exception:  # a store is (still) down: keep polling, with a new Cassandra session
+            close()
             time.sleep(2)
             continue
         if last.ids == want_ids and last.analytics == want_an:

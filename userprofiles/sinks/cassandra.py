@@ -57,8 +57,10 @@ def session(conf: CassandraConf):
                           connect_timeout=conf.connect_timeout, control_connection_timeout=conf.connect_timeout,
                           # The default waits up to 10 minutes between reconnections (1, 2, 4 ... 600 s): after
                           # a 60 s outage the next attempt came ~60 s after the node was back, past the retry
-                          # budget of the batch. Retry at most every 5 s.
-                          reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=5.0),
+                          # budget of the batch. Retry at most every 5 s, and never give up on the node (the
+                          # default stops after 64 attempts): the retry budget decides when a batch fails.
+                          reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=5.0,
+                                                                            max_attempts=None),
                           protocol_version=5)
         _sessions[key] = cluster.connect()
     return _sessions[key]
