@@ -49,19 +49,23 @@ def _interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
 
-# Causes Spark reports in many lines, with the fix it does not give.
+# Causes Spark reports in many lines (text to look for: the line to print), with the fix it does not give.
+_KAFKA_FIX = "start it (make up) or fix --bootstrap-servers, then rerun: the batch is replayed from the checkpoint"
 KNOWN_CAUSES = {
-    "Some data may have been lost": "the checkpoint points past the topic's data (the topic was recreated or "
-                                    "its retention deleted it); start from a new checkpoint: delete {checkpoint} "
-                                    "(make clean does) or choose another --checkpoint",
+    "Some data may have been lost": "Some data may have been lost: the checkpoint points past the topic's data "
+                                    "(the topic was recreated or its retention deleted it); start from a new "
+                                    "checkpoint: delete {checkpoint} (make clean does) or choose another --checkpoint",
+    # The Kafka source's fetch and the dead-letter producer give up after 2 minutes without a broker.
+    "Cannot fetch record for offset": "Kafka did not answer for 2 minutes while the batch read the topic; " + _KAFKA_FIX,
+    "ms has passed since batch creation": "Kafka did not take the dead letters for 2 minutes; " + _KAFKA_FIX,
 }
 
 
 def _first_line(exc: BaseException, checkpoint: str = "") -> str:
     text = str(exc)
-    for cause, fix in KNOWN_CAUSES.items():
+    for cause, line in KNOWN_CAUSES.items():
         if cause in text:
-            return f"{cause}: {fix.format(checkpoint=checkpoint)}."
+            return f"{line.format(checkpoint=checkpoint)}."
     for marker in ("SinkUnavailable: ", "RuntimeError: "):
         if marker in text:
             return text.split(marker, 1)[1].splitlines()[0]

@@ -317,6 +317,42 @@ def records_in(topic: str) -> int:
         c.close()
 
 
+def end_offsets(topic: str) -> dict[int, int]:
+    from confluent_kafka import Consumer as KConsumer, TopicPartition
+
+    c = KConsumer({"bootstrap.servers": BOOTSTRAP, "group.id": "chaos-count"})
+    try:
+        md = c.list_topics(topic, timeout=30).topics[topic]
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1] for p in md.partitions}
+    finally:
+        c.close()
+
+
+def committed_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
+    """The source offsets up to which the consumer's checkpoint has committed batches."""
+    commits = [int(p.name) for p in (checkpoint / "commits").glob("[0-9]*")]
+    if not commits:
+        return {}
+    last = (checkpoint / "offsets" / str(max(commits))).read_text().strip().splitlines()[-1]
+    return {int(k): v for k, v in json.loads(last).get(topic, {}).items()}
+
+
+def wait_caught_up(sandbox, checkpoint: Path, timeout: float, watch=None) -> bool:
+    """Wait until the consumer has committed every message of the topic (the stores can be complete
+    earlier, while it still reads copies and garbage sent again)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if watch:
+            watch()
+        try:
+            if committed_offsets(checkpoint, sandbox.topic) == end_offsets(sandbox.topic):
+                return True
+        except Exception:
+            pass
+        time.sleep(1)
+    return False
+
+
 def dead_letter_check(sandbox, total_in: int) -> tuple[int, int]:
     """(source messages that are garbage, those of them with a dead letter)."""
     source = consume_all(sandbox.topic, total_in, timeout=60)
