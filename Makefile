@@ -5,7 +5,7 @@ SPARK_SUBMIT := .venv/bin/spark-submit
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: up down status clean run producer consumer test test-unit test-integration chaos bench cqlsh mongosh venv
+.PHONY: up down status clean run producer consumer test test-unit test-integration chaos bench cqlsh mongosh venv reconcile
 
 up:            ## install (once) and start Kafka, Cassandra and FerretDB on 127.0.0.1
 	@bash stack/stack.sh up
@@ -42,6 +42,9 @@ test-integration: up
 
 chaos: up      ## fault-injection scenarios, with a table of figures
 	$(PY) -m pytest tests/chaos -q -s
+
+reconcile: venv ## compare the MongoDB analytics with the Cassandra table (ARGS=--repair to rewrite them)
+	$(PY) -m userprofiles.reconcile $(ARGS)
 
 bench: up      ## throughput and latency, figures in bench/results/
 	$(PY) bench/run.py

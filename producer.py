@@ -20,9 +20,16 @@ def main(argv=None) -> int:
         print(f"producer.py: error: {exc}", file=sys.stderr)
         return 2
     logging.getLogger("producer").info("done: %s", stats.line())
+    rerun = ("rerun: the same file gives the same keyed records, so stored users are overwritten, not doubled"
+             if args.source.startswith("file:") else
+             "the api and synthetic sources give new users at each run, so a rerun does not resend these")
     if stats.failed:
         print(f"producer.py: error: {stats.failed} messages were not delivered ({stats.first_error}); "
-              f"check the broker and rerun: records are keyed by uuid, so a rerun is safe.", file=sys.stderr)
+              f"check the broker; {rerun}.", file=sys.stderr)
+        return 1
+    if stats.skipped:
+        print(f"producer.py: error: {stats.skipped} messages could not be produced and were skipped (each "
+              f"reported above); fix them at their source.", file=sys.stderr)
         return 1
     return 0
 

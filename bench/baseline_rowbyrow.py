@@ -32,7 +32,8 @@ def main(argv=None) -> int:
     setup_logging(args.log_level)
     from pymongo import MongoClient
 
-    from userprofiles.pipeline import build_spark, kafka_stream
+    from userprofiles.pipeline import kafka_stream
+    from userprofiles.spark_runtime import build_spark
     from userprofiles.sinks import cassandra
 
     conf = cassandra.CassandraConf.from_args(args)

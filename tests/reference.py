@@ -12,8 +12,13 @@ def completed_years(born: dt.date, today: dt.date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def birth_date(dob: str) -> dt.date:
+    """The UTC calendar date of the dob.date instant ("2012-11-28T01:00:00+05:00" -> 2012-11-27)."""
+    return dt.datetime.fromisoformat(dob.replace("Z", "+00:00")).astimezone(dt.timezone.utc).date()
+
+
 def age(record: dict, today: dt.date) -> int:
-    return completed_years(dt.date.fromisoformat(record["dob"]["date"][:10]), today)
+    return completed_years(birth_date(record["dob"]["date"]), today)
 
 
 def expected_row(record: dict, today: dt.date) -> dict:

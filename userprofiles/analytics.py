@@ -32,6 +32,22 @@ def claim_fields(profile: Mapping) -> dict:
             "age": int(profile["age"])}
 
 
+def delta(new: Mapping | None, old: Mapping | None) -> Totals:
+    """The counter change of a profile whose claim_fields go from `old` to `new` (None: counted nowhere).
+    Keys whose change is nil are left out."""
+    out: Totals = {}
+    for sign, attrs in ((1, new), (-1, old)):
+        if attrs is None:
+            continue
+        for coll, field in (("by_nationality", "nat"), ("by_gender", "gender"), ("by_age_group", "age_group"),
+                            ("by_email_domain", "domain")):
+            v = out.setdefault((coll, attrs[field]), {"count": 0, "age_sum": 0})
+            v["count"] += sign
+            if coll == "by_nationality":
+                v["age_sum"] += sign * attrs["age"]
+    return {k: v for k, v in out.items() if v["count"] or v["age_sum"]}
+
+
 def totals(claims: Iterable[Mapping]) -> Totals:
     """Counters added by these claims (see claim_fields)."""
     out: Totals = defaultdict(lambda: {"count": 0, "age_sum": 0})

@@ -1,9 +1,11 @@
-"""The streaming job: Kafka -> parse/validate/transform -> Cassandra rows + MongoDB analytics + dead letters.
+"""The streaming query: Kafka -> parse/validate/transform -> executors (rows, claims, dead letters) ->
+the batch's counter deltas applied once on the driver.
 
-I/O lives here and in sinks/; the transformations are the pure functions of transform.py.
+The transformations are the pure functions of transform.py; the executor side is executor.py.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -12,54 +14,14 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from . import analytics, transform
-from .config import spark_kafka_options
-from .schema import PROFILE_COLUMNS
-from .sinks import deadletter
-from .sinks.cassandra import CassandraConf, write_rows
-from .sinks.mongo import MongoConf, apply_totals, claim
+from . import errors, executor, transform
+from .config import kafka_client_config, spark_kafka_options
+from .sinks.cassandra import CassandraConf
+from .sinks.deadletter import DeadLetterConf
+from .sinks.mongo import MongoConf, apply_totals
+from .spark_runtime import skip_static_zip_rereads
 
 log = logging.getLogger("consumer")
-
-CONNECTOR = "org.apache.spark:spark-sql-kafka-0-10_2.13"
-
-
-def _connector_installed() -> bool:
-    """True when Spark's jars folder already holds the Kafka connector (make up puts it there)."""
-    import pyspark
-
-    jars = Path(pyspark.__file__).parent / "jars"
-    return any(jars.glob("spark-sql-kafka-0-10_*.jar"))
-
-
-def build_spark(args) -> SparkSession:
-    import pyspark
-
-    b = SparkSession.builder.appName("users-profiles-consumer")
-    if args.master:
-        b = b.master(args.master)
-    if not _connector_installed():
-        # Not installed by `make up`: let Spark resolve the connector matching this pyspark from Maven.
-        b = b.config("spark.jars.packages", f"{CONNECTOR}:{pyspark.__version__}")
-    spark = (b.config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
-             .config("spark.ui.enabled", "false")
-             .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("WARN")
-    ship_package(spark)
-    return spark
-
-
-def ship_package(spark: SparkSession) -> None:
-    """Send this package to the executors (like --py-files), so that a cluster's workers can import it."""
-    import shutil
-    import tempfile
-
-    pkg = Path(__file__).resolve().parent
-    out = Path(tempfile.mkdtemp(prefix="userprofiles-")) / "userprofiles"
-    archive = shutil.make_archive(str(out), "zip", root_dir=pkg.parent, base_dir=pkg.name)
-    spark.sparkContext.addPyFile(archive)
 
 
 def kafka_stream(spark: SparkSession, args) -> DataFrame:
@@ -72,96 +34,50 @@ def kafka_stream(spark: SparkSession, args) -> DataFrame:
     return reader.load()
 
 
-def latest_valid(rows) -> tuple[dict, list[tuple]]:
-    """Rows of for_sinks (status, PROFILE_COLUMNS..., offset) -> (counts per status, one profile tuple per
-    identifiant: the one of the latest offset). The same rule as transform.dedupe, done on the executor
-    after the rows were hash-partitioned by identifiant, which costs no sort."""
-    counts = {"valid": 0, "filtered": 0, "dead": 0}
-    latest: dict = {}
-    for r in rows:
-        counts[r[0]] += 1
-        if r[0] == "valid":
-            off = r[-1]
-            cur = latest.get(r[1])
-            if cur is None or off > cur[0]:
-                latest[r[1]] = (off, tuple(r[1:-1]))
-    return counts, [v[1] for v in latest.values()]
+def batch_time(offset_log: str) -> dt.datetime:
+    """The batch's clock from its offset-log entry (`offsets/<batch id>` in the checkpoint): Spark writes
+    `batchTimestampMs` there before the batch runs and restores it when it replays the batch, so every
+    attempt of a batch classifies each message on the same instant (a user turning 14 at midnight is
+    counted by all attempts or by none)."""
+    lines = offset_log.splitlines()
+    if len(lines) < 2 or not lines[0].startswith("v"):
+        raise ValueError("not a Structured Streaming offset log entry")
+    return dt.datetime.fromtimestamp(json.loads(lines[1])["batchTimestampMs"] / 1000, dt.timezone.utc)
 
 
-_claimer = None
-_StaticZipImporter = None
+def read_offset_log(spark: SparkSession, checkpoint: str, batch_id: int) -> str:
+    """The text of offsets/<batch_id>: from the local disk, or through Hadoop's FileSystem for a URI."""
+    local = Path(checkpoint[5:] if checkpoint.startswith("file:") else checkpoint) / "offsets" / str(batch_id)
+    if "://" not in checkpoint or checkpoint.startswith("file:"):
+        return local.read_text(encoding="utf-8")
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(f"{checkpoint.rstrip('/')}/offsets/{batch_id}")
+    stream = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(path)
+    try:
+        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
 
 
-def _skip_static_zip_rereads() -> None:
-    """Spark's Python workers import pyspark from pyspark.zip, have spark-core's jar (5,000 entries) on their
-    path, and start every task with importlib.invalidate_caches(), which makes each of their ~16 zip importers
-    re-read its whole archive's directory: ~250 ms of CPU per task (py-spy: half to two thirds of the
-    workers' time with small batches). Those archives do not change while a worker lives: here the jar
-    (no Python in it) leaves the path and the importers of Spark's own zips skip that re-read. Cheap enough
-    to run at the start of each task, which also covers importers created since."""
-    global _StaticZipImporter
-    import sys
-    import zipimport
-
-    if _StaticZipImporter is None:
-        class _Static(zipimport.zipimporter):
-            def invalidate_caches(self):  # the archive is Spark's own: it does not change
-                pass
-        _StaticZipImporter = _Static
-        sys.path[:] = [p for p in sys.path if not p.endswith(".jar")]
-        for key in [k for k in sys.path_importer_cache if ".jar" in k]:
-            del sys.path_importer_cache[key]
-    for key, imp in list(sys.path_importer_cache.items()):
-        if type(imp) is zipimport.zipimporter and imp.archive.endswith(("pyspark.zip", "-src.zip")):
-            sys.path_importer_cache[key] = _StaticZipImporter(key)
-
-
-def _claims_thread():
-    global _claimer
-    if _claimer is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _claimer = ThreadPoolExecutor(1, thread_name_prefix="claims")
-    return _claimer
-
-
-def write_partition(cass: CassandraConf, mongo: MongoConf, query: str, batch: int):
-    """The executor side of a batch: count the partition's records, keep the latest copy of each profile,
-    upsert the rows and claim them (both at once: the claims wait on MongoDB while the rows go to
-    Cassandra), return the counts, rows written, partial counters and timings."""
-    def run(rows):
-        t0 = time.monotonic()
-        _skip_static_zip_rereads()
-        counts, profiles = latest_valid(rows)
-        if not profiles:
-            return iter([(counts, 0, {}, {"read": time.monotonic() - t0})])
-        t1 = time.monotonic()
-        claiming = _claims_thread().submit(
-            lambda: claim(mongo, [dict(zip(PROFILE_COLUMNS, r)) for r in profiles], query, batch))
-        written = write_rows(cass, profiles)
-        t2 = time.monotonic()
-        new = claiming.result()
-        t3 = time.monotonic()
-        return iter([(counts, written, analytics.totals(new),
-                      {"read": t1 - t0, "cassandra": t2 - t1, "claims_wait": t3 - t2})])
-    return run
-
-
-def with_clock(df: DataFrame) -> DataFrame:
-    """The batch with the batch's clock as two columns, `_now` (timestamp) and `_today` (date, UTC), joined
-    from a one-row table. current_timestamp() and current_date() would be constants in the generated code,
-    which then differs at every batch: Spark compiled it again each time (two compilations, 0.1-0.6 s each,
-    a quarter of the driver's CPU with small batches). With columns, the code is the same and is reused."""
-    import datetime as dt
-
-    now = dt.datetime.now(dt.timezone.utc)
+def with_clock(df: DataFrame, now: dt.datetime) -> DataFrame:
+    """The batch with its clock as two columns, `_now` (timestamp) and `_today` (UTC date), joined from a
+    one-row table. As literals they would change Spark's generated code at every batch, which was then
+    compiled again each time; as columns the code is reused."""
     clock = df.sparkSession.createDataFrame([(now, now.date())], "_now timestamp, _today date")
     return df.crossJoin(F.broadcast(clock))
 
 
-def classified(df: DataFrame) -> DataFrame:
-    clocked = with_clock(df)
+def classified(df: DataFrame, now: dt.datetime) -> DataFrame:
+    clocked = with_clock(df, now)
     return transform.classify(transform.parse(clocked, now=F.col("_now")), today=F.col("_today"))
+
+
+def partition_writer(*, cass: CassandraConf, mongo: MongoConf, dlq: DeadLetterConf, query: str, batch: int):
+    """The function each task runs on its records (a closure over plain settings, shipped to executors)."""
+    def run(rows):
+        skip_static_zip_rereads()
+        return iter([executor.process(rows, cass=cass, mongo_conf=mongo, dlq=dlq, query=query, batch=batch)])
+    return run
 
 
 class BatchHandler:
@@ -169,9 +85,10 @@ class BatchHandler:
 
     def __init__(self, args, cass: CassandraConf, mongo: MongoConf):
         self.args, self.cass, self.mongo = args, cass, mongo
-        self.kafka_options = spark_kafka_options(args)
+        self.dlq = DeadLetterConf(topic=args.dlq_topic, client=kafka_client_config(args),
+                                  timeout_s=args.sink_retry_seconds)
         self._query_id: str | None = None
-        self.totals = {"read": 0, "valid": 0, "filtered": 0, "dead": 0, "written": 0}
+        self.totals = {"read": 0, "valid": 0, "filtered": 0, "dead": 0, "refused": 0, "written": 0, "deleted": 0}
 
     def query_id(self) -> str:
         # The query's id is kept in the checkpoint's metadata: stable across restarts from one checkpoint,
@@ -182,39 +99,32 @@ class BatchHandler:
         return self._query_id
 
     def __call__(self, df: DataFrame, batch_id: int) -> None:
-        # One Spark job: parse and classify once, hash-partition by identifiant (every copy of a profile
-        # in one task), then each task counts, de-duplicates and writes. Dead letters, rare, take a second
-        # pass over the batch, only when there are some.
+        try:
+            self._run(df, batch_id)
+        except Exception as exc:  # one line with the batch, the cause and the fix, instead of Spark's prose
+            raise errors.BatchFailed(f"batch {batch_id}: {errors.cause_line(exc, self.args.checkpoint)}") from None
+
+    def _run(self, df: DataFrame, batch_id: int) -> None:
+        # One Spark job: parse and classify once, hash-partition by identifiant (every copy of a profile in
+        # one task), then each task writes its rows, claims and dead letters; the driver adds the deltas.
         t0 = time.monotonic()
-        timing = {}
-        records = transform.for_sinks(classified(df))
-        parts = (records.repartition(self.args.shuffle_partitions, "identifiant").rdd
-                 .mapPartitions(write_partition(self.cass, self.mongo, self.query_id(), batch_id)).collect())
-        timing["write"] = time.monotonic() - t0
-        counts = {"valid": 0, "filtered": 0, "dead": 0}
-        for p in parts:
-            for k, v in p[0].items():
-                counts[k] += v
-        dead = counts["dead"]
-        if dead:
-            deadletter.write(transform.dead_letters(classified(df)), self.kafka_options, self.args.dlq_topic)
-            timing["dlq"] = time.monotonic() - t0 - sum(timing.values())
-        written = sum(p[1] for p in parts)
-        totals = analytics.merge(p[2] for p in parts)
-        apply_totals(self.mongo, totals, self.query_id(), batch_id)
-        timing["totals"] = time.monotonic() - t0 - sum(timing.values())
-        for p in parts:
-            for k, v in p[3].items():
-                timing["exec_" + k] = timing.get("exec_" + k, 0.0) + v
-        log.debug("batch %d timing: %s", batch_id, " ".join(f"{k}={v:.2f}" for k, v in timing.items()))
-        stats = {"read": sum(counts.values()), "valid": counts.get("valid", 0),
-                 "filtered": counts.get("filtered", 0), "dead": dead, "written": written}
+        now = batch_time(read_offset_log(df.sparkSession, self.args.checkpoint, batch_id))
+        records = transform.for_sinks(classified(df, now))
+        write = partition_writer(cass=self.cass, mongo=self.mongo, dlq=self.dlq, query=self.query_id(),
+                                 batch=batch_id)
+        parts = records.repartition(self.args.shuffle_partitions, "identifiant").rdd.mapPartitions(write).collect()
+        t1 = time.monotonic()
+        res = executor.TaskResult.total(parts)
+        apply_totals(self.mongo, res.deltas, self.query_id(), batch_id)
+        log.debug("batch %d timing: tasks=%.2f counters=%.2f %s", batch_id, t1 - t0, time.monotonic() - t1,
+                  " ".join(f"{k}={v:.2f}" for k, v in res.seconds.items()))
+        stats = {"read": sum(res.counts.values()), **res.counts, "refused": res.refused, "written": res.written,
+                 "deleted": res.deleted}
         for k, v in stats.items():
             self.totals[k] += v
-        new_profiles = sum(v["count"] for (c, _), v in totals.items() if c == "by_gender")
-        log.info("batch %d: read=%d valid=%d filtered=%d dead_lettered=%d written=%d new_profiles=%d in %.2fs",
-                 batch_id, stats["read"], stats["valid"], stats["filtered"], dead, written, new_profiles,
-                 time.monotonic() - t0)
+        log.info("batch %d: read=%d valid=%d filtered=%d dead_lettered=%d written=%d stale=%d in %.2fs",
+                 batch_id, stats["read"], res.counts["valid"], res.counts["filtered"],
+                 res.counts["dead"] + res.refused, res.written, res.stale, time.monotonic() - t0)
 
 
 def start_query(spark: SparkSession, args, handler: BatchHandler):

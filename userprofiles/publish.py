@@ -18,7 +18,7 @@ class KafkaUnavailable(RuntimeError):
 
 class Stats:
     def __init__(self) -> None:
-        self.sent = self.delivered = self.failed = 0
+        self.sent = self.delivered = self.failed = self.skipped = 0
         self.started = time.monotonic()
         self.first_error = ""
 
@@ -31,7 +31,7 @@ class Stats:
 
     def line(self) -> str:
         secs = max(time.monotonic() - self.started, 1e-9)
-        return (f"sent={self.sent} delivered={self.delivered} failed={self.failed} "
+        return (f"sent={self.sent} delivered={self.delivered} failed={self.failed} skipped={self.skipped} "
                 f"rate={self.delivered / secs:,.0f} msg/s elapsed={secs:.1f}s")
 
 
@@ -83,6 +83,26 @@ def choose_batches(args):
     raise sources.SourceError(f"unknown --source '{args.source}'; use api, synthetic, auto or file:PATH.")
 
 
+def _produce(producer, topic: str, key, value, stats: Stats) -> bool:
+    """Queue one message; False when Kafka's client refuses it for good (too large, wrong type), which is
+    reported in one line, counted and skipped: one message never stops the others."""
+    from confluent_kafka import KafkaException
+
+    while True:
+        try:
+            producer.produce(topic, value=value, key=key, on_delivery=stats.on_delivery)
+            return True
+        except BufferError:  # local queue full: let deliveries drain
+            producer.poll(0.05)
+        except (KafkaException, TypeError, ValueError, UnicodeError) as exc:
+            stats.skipped += 1
+            size = len(value) if isinstance(value, (bytes, str)) else 0
+            log.error("message %d (%d bytes, key %r) skipped: %s; fix the record at its source, or raise the "
+                      "topic's max.message.bytes if it is only too large", stats.sent + stats.skipped, size,
+                      key[:40] if key else None, str(exc)[:200])
+            return False
+
+
 def run(args, batches=None) -> Stats:
     """Publish until the source ends, --max-messages, or a signal. `batches` (an iterable of message
     lists) replaces the source given by args, e.g. records prepared beforehand by the benchmark."""
@@ -101,41 +121,39 @@ def run(args, batches=None) -> Stats:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    next_progress = time.monotonic() + args.progress_seconds
-    paced_start = time.monotonic()
-    limit = args.max_messages or float("inf")
-    for batch in batches:
-        for key, value in batch:
+    try:
+        next_progress = time.monotonic() + args.progress_seconds
+        paced_start = time.monotonic()
+        limit = args.max_messages or float("inf")
+        for batch in batches:
+            for key, value in batch:
+                if stop["now"] or stats.sent >= limit:
+                    break
+                if not _produce(producer, args.topic, key, value, stats):
+                    continue
+                stats.sent += 1
+                if args.rate > 0:  # hold the offered rate: sleep until this message is due
+                    due = paced_start + stats.sent / args.rate
+                    delay = due - time.monotonic()
+                    if delay > 0:
+                        producer.poll(delay)
+            producer.poll(0)
+            if time.monotonic() >= next_progress:
+                log.info("progress: %s", stats.line())
+                next_progress = time.monotonic() + args.progress_seconds
             if stop["now"] or stats.sent >= limit:
                 break
-            while True:
-                try:
-                    producer.produce(args.topic, value=value, key=key, on_delivery=stats.on_delivery)
-                    break
-                except BufferError:  # local queue full: let deliveries drain
-                    producer.poll(0.05)
-            stats.sent += 1
-            if args.rate > 0:  # hold the offered rate: sleep until this message is due
-                due = paced_start + stats.sent / args.rate
-                delay = due - time.monotonic()
-                if delay > 0:
-                    producer.poll(delay)
-        producer.poll(0)
-        if time.monotonic() >= next_progress:
-            log.info("progress: %s", stats.line())
-            next_progress = time.monotonic() + args.progress_seconds
-        if stop["now"] or stats.sent >= limit:
-            break
-        if not finite and args.interval > 0 and args.rate <= 0:
-            deadline = time.monotonic() + args.interval
-            while not stop["now"]:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                # Never a negative timeout: librdkafka reads it as "wait forever".
-                producer.poll(min(0.2, left))
-    remaining = producer.flush(60)
-    if remaining:
-        stats.failed += remaining
-        stats.first_error = stats.first_error or f"{remaining} messages still queued after 60 s"
+            if not finite and args.interval > 0 and args.rate <= 0:
+                deadline = time.monotonic() + args.interval
+                while not stop["now"]:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    # Never a negative timeout: librdkafka reads it as "wait forever".
+                    producer.poll(min(0.2, left))
+    finally:  # whatever stopped the loop, what is queued is delivered (or counted as failed)
+        remaining = producer.flush(60)
+        if remaining:
+            stats.failed += remaining
+            stats.first_error = stats.first_error or f"{remaining} messages still queued after 60 s"
     return stats

@@ -39,11 +39,6 @@ USER_SCHEMA = _struct(
 # The parse schema: the record plus the column that from_json fills with a malformed message.
 PARSE_SCHEMA = StructType(USER_SCHEMA.fields + [StructField(CORRUPT_COLUMN, S, True)])
 
-# Fields that carry personal data or login secrets: never stored in clear, masked in dead letters.
-SENSITIVE_KEYS = ("email", "phone", "cell", "password", "salt", "md5", "sha1", "sha256", "first", "last",
-                  "name", "city", "state", "postcode", "latitude", "longitude", "value", "large", "medium",
-                  "thumbnail", "username")
-
 # Columns of usersprofilespace.users_profiles, in the order of cassandra_schema.cql.
 PROFILE_COLUMNS = ("identifiant", "title", "full_name", "gender", "username", "domain_name", "email", "phone",
                    "full_address", "age", "inscription", "nationality")

@@ -28,11 +28,17 @@ def key_of(record) -> bytes | None:
     The key puts every copy of a user in one partition, in order."""
     login = record.get("login") if isinstance(record, dict) else None
     uid = login.get("uuid") if isinstance(login, dict) else None
-    return uid.encode("utf-8") if isinstance(uid, str) else None
+    return uid.encode("utf-8", "backslashreplace") if isinstance(uid, str) else None
 
 
 def encode(record) -> Message:
-    return key_of(record), json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """(key, value) of a record. A text with a lone surrogate (JSON can carry one as an escape) has no UTF-8
+    form: it is sent with its escapes kept, and the consumer dead-letters it."""
+    try:
+        value = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        value = json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return key_of(record), value
 
 
 # --- api -------------------------------------------------------------------------------------------

@@ -11,13 +11,20 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from .schema import CORRUPT_COLUMN, PARSE_SCHEMA, PROFILE_COLUMNS, SENSITIVE_KEYS
+from .schema import CORRUPT_COLUMN, PARSE_SCHEMA, PROFILE_COLUMNS
 
 MIN_AGE_EXCLUSIVE = 13          # keep users older than 13
 MAX_TEXT = 1000                 # longer text values are refused, not stored
-MAX_COPY = 65536                # characters of a dead letter's redacted copy: Kafka's 1 MB stays out of reach
-UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-EMAIL_RE = r"^[^@\s]+@[^@\s]+$"
+# \A and \z: in Java regexes `$` also matches before a final line terminator, so "<uuid>\n" passed `^...$`.
+UUID_RE = r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\z"
+# One @, no white space, no control, format, surrogate, private-use or separator character (\n, \r, U+0085,
+# U+2028, U+200B ...). Unassigned code points are not refused: the JVM's Unicode version is older than Python's.
+_NOT_IN_EMAIL = r"@\s\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Z}"
+EMAIL_RE = rf"\A[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\z"
+# A \uD800-\uDFFF escape that is not half of a pair (after an even run of backslashes, so that it is an
+# escape): Java keeps it in a String and writes it as "?" in UTF-8, so the row would not be what was sent.
+_HIGH, _LOW = r"\\u[dD][89abAB][0-9a-fA-F]{2}", r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+LONE_SURROGATE_RE = rf"(?<!\\)(?:\\\\)*+(?:{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW})"
 AGE_GROUPS = ((14, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
 # ISO 8601 as the API writes it: with milliseconds (1.3+) or without (1.2).
 DOB_FORMATS = ("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ssXXX")
@@ -42,7 +49,7 @@ def _u(path: str) -> Column:
 def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
     """Decode and validate each message once. Adds `u` (the parsed record), `dob_ts` and `reason`
     (null for a valid record, else why it cannot become a row). `now` (default current_timestamp()) is the
-    instant a date of birth must not pass; the consumer gives a column, see pipeline.with_clock."""
+    instant a date of birth must not pass; the consumer gives a column, see pipeline.with_clock (the batch clock from the offset log)."""
     raw = F.col("value").cast("string")
     df = kafka_df.withColumn("raw", raw).withColumn(
         "u", F.from_json("raw", PARSE_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}))
@@ -60,6 +67,8 @@ def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
         .when(~F.is_valid_utf8(F.col("raw")), "message is not UTF-8")
         .when(F.json_object_keys(F.col("raw")).isNull(), "not a JSON object")
         .when(F.col("_doc").isNull(), "not valid JSON")
+        .when(F.col("raw").contains("\\u") & F.col("raw").rlike(LONE_SURROGATE_RE),
+              "a lone UTF-16 surrogate escape (not valid Unicode text)")
         .when(_u(CORRUPT_COLUMN).isNotNull(), "a field has the wrong JSON type")
         .when(F.col("_wrong_type").isNotNull(), F.concat(F.lit("not a JSON string: "), F.col("_wrong_type")))
         .when(_u("login.uuid").isNull() | (F.trim(_u("login.uuid")) == ""), "missing login.uuid")
@@ -76,7 +85,9 @@ def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
 
 
 def completed_years(birth: Column, today: Column) -> Column:
-    """Whole years lived on `today`: the birthday must have been reached (a Feb 29 birthday is reached
+    """Whole years lived on `today`. `birth` is the UTC calendar date of the dob.date instant (the session
+    time zone is UTC): "1990-05-02T01:00:00+05:00" is born on 1990-05-01. `today` is the batch's UTC date.
+    The birthday: the birthday must have been reached (a Feb 29 birthday is reached
     on Mar 1 in other years)."""
     before_birthday = (F.month(today) < F.month(birth)) | (
         (F.month(today) == F.month(birth)) & (F.dayofmonth(today) < F.dayofmonth(birth)))
@@ -139,52 +150,20 @@ def _profile_columns() -> list[Column]:
 
 
 def to_profiles(classified: DataFrame) -> DataFrame:
-    """The table's columns of valid records, plus `offset` for de-duplication."""
-    return classified.where(F.col("status") == "valid").select(*_profile_columns(), F.col("offset"))
+    """The table's columns of valid records (tests compare them with the reference)."""
+    return classified.where(F.col("status") == "valid").select(*_profile_columns())
+
+
+# What the executors receive of each record, in this order (see executor.py).
+SINK_COLUMNS = ("status", "reason", *PROFILE_COLUMNS, "topic", "partition", "offset", "timestamp_ms", "value")
 
 
 def for_sinks(classified: DataFrame) -> DataFrame:
-    """Every record as `status`, the table's columns (meaningful when valid) and `offset`: what the
-    executors need to count the batch, de-duplicate (latest offset per identifiant) and write, in one pass."""
-    return classified.select(F.col("status"), *_profile_columns(), F.col("offset"))
-
-
-def dedupe(profiles: DataFrame) -> DataFrame:
-    """One row per identifiant: the one of the latest Kafka offset (a uuid is the message key, so all
-    its copies sit in one partition and their offsets are ordered)."""
-    cols = [c for c in PROFILE_COLUMNS if c != "identifiant"]
-    latest = F.max_by(F.struct(*cols), F.col("offset")).alias("p")
-    return profiles.groupBy("identifiant").agg(latest).select("identifiant", *[F.col("p." + c).alias(c) for c in cols])
-
-
-def redact(raw: Column) -> Column:
-    """Mask the values of personal and secret keys in a JSON text (strings and numbers), so that a dead
-    letter can be read without exposing anyone. Regex, not parsing: the text may be malformed."""
-    keys = "|".join(SENSITIVE_KEYS)
-    # Possessive quantifiers: a JSON token has one parse, and Java's regex engine then loops instead of
-    # recursing once per character (a 900 KB value overflowed the stack and failed the whole batch).
-    pattern = r'("(?:' + keys + r')"\s*+:\s*+)("(?:[^"\\]++|\\.)*+"|-?[0-9][0-9.eE+-]*+)'
-    return F.regexp_replace(raw, pattern, '$1"***"')
-
-
-def dead_letters(classified: DataFrame) -> DataFrame:
-    """Kafka key/value of a dead letter: the reason, where the message came from, and a redacted copy of
-    it (only when it is a JSON object: an unparsable text could hold anything). The original stays in the
-    source topic at that offset."""
-    is_json = F.json_object_keys(F.col("raw")).isNotNull() & F.is_valid_utf8(F.col("raw"))
-    # Escaping in the letter's own JSON can double a copy (quotes) and UTF-8 takes up to 4 bytes a character:
-    # a full copy of a message near 1 MB would be refused by Kafka and fail the batch, so it is cut.
-    redacted = F.when(is_json, redact(F.col("raw")))
-    value = F.to_json(F.struct(
-        F.col("reason"),
-        F.col("topic").alias("source_topic"),
-        F.col("partition").alias("source_partition"),
-        F.col("offset").alias("source_offset"),
-        F.date_format(F.col("timestamp"), "yyyy-MM-dd'T'HH:mm:ss.SSSXXX").alias("source_timestamp"),
-        F.sha2(F.col("value").cast("binary"), 256).alias("payload_sha256"),
-        F.octet_length(F.col("value").cast("binary")).alias("payload_bytes"),
-        F.substring(redacted, 1, MAX_COPY).alias("payload_redacted"),
-        F.when(F.length(redacted) > MAX_COPY, F.lit(True)).alias("payload_redacted_truncated"),
-    ))
-    key = F.concat_ws(":", F.col("topic"), F.col("partition").cast("string"), F.col("offset").cast("string"))
-    return classified.where(F.col("status") == "dead").select(key.alias("key"), value.alias("value"))
+    """Every record as SINK_COLUMNS: its status and reason, the table's columns (meaningful when valid or
+    filtered), where it came from (its version: Kafka timestamp, partition, offset) and, for a dead letter
+    only, the message itself. One classification feeds the rows, the counters and the dead letters."""
+    dead = F.col("status") == "dead"
+    return classified.select(
+        F.col("status"), F.col("reason"), *_profile_columns(), F.col("topic"), F.col("partition"),
+        F.col("offset"), F.unix_millis(F.col("timestamp")).alias("timestamp_ms"),
+        F.when(dead, F.col("value").cast("binary")).alias("value"))

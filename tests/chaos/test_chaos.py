@@ -8,6 +8,7 @@ CHAOS_DOWN_SECONDS (30) how long a service stays stopped.
 """
 import os
 import random
+import sys
 import time
 
 import pytest
@@ -100,6 +101,65 @@ def test_producer_killed_mid_send_then_rerun(sandbox, tmp_path, restore_services
                      notes=f"{sent_before:,} messages in before the kill, all sent again"), sandbox, inp, obs)
     assert row.records_in > len(inp.users) + inp.garbage, "nothing arrived twice"
     _check(row, sandbox, inp)
+
+
+def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_path, restore_services):
+    """A third of the users come back changed (nationality, gender, e-mail domain; some with an upper-case
+    uuid, so keyed into another partition) while the consumer runs, and the consumer is SIGKILLed twice in
+    between. Both stores must end with the latest copy of every profile: the old keys down, the new up,
+    exactly once, and `reconcile` must find no difference between the analytics and the table."""
+    import json
+    import subprocess
+
+    from tests.integration.harness import env_for_children
+    from .chaoslib import Input
+
+    rng = random.Random(SEED + 7)
+    inp = make_input(tmp_path, N_USERS // 2, SEED + 7)
+    changed = []
+    for u in rng.sample(inp.users, len(inp.users) // 3):
+        c = json.loads(json.dumps(u))
+        c["nat"] = rng.choice(["FR", "GB", "NO", "BR", "IN"])
+        c["gender"] = "female" if c["gender"] == "male" else "male"
+        c["email"] = c["email"].split("@")[0] + "@changed.example"
+        if rng.random() < 0.3:
+            c["login"]["uuid"] = c["login"]["uuid"].upper()
+        changed.append(c)
+    second = tmp_path / "changed.jsonl"
+    second.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in changed) + "\n", encoding="utf-8")
+    final = Input(inp.users + changed, inp.path, inp.garbage)  # the reference keeps the last copy of a uuid
+
+    cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "250", "--trigger-seconds", "0.5")
+    kills = []
+    done = restarted = None
+    try:
+        cons.start()
+        first = Producer(sandbox, tmp_path, inp.path, "--batch-size", "1000", n=1).start()
+        assert first.wait(600) == 0, first.output()[-2000:]
+        assert cons.wait_batches(len(cons.batches()) + 2, 300), cons.output()[-3000:].decode("utf-8", "replace")
+        kills.append(f"after batch {cons.batches()[-1]}")
+        cons.kill()
+        cons.start()
+        again = Producer(sandbox, tmp_path, second, "--batch-size", "200", "--rate", "400", n=2).start()
+        assert cons.wait_batches(len(cons.batches()) + 1, 300), cons.output()[-3000:].decode("utf-8", "replace")
+        time.sleep(rng.uniform(0.5, 3.0))
+        kills.append(f"after batch {cons.batches()[-1]}, while the changed copies arrive")
+        cons.kill()
+        cons.start()
+        restarted = time.monotonic()
+        assert again.wait(600) == 0, again.output()[-2000:]
+        done, obs = wait_complete(sandbox, final, COMPLETE_TIMEOUT, watch=_keep_running(cons, []))
+        assert wait_caught_up(sandbox, sandbox.checkpoint(tmp_path), 300, watch=_keep_running(cons, []))
+        obs = observe(sandbox)
+    finally:
+        cons.stop()
+    row = finish(Row("profiles changed across batches, consumer SIGKILL x2",
+                     recovery_s=(done - restarted) if done else None,
+                     notes=f"{len(changed):,} profiles changed; killed " + "; ".join(kills)), sandbox, final, obs)
+    _check(row, sandbox, final)
+    rec = subprocess.run([sys.executable, "-m", "userprofiles.reconcile", "--keyspace", sandbox.keyspace,
+                          "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=env_for_children())
+    assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
 
 
 def _records_in(sandbox) -> int:

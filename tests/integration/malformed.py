@@ -212,4 +212,44 @@ def corpus(seed: int = 4, now: dt.datetime | None = None) -> list[tuple[str, byt
     add("leading zeros", json.dumps(_set(fresh(), "location.street.number", 0)).replace('"number": 0', '"number": 007', 1),
         NOT_JSON)
     add("trailing comma", text[:-1] + ",}", NOT_JSON)
+
+    # --- line terminators and controls that a sink would not store as sent -----------------------
+    for term in ("\n", "\r\n", "\r", "\u2028", "\u2029", "\u0085", "\x00", "\u200b", "\t"):
+        rec = fresh()
+        add(f"uuid + {term!r}", _set(rec, "login.uuid", rec["login"]["uuid"] + term), "invalid login.uuid")
+        add(f"email + {term!r}", _set(fresh(), "email", "someone@example.com" + term), "invalid email")
+        add(f"{term!r} in email", _set(fresh(), "email", "some" + term + "one@example.com"), "invalid email")
+
+    # --- lone surrogates (JSON escapes: the text has no UTF-8 form) --------------------------------
+    for i, path in enumerate(STRING_FIELDS[1:]):
+        esc = ("\\ud800", "\\udfff", "x\\udbff", "\\udc00y")[i % 4]
+        rec = _set(fresh(), path, "SURROGATE")
+        add(f"lone surrogate in {path}", json.dumps(rec).replace("SURROGATE", "A" + esc),
+            "a lone UTF-16 surrogate escape (not valid Unicode text)")
+    return out
+
+
+def secret_shapes(seed: int = 8, now: dt.datetime | None = None) -> list[tuple[str, bytes, str, list[str]]]:
+    """Invalid records (a bad uuid) that carry personal values in other shapes than the API's: an email
+    object, a phone array, keys written with JSON escapes, secrets nested deeper. [(label, value, reason,
+    secrets)]: no dead letter may contain any of the secrets, in any encoding."""
+    rng = random.Random(seed)
+    out = []
+    for i, u in enumerate(synthetic.generate_users(24, seed=seed, now=now, minor_share=0.0)):
+        u["login"]["uuid"] = "not-a-uuid-" + str(i)
+        secrets = [u["email"], u["phone"], u["cell"], u["login"]["password"], u["login"]["sha256"],
+                   u["location"]["street"]["name"], u["dob"]["date"]]
+        shape = i % 4
+        if shape == 0:
+            u["email"] = {"work": u["email"], "private": [u["email"], {"old": u["email"]}]}
+        elif shape == 1:
+            u["phone"] = [u["phone"], {"cell": u["cell"]}, [u["cell"]]]
+        elif shape == 2:
+            u["contact"] = {"details": [{"email": u["email"], "phone": u["phone"]}]}
+        text = json.dumps(u, ensure_ascii=rng.random() < 0.5)
+        if shape == 3:
+            text = (text.replace('"email"', '"\\u0065mail"').replace('"password"', '"pass\\u0077ord"')
+                    .replace('"phone"', '"\\u0070\\u0068one"').replace('"dob"', '"d\\u006fb"'))
+        reason = {0: "not a JSON string: email", 1: "not a JSON string: phone"}.get(shape, "invalid login.uuid")
+        out.append((f"secrets in shape {shape}", text.encode("utf-8"), reason, secrets))
     return out

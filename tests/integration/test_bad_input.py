@@ -1,15 +1,19 @@
-"""Bad input on the real stack: a generated corpus of malformed messages mixed into valid synthetic traffic.
-Every malformed message must reach the dead-letter topic with its reason and source offset, every valid
-adult must be stored, and the stream must finish with exit 0."""
+"""Bad input on the real stack: a generated corpus of malformed messages mixed into valid synthetic traffic,
+in the same micro-batches. Every malformed message must reach the dead-letter topic exactly once with its
+reason and source offset and without any personal value, every valid adult must be stored exactly (4-byte
+text at the length limit in every field included), the analytics must equal the aggregates of the table,
+and the stream must finish with exit 0."""
 import datetime as dt
 import json
 import random
+import subprocess
+import sys
 
 from userprofiles import synthetic
 
 from ..reference import age, expected_analytics, expected_row
-from .harness import BOOTSTRAP, consume_all, spark_submit
-from .malformed import ANY, corpus
+from .harness import BOOTSTRAP, consume_all, env_for_children, spark_submit
+from .malformed import ANY, corpus, secret_shapes
 
 N_VALID = 400
 
@@ -48,8 +52,21 @@ def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp
     today = now.date()
     rng = random.Random(20261128)
     bad = corpus(seed=4, now=now)
-    assert len(bad) >= 200
+    shapes = secret_shapes(now=now)
+    bad += [(label, value, reason) for label, value, reason, _ in shapes]
+    assert len(bad) >= 250
     users = synthetic.generate_users(N_VALID, seed=99, now=now, minor_share=0.1)
+    # 4-byte UTF-8 text at the length limit in every text field, in 60 users (many of them in one task).
+    wide = "\U0001F600\U00020BB7\U0001D11E"
+    for u in users[:60]:
+        for path in ("name.title", "name.first", "name.last", "gender", "login.username", "nat",
+                     "location.city", "location.state", "location.country", "location.street.name"):
+            d = u
+            *parents, leaf = path.split(".")
+            for k in parents:
+                d = d[k]
+            d[leaf] = (wide * 400)[:1000]
+        u["email"] = "x@" + (wide * 400)[:998]
 
     # Valid users keyed by uuid; malformed ones without a key or with a random one; all shuffled together.
     items = [("valid", u["login"]["uuid"].encode(), json.dumps(u, ensure_ascii=False).encode(), u) for u in users]
@@ -69,6 +86,8 @@ def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp
         assert m.key().decode() == f'{sandbox.topic}:{letter["source_partition"]}:{letter["source_offset"]}'
         letters[(letter["source_partition"], letter["source_offset"])] = letter
     expected_dead = {where[i]: meta for i, (kind, _, _, meta) in enumerate(items) if kind == "bad"}
+    keys = [m.key() for m in consume_all(sandbox.dlq, len(bad), timeout=5)]
+    assert len(keys) == len(set(keys)) == len(bad), "a message has no dead letter, or more than one"
     missing = [expected_dead[p][0] for p in set(expected_dead) - set(letters)]
     assert not missing, f"{len(missing)} malformed messages have no dead letter: {missing[:10]}"
     assert set(letters) == set(expected_dead), "a valid record was dead-lettered"
@@ -81,6 +100,14 @@ def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp
         if not ok:
             wrong.append((label, letter["reason"], expected))
     assert not wrong, wrong[:10]
+    # No personal value in any dead letter, in any encoding (the redaction works on the parsed message).
+    everything = b"\n".join(m.value() + b"".join(v for _, v in (m.headers() or []))
+                            for m in consume_all(sandbox.dlq, len(bad), timeout=5)).decode()
+    for label, _, _, secrets in shapes:
+        for secret in secrets:
+            for form in (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+                         json.dumps(json.dumps(secret))[1:-1]):
+                assert form not in everything, (label, secret)
 
     # Every valid adult is stored with its exact row; minors are filtered, not dead-lettered.
     adults = {u["login"]["uuid"].lower(): u for u in users if age(u, today) > 13}
@@ -92,6 +119,10 @@ def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp
         got = dict(rows[uid], identifiant=str(rows[uid]["identifiant"]))
         assert got == want, uid
     assert sandbox.analytics() == expected_analytics(users, today)
+    # The stores agree: reconcile recomputes the analytics from the table and finds no difference.
+    rec = subprocess.run([sys.executable, "-m", "userprofiles.reconcile", "--keyspace", sandbox.keyspace,
+                          "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=env_for_children())
+    assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
 
     out = run.stdout + run.stderr
     totals = out.split("totals: ", 1)[1].splitlines()[0]

@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from userprofiles.sinks.mongo import MongoConf, apply_totals, claim, database, read_analytics
+from userprofiles.sinks.mongo import (Candidate, MongoConf, apply_totals, database, load_claims, plan_claims,
+                                      read_analytics, restore_claims, write_claims)
 
 from .harness import MONGO_URI
 
@@ -28,6 +29,9 @@ def test_a_replayed_batch_adds_nothing_and_a_later_batch_adds(conf):
     got = read_analytics(conf)
     assert got["by_gender"] == {"male": {"count": 6}, "female": {"count": 2}}
     assert got["by_nationality"]["FR"] == {"count": 4, "age_sum": 100}
+    # Deltas go down as well as up, and a key at 0 reads as absent.
+    assert apply_totals(conf, {("by_gender", "female"): {"count": -2, "age_sum": 0}}, "q-1", 2) == 1
+    assert "female" not in read_analytics(conf)["by_gender"]
 
 
 def test_a_partly_applied_batch_completes_on_replay(conf):
@@ -42,11 +46,30 @@ def test_a_partly_applied_batch_completes_on_replay(conf):
         assert got[coll][key]["count"] == v["count"], (coll, key)
 
 
-def test_claims_of_a_crashed_attempt_count_for_that_batch_only(conf):
-    profiles = [{"identifiant": str(uuid.uuid4()), "nationality": "FR", "gender": "male", "age": 30,
-                 "domain_name": "example.com"} for _ in range(5)]
-    assert len(claim(conf, profiles[:3], "q-1", 4)) == 3
-    # Attempt 2 of batch 4 (the first crashed after claiming 3): all 5 are this batch's new profiles.
-    assert len(claim(conf, profiles, "q-1", 4)) == 5
-    # Batch 5 sees the same users again (a producer rerun): none is new.
-    assert claim(conf, profiles, "q-1", 5) == []
+FR = {"nat": "FR", "gender": "female", "age_group": "25-34", "domain": "a.fr", "age": 30}
+GB = {"nat": "GB", "gender": "male", "age_group": "35-44", "domain": "b.uk", "age": 40}
+
+
+def _claims(conf, cands, query, batch):
+    plan = plan_claims(cands, load_claims(conf, [c.identifiant for c in cands]), query, batch)
+    assert write_claims(conf, plan, query, batch) == {}
+    return {c.candidate.identifiant: c for c in plan}
+
+
+def test_claims_follow_the_latest_copy_and_a_crashed_attempt_replays_the_same_deltas(conf):
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    first = _claims(conf, [Candidate(i, (10, 0, n), FR) for n, i in enumerate(ids)], "q-1", 4)
+    assert {c.action for c in first.values()} == {"new"}
+    # Batch 5: ids[0] comes back changed, ids[1] as an older copy (another partition, earlier time).
+    cands = [Candidate(ids[0], (20, 1, 0), GB), Candidate(ids[1], (5, 2, 99), GB)]
+    second = _claims(conf, cands, "q-1", 5)
+    assert (second[ids[0]].action, second[ids[1]].action) == ("newer", "stale")
+    # The attempt crashed after its claims: the replay of batch 5 finds them and gives the same deltas.
+    replay = {c.candidate.identifiant: c for c in
+              plan_claims(cands, load_claims(conf, [c.identifiant for c in cands]), "q-1", 5)}
+    assert replay[ids[0]].action == "replay"
+    assert (replay[ids[0]].attrs, replay[ids[0]].prev_attrs) == (second[ids[0]].attrs, second[ids[0]].prev_attrs)
+    # A row Cassandra refused puts its claim back: the profile counts as before.
+    restore_claims(conf, [second[ids[0]]])
+    back = load_claims(conf, [ids[0]])[ids[0]]
+    assert back["attrs"] == FR and back["b"] == 4

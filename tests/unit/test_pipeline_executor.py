@@ -1,24 +1,108 @@
-"""The executor side of a batch that needs no server: counting and de-duplication of a partition's rows."""
-from userprofiles.pipeline import latest_valid
+"""The parts of a batch that need no server: the latest copy, the claim decisions, the counter deltas and
+the replay clock."""
+import datetime as dt
+import json
+
+from userprofiles import analytics
+from userprofiles.executor import latest_copies, version
+from userprofiles.pipeline import batch_time, classified
 from userprofiles.schema import PROFILE_COLUMNS
+from userprofiles.sinks.mongo import Candidate, plan_claims
+from userprofiles.transform import SINK_COLUMNS
 
-N = len(PROFILE_COLUMNS)
-
-
-def row(status, ident, offset, tag="x"):
-    return (status, ident) + (tag,) * (N - 1) + (offset,)
+I = {c: i for i, c in enumerate(SINK_COLUMNS)}
 
 
-def test_counts_every_status_and_keeps_the_latest_offset_of_each_profile():
-    rows = [row("valid", "a", 5, "old"), row("valid", "b", 1), row("filtered", "c", 2), row("dead", None, 3),
-            row("valid", "a", 9, "new"), row("valid", "a", 7, "middle"), row("dead", None, 4)]
-    counts, profiles = latest_valid(iter(rows))
-    assert counts == {"valid": 4, "filtered": 1, "dead": 2}
-    by_id = {p[0]: p for p in profiles}
-    assert set(by_id) == {"a", "b"}
-    assert by_id["a"] == ("a",) + ("new",) * (N - 1)
-    assert all(len(p) == N for p in profiles)
+def row(status, ident, ts, partition, offset, tag="x"):
+    r = [None] * len(SINK_COLUMNS)
+    r[I["status"]], r[I["identifiant"]] = status, ident
+    r[I["timestamp_ms"]], r[I["partition"]], r[I["offset"]] = ts, partition, offset
+    r[I["full_name"]] = tag
+    return tuple(r)
+
+
+def test_latest_copy_is_by_timestamp_then_partition_then_offset_across_partitions():
+    rows = [row("valid", "a", 100, 0, 5, "old"), row("valid", "b", 100, 0, 1), row("filtered", "c", 1, 0, 2),
+            row("dead", None, 1, 0, 3), row("valid", "a", 100, 2, 1, "new"),  # same time, later partition
+            row("valid", "a", 99, 5, 900, "older-time"), row("dead", None, 1, 0, 4),
+            row("filtered", "b", 101, 1, 0, "now-a-minor")]
+    counts, dead, latest = latest_copies(iter(rows))
+    assert counts == {"valid": 4, "filtered": 2, "dead": 2}
+    assert len(dead) == 2
+    assert latest["a"][I["full_name"]] == "new"
+    assert latest["b"][I["full_name"]] == "now-a-minor" and latest["b"][I["status"]] == "filtered"
+    assert version(latest["a"]) == (100, 2, 1)
 
 
 def test_empty_partition():
-    assert latest_valid(iter([])) == ({"valid": 0, "filtered": 0, "dead": 0}, [])
+    assert latest_copies(iter([])) == ({"valid": 0, "filtered": 0, "dead": 0}, [], {})
+
+
+FR = {"nat": "FR", "gender": "female", "age_group": "25-34", "domain": "a.fr", "age": 30}
+GB = {"nat": "GB", "gender": "male", "age_group": "35-44", "domain": "b.uk", "age": 40}
+
+
+def test_claim_decisions():
+    current = {
+        "changed": {"_id": "changed", "q": "q", "b": 3, "ver": [10, 0, 1], "attrs": FR, "prev": None},
+        "older": {"_id": "older", "q": "q", "b": 3, "ver": [50, 0, 1], "attrs": FR, "prev": None},
+        "replayed": {"_id": "replayed", "q": "q", "b": 7, "ver": [60, 0, 2], "attrs": GB,
+                     "prev": {"q": "q", "b": 2, "ver": [1, 0, 0], "attrs": FR}},
+        "minor": {"_id": "minor", "q": "q", "b": 1, "ver": [1, 0, 0], "attrs": GB, "prev": None},
+    }
+    cands = [Candidate("new", (5, 0, 0), FR), Candidate("changed", (20, 0, 9), GB),
+             Candidate("older", (40, 1, 7), GB), Candidate("replayed", (60, 0, 2), GB),
+             Candidate("minor", (9, 0, 3), None), Candidate("never-counted-minor", (9, 0, 4), None)]
+    got = {c.candidate.identifiant: c for c in plan_claims(cands, current, "q", 7)}
+    assert {k: c.action for k, c in got.items()} == {
+        "new": "new", "changed": "newer", "older": "stale", "replayed": "replay", "minor": "newer",
+        "never-counted-minor": "stale"}
+    # Old keys go down, new keys go up; a replay takes its delta from the stored claim.
+    d = analytics.delta(got["changed"].attrs, got["changed"].prev_attrs)
+    assert d[("by_nationality", "GB")] == {"count": 1, "age_sum": 40}
+    assert d[("by_nationality", "FR")] == {"count": -1, "age_sum": -30}
+    assert analytics.delta(got["replayed"].attrs, got["replayed"].prev_attrs) == d
+    assert analytics.delta(got["minor"].attrs, got["minor"].prev_attrs) == {
+        ("by_nationality", "GB"): {"count": -1, "age_sum": -40}, ("by_gender", "male"): {"count": -1, "age_sum": 0},
+        ("by_age_group", "35-44"): {"count": -1, "age_sum": 0}, ("by_email_domain", "b.uk"): {"count": -1, "age_sum": 0}}
+    assert analytics.delta(FR, FR) == {}
+
+
+def offset_log(ms: int) -> str:
+    return "v1\n" + json.dumps({"batchWatermarkMs": 0, "batchTimestampMs": ms, "conf": {}}) + "\n{}\n"
+
+
+def test_the_replay_clock_is_the_batch_timestamp_of_the_offset_log():
+    t = dt.datetime(2026, 11, 27, 23, 59, 59, 500000, tzinfo=dt.timezone.utc)
+    assert batch_time(offset_log(int(t.timestamp() * 1000))) == t
+
+
+def test_the_same_batch_classifies_the_same_on_another_day(kafka_frame):
+    """A user who turns 14 at midnight UTC: the batch that first ran at 23:59:59 filters them, and its
+    replay the next day (or a year later) must filter them too, since its clock comes from the offset log."""
+    rec = {"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "email": "a@b.c",
+           "dob": {"date": "2012-11-28T00:00:00.000Z"}}
+    log = offset_log(int(dt.datetime(2026, 11, 27, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp() * 1000))
+    first = classified(kafka_frame([json.dumps(rec)]), batch_time(log)).select("status", "age").collect()
+    replay = classified(kafka_frame([json.dumps(rec)]), batch_time(log)).select("status", "age").collect()
+    next_day = dt.datetime(2026, 11, 28, 0, 0, 1, tzinfo=dt.timezone.utc)
+    fresh = classified(kafka_frame([json.dumps(rec)]), next_day).select("status", "age").collect()
+    assert [tuple(r) for r in first] == [tuple(r) for r in replay] == [("filtered", 13)]
+    assert [tuple(r) for r in fresh] == [("valid", 14)]  # a new batch on the new day counts them
+
+
+def test_sink_columns_start_with_status_reason_and_the_profile():
+    assert SINK_COLUMNS[:2] == ("status", "reason")
+    assert SINK_COLUMNS[2:2 + len(PROFILE_COLUMNS)] == PROFILE_COLUMNS
+
+
+def test_a_failed_batch_is_one_line_with_the_batch_the_cause_and_the_fix():
+    from userprofiles.errors import cause_line
+
+    spark_prose = ("[STREAM_FAILED] Query [id = 1] terminated with exception: [FOREACH_BATCH_USER_FUNCTION_ERROR]"
+                   " An error occurred in the user provided function in foreach batch sink. Reason: "
+                   "Traceback (most recent call last):\n  File \"x.py\", line 1\nuserprofiles.errors.BatchFailed: "
+                   "batch 7: writing 12 rows to Cassandra 127.0.0.1:9042 failed for 120s (NoHostAvailable: ...); "
+                   "start Cassandra (make up)\n\tat org.apache.spark...\n")
+    assert cause_line(Exception(spark_prose)) == ("batch 7: writing 12 rows to Cassandra 127.0.0.1:9042 failed for "
+                                                  "120s (NoHostAvailable: ...); start Cassandra (make up)")

@@ -108,6 +108,7 @@ BAD = [
     ('{"email": "a@b.c", "dob": {"date": "1990-01-01T00:00:00.000Z"}}', "missing login.uuid"),
     ('{"login": {"uuid": ""}, "email": "a@b.c"}', "missing login.uuid"),
     ('{"login": {"uuid": "not-a-uuid"}, "email": "a@b.c"}', "invalid login.uuid"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b\\n"}, "email": "a@b.c"}', "invalid login.uuid"),
     ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "email": "a@b.c"}', "missing dob.date"),
     ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "2023-02-30T00:00:00.000Z"}, '
      '"email": "a@b.c"}', "unparsable dob.date"),
@@ -128,29 +129,40 @@ def test_each_kind_of_bad_message_gets_its_reason(kafka_frame):
     assert got == [("dead", reason) for _, reason in BAD]
 
 
-def test_dead_letters_carry_reason_and_source_but_no_secrets(kafka_frame, fixture_records):
-    rec = dict(fixture_records[0], login=dict(fixture_records[0]["login"], uuid="bad"))
-    values = [json.dumps(rec), "plain text with elodie.garnier@example.com"]
-    letters = T.dead_letters(run(kafka_frame, values)).collect()
-    assert [r["key"] for r in letters] == ["users_profiles:0:0", "users_profiles:0:1"]
-    first, second = (json.loads(r["value"]) for r in letters)
-    assert first["reason"] == "invalid login.uuid" and first["source_offset"] == 0
-    assert first["payload_sha256"] == sha(values[0])
-    for secret in ("elodie.garnier@example.com", "sunshine", "Ab3dEf7h", "Rue de la Paix", "01-23-45-67-89"):
-        assert secret not in letters[0]["value"]
-    assert json.loads(first["payload_redacted"])["login"]["password"] == "***"
-    # A message that is not JSON is referenced (topic, partition, offset, digest), not copied.
-    assert second["reason"] == "not a JSON object" and "payload_redacted" not in second
-    assert "elodie" not in letters[1]["value"]
+U = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"
+DOB = '"dob": {"date": "1990-01-01T00:00:00.000Z"}'
+# Line terminators and other characters that a sink would not store as sent, after a uuid or in an email.
+TERMINATORS = ["\n", "\r\n", "\r", "\u2028", "\u2029", "\u0085", "\u000b", "\u000c", "\u0000"]
 
 
-def test_dedupe_keeps_one_row_per_user_the_latest_offset(kafka_frame, fixture_records):
-    a = fixture_records[0]
-    b = dict(a, gender="other")
-    df = T.dedupe(T.to_profiles(run(kafka_frame, [json.dumps(a), json.dumps(fixture_records[1]), json.dumps(b)])))
-    rows = {r["identifiant"]: r for r in df.collect()}
-    assert len(rows) == 2
-    assert rows["3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"]["gender"] == "other"
+@pytest.mark.parametrize("term", TERMINATORS)
+def test_a_uuid_or_email_with_a_line_terminator_or_control_character_is_dead_lettered(kafka_frame, term):
+    values = [json.dumps({"login": {"uuid": U + term}, "email": "a@b.c", "dob": {"date": "1990-01-01T00:00:00.000Z"}}),
+              json.dumps({"login": {"uuid": term + U}, "email": "a@b.c", "dob": {"date": "1990-01-01T00:00:00.000Z"}}),
+              json.dumps({"login": {"uuid": U}, "email": "a@b.c" + term, "dob": {"date": "1990-01-01T00:00:00.000Z"}}),
+              json.dumps({"login": {"uuid": U}, "email": "a" + term + "@b.c", "dob": {"date": "1990-01-01T00:00:00.000Z"}})]
+    got = [r["reason"] for r in run(kafka_frame, values).orderBy("offset").select("reason").collect()]
+    assert got == ["invalid login.uuid", "invalid login.uuid", "invalid email", "invalid email"]
+
+
+@pytest.mark.parametrize("escape,lone", [("\\ud800", True), ("\\udc00", True), ("x\\ud83d", True),
+                                         ("\\ud83d\\ude00", False), ("\\\\ud800", False),
+                                         ("\\\\\\ud800", True), ("\\ud83d\\ud83d\\ude00", True)])
+def test_a_lone_surrogate_escape_is_dead_lettered_not_stored_as_a_question_mark(kafka_frame, escape, lone):
+    value = ('{"login": {"uuid": "' + U + '"}, "email": "a@b.c", ' + DOB + ', "name": {"first": "A' + escape
+             + '"}}')
+    (row,) = run(kafka_frame, [value]).select("status", "reason").collect()
+    if lone:
+        assert row["reason"] == "a lone UTF-16 surrogate escape (not valid Unicode text)"
+    else:
+        assert row["status"] == "valid", row
+
+
+def test_the_birth_date_is_the_utc_date_of_the_instant(kafka_frame):
+    """Born 2012-11-28T01:00+05:00 is born 2012-11-27 in UTC: 14 on 2026-11-27 (TODAY), so valid."""
+    rec = {"login": {"uuid": U}, "email": "a@b.c", "dob": {"date": "2012-11-28T01:00:00.000+05:00"}}
+    (row,) = run(kafka_frame, [json.dumps(rec)]).select("status", "age").collect()
+    assert (row["status"], row["age"]) == ("valid", 14)
 
 
 def test_every_real_api_record_parses_and_is_valid(kafka_frame, real_records):

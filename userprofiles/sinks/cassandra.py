@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from ..schema import PROFILE_COLUMNS
-from .retry import with_retry
+from .retry import SinkUnavailable, with_retry
 
 log = logging.getLogger(__name__)
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "cassandra_schema.cql"
@@ -34,10 +35,11 @@ class CassandraConf:
 
     @classmethod
     def from_args(cls, args) -> "CassandraConf":
-        return cls(tuple(h.strip() for h in args.cassandra_hosts.split(",") if h.strip()), args.cassandra_port,
-                   args.keyspace, args.table, args.cassandra_username, args.cassandra_password,
-                   args.cassandra_concurrency, args.sink_retry_seconds, args.preflight_timeout,
-                   args.cassandra_batch_rows)
+        return cls(hosts=tuple(h.strip() for h in args.cassandra_hosts.split(",") if h.strip()),
+                   port=args.cassandra_port, keyspace=args.keyspace, table=args.table,
+                   username=args.cassandra_username, password=args.cassandra_password,
+                   concurrency=args.cassandra_concurrency, retry_seconds=args.sink_retry_seconds,
+                   connect_timeout=args.preflight_timeout, batch_rows=args.cassandra_batch_rows)
 
 
 _sessions: dict = {}
@@ -89,88 +91,170 @@ def insert_statement(conf: CassandraConf) -> str:
 
 _prepared: dict = {}
 
-
-BATCH_MAX_BYTES = 40_000  # under Cassandra's default refusal threshold for a batch (50 KiB)
-
-
-def _row_bytes(params: Sequence) -> int:
-    """A cheap upper estimate of a row's size in a batch: its texts, the uuid, the int, some framing."""
-    return 64 + sum(len(v) * 2 if isinstance(v, str) else 16 for v in params)
+# Under Cassandra's batch_size_fail_threshold (50 KiB, stack/cassandra.yaml), with room for the cells' own
+# overhead that the estimate below may miss.
+BATCH_MAX_BYTES = 40_000
+_ROW_OVERHEAD, _CELL_OVERHEAD = 32, 16  # bytes: partition framing, then timestamp and flags of each cell
 
 
-def group_batches(params: Sequence[Sequence], max_rows: int, replica_of=None,
+@dataclass
+class WriteResult:
+    """What a write did: rows applied, and the rows refused for good (their index in the input, the reason)."""
+    written: int = 0
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+def serialized_bytes(bound) -> int:
+    """The size of a bound row as Cassandra counts it in a batch: its serialised values plus cell overhead."""
+    return _ROW_OVERHEAD + sum(len(v) + _CELL_OVERHEAD if isinstance(v, (bytes, bytearray)) else _CELL_OVERHEAD
+                               for v in bound.values)
+
+
+def group_batches(items: Sequence, sizes: Sequence[int], max_rows: int, replica_of=None,
                   max_bytes: int = BATCH_MAX_BYTES) -> list[list]:
-    """Split rows into groups of at most max_rows rows and about max_bytes, each group's rows owned by one
-    replica (replica_of(row) -> hashable; None when the cluster has one node), so that an unlogged batch of
-    a group is applied where it lands, without the coordinator fanning it out."""
+    """Split items into groups of at most max_rows and max_bytes (sizes[i] is the size of items[i]), each
+    group's items owned by one replica (replica_of(item) -> hashable; None when the cluster has one node),
+    so that an unlogged batch of a group is applied where it lands. An item larger than max_bytes is a
+    group of its own (written as a single statement, not a batch)."""
     open_groups: dict = {}
     out: list[list] = []
-    for p in params:
-        key = replica_of(p) if replica_of else None
+    for item, size in zip(items, sizes):
+        if size > max_bytes:
+            out.append([item])
+            continue
+        key = replica_of(item) if replica_of else None
         g = open_groups.get(key)
-        size = _row_bytes(p)
         if g is None or len(g[0]) >= max_rows or g[1] + size > max_bytes:
             g = open_groups[key] = [[], 0]
             out.append(g[0])
-        g[0].append(p)
+        g[0].append(item)
         g[1] += size
     return out
 
 
 def _replica_function(s, conf: CassandraConf):
-    """Row -> its first replica, when there is more than one node (token-aware grouping); else None."""
+    """(index, bound row) -> the row's first replica, when there is more than one node; else None."""
     meta = s.cluster.metadata
     if len(meta.all_hosts()) <= 1:
         return None
 
-    def replica_of(p):
-        replicas = meta.get_replicas(conf.keyspace, p[0].bytes)  # the key is the uuid, 16 bytes
+    def replica_of(item):
+        replicas = meta.get_replicas(conf.keyspace, item[1].routing_key)
         return replicas[0].address if replicas else None
     return replica_of
 
 
-def write_rows(conf: CassandraConf, rows: Sequence[Sequence]) -> int:
-    """Upsert rows (tuples in PROFILE_COLUMNS order, identifiant as text); returns how many were written.
-    Idempotent: the primary key is the user's uuid, so a replayed batch overwrites the same rows.
+_FIX = "start Cassandra (make up) or fix --cassandra-hosts, then rerun: the batch is replayed from the checkpoint"
+# Refusals that concern the table, not a row: every row would be refused, so the batch stops instead.
+_SYSTEMIC = ("unconfigured table", "does not exist", "Undefined column", "Keyspace")
 
-    Rows go in unlogged batches of up to conf.batch_rows rows (one replica's rows per batch, under 40 KB),
-    conf.concurrency batches in flight: per row, this costs the driver and the node several times less
-    CPU than one request per row. Unlogged: each row is its own partition, applied atomically on its own;
-    a failed batch fails the attempt, which is retried or replayed whole. batch_rows=1 sends one INSERT
-    per row."""
-    if not rows:
-        return 0
-    from cassandra import OperationTimedOut, Unavailable, WriteTimeout
+
+def _transient_errors():
+    from cassandra import CoordinationFailure, OperationTimedOut, Timeout, Unavailable
     from cassandra.cluster import NoHostAvailable
-    from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
+    from cassandra.connection import ConnectionException
+    from cassandra.protocol import IsBootstrappingErrorMessage, OverloadedErrorMessage, ServerError
+
+    return (NoHostAvailable, OperationTimedOut, Timeout, Unavailable, CoordinationFailure, ConnectionException,
+            OverloadedErrorMessage, IsBootstrappingErrorMessage, ServerError)
+
+
+def _statement_for(conf: CassandraConf, cql: str):
+    def attempt():
+        s = session(conf)
+        key = (id(s), cql)
+        if key not in _prepared:
+            _prepared[key] = s.prepare(cql)
+        return s, _prepared[key]
+    return with_retry(f"preparing a statement on Cassandra {','.join(conf.hosts)}:{conf.port}", attempt,
+                      _transient_errors(), conf.retry_seconds, _FIX)
+
+
+def _apply(conf: CassandraConf, what: str, cql: str, rows: Sequence[tuple]) -> WriteResult:
+    """Bind each row (a row the driver cannot serialise is refused alone), group the bound rows into
+    unlogged batches sized from their serialised bytes, execute them conf.concurrency at a time. A batch
+    that fails transiently is retried within the retry budget; one that Cassandra refuses is split into
+    single rows, and a single row that Cassandra refuses is refused alone: one bad row never fails the rest."""
+    from cassandra import InvalidRequest
+    from cassandra.concurrent import execute_concurrent
     from cassandra.query import BatchStatement, BatchType
 
-    params = [(uuid.UUID(r[0]),) + tuple(r[1:]) for r in rows]
+    result = WriteResult()
+    if not rows:
+        return result
+    s, stmt = _statement_for(conf, cql)
+    bound = []
+    for i, r in enumerate(rows):
+        try:
+            bound.append((i, stmt.bind(r)))
+        except Exception as exc:  # the driver cannot serialise a value (type, range, a lone surrogate ...)
+            result.refused[i] = f"Cassandra cannot encode the row: {type(exc).__name__}: {str(exc)[:200]}"
+    max_rows = max(conf.batch_rows, 1)
+    pending = group_batches(bound, [serialized_bytes(b) for _, b in bound], max_rows, _replica_function(s, conf))
+    transient = _transient_errors()
+    deadline, delay = time.monotonic() + conf.retry_seconds, 1.0
+    while pending:
+        statements = []
+        for group in pending:
+            if len(group) == 1:
+                statements.append((group[0][1], None))
+            else:
+                b = BatchStatement(batch_type=BatchType.UNLOGGED)
+                for _, row in group:
+                    b.add(row)
+                statements.append((b, None))
+        results = execute_concurrent(s, statements, concurrency=conf.concurrency, raise_on_first_error=False)
+        later, now, last = [], [], None
+        for group, (ok, res) in zip(pending, results):
+            if ok:
+                result.written += len(group)
+            elif isinstance(res, transient):
+                later.append(group)
+                last = res
+            elif isinstance(res, InvalidRequest) and not any(m in str(res) for m in _SYSTEMIC):
+                if len(group) > 1:
+                    now.extend([item] for item in group)  # find the row it refuses
+                else:
+                    result.refused[group[0][0]] = f"Cassandra refused the row: {str(res)[:300]}"
+            else:
+                raise SinkUnavailable(f"{what} failed: Cassandra refused it ({type(res).__name__}: "
+                                      f"{str(res)[:200]}); check the keyspace and table ({conf.keyspace}."
+                                      f"{conf.table}) and the credentials, then rerun: the batch is replayed")
+        if later:
+            if time.monotonic() + delay > deadline:
+                raise SinkUnavailable(f"{what} failed for {conf.retry_seconds:.0f}s ({type(last).__name__}: "
+                                      f"{str(last)[:200]}); {_FIX}")
+            log.warning("%s: %d statements failed (%s); retrying in %.0fs", what, len(later), type(last).__name__,
+                        delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+        pending = now + later
+    return result
 
-    def attempt() -> int:
-        s = session(conf)
-        key = (id(s), conf.keyspace, conf.table)
-        if key not in _prepared:
-            _prepared[key] = s.prepare(insert_statement(conf))
-        stmt = _prepared[key]
-        if conf.batch_rows <= 1:
-            results = execute_concurrent_with_args(s, stmt, params, concurrency=conf.concurrency,
-                                                   raise_on_first_error=True)
-            return sum(1 for ok, _ in results if ok)
-        batches = []
-        for group in group_batches(params, conf.batch_rows, _replica_function(s, conf)):
-            b = BatchStatement(batch_type=BatchType.UNLOGGED)
-            for p in group:
-                b.add(stmt, p)
-            batches.append((b, ()))
-        results = execute_concurrent(s, batches, concurrency=conf.concurrency, raise_on_first_error=True)
-        return sum(len(b[0]) for b, (ok, _) in zip(batches, results) if ok)
 
-    return with_retry(f"writing {len(rows)} rows to Cassandra {','.join(conf.hosts)}:{conf.port}", attempt,
-                      (NoHostAvailable, OperationTimedOut, Unavailable, WriteTimeout), conf.retry_seconds,
-                      "start Cassandra (make up) or fix --cassandra-hosts, then rerun: the batch is replayed "
-                      "from the checkpoint")
+def write_rows(conf: CassandraConf, rows: Sequence[Sequence]) -> WriteResult:
+    """Upsert rows (tuples in PROFILE_COLUMNS order, identifiant as text). Idempotent: the primary key is
+    the user's uuid, so a replayed batch overwrites the same rows. Unlogged batches of one replica's rows
+    cost the driver and the node several times less CPU per row than one request per row; each row is its
+    own partition, applied atomically on its own. batch_rows=1 sends one INSERT per row."""
+    params = []
+    bad: dict[int, str] = {}
+    for i, r in enumerate(rows):
+        try:
+            params.append((i, (uuid.UUID(r[0]),) + tuple(r[1:])))
+        except (ValueError, TypeError, AttributeError) as exc:
+            bad[i] = f"Cassandra cannot encode the row: identifiant is not a uuid ({exc})"
+    res = _apply(conf, f"writing {len(rows)} rows to Cassandra {','.join(conf.hosts)}:{conf.port}",
+                 insert_statement(conf), [p for _, p in params])
+    index = [i for i, _ in params]
+    return WriteResult(res.written, {**bad, **{index[j]: why for j, why in res.refused.items()}})
 
 
-def count_rows(conf: CassandraConf) -> int:
-    return session(conf).execute(f"SELECT count(*) FROM {conf.keyspace}.{conf.table}", timeout=120).one()[0]
+def delete_rows(conf: CassandraConf, identifiants: Sequence[str]) -> int:
+    """Delete the rows of these users (their latest copy is 13 or younger); returns how many were applied."""
+    cql = f"DELETE FROM {conf.keyspace}.{conf.table} WHERE identifiant = ?"
+    res = _apply(conf, f"deleting {len(identifiants)} rows in Cassandra", cql,
+                 [(uuid.UUID(i),) for i in identifiants])
+    if res.refused:
+        raise SinkUnavailable(f"Cassandra refused a delete: {next(iter(res.refused.values()))}")
+    return res.written

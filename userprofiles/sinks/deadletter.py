@@ -1,10 +1,61 @@
-"""Dead letters: messages that cannot become a row go to their own Kafka topic, written by the executors
-with Spark's Kafka sink. At-least-once: a replayed batch may repeat a dead letter; its key
-(topic:partition:offset of the source message) identifies it."""
+"""Dead letters: sent by the executors to their own Kafka topic, with Kafka Connect's error headers.
+
+At-least-once: a replayed batch may send a letter again; its key (topic:partition:offset of the source
+message) identifies it. Each Python worker keeps one producer, reused across batches.
+"""
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+import logging
+from dataclasses import dataclass, field
+
+from .retry import SinkUnavailable
+
+log = logging.getLogger(__name__)
 
 
-def write(dead_letters: DataFrame, kafka_options: dict, topic: str) -> None:
-    (dead_letters.write.format("kafka").options(**kafka_options).option("topic", topic).save())
+@dataclass(frozen=True)
+class DeadLetterConf:
+    """:param client: librdkafka settings (bootstrap.servers, security); :param topic: the dead-letter topic;
+    :param timeout_s: how long a letter may wait for the broker before the batch fails (and is replayed)."""
+    topic: str
+    client: dict = field(default_factory=dict)
+    timeout_s: float = 120.0
+
+
+_producers: dict = {}
+
+
+def _producer(conf: DeadLetterConf):
+    key = tuple(sorted(conf.client.items()))
+    if key not in _producers:
+        from confluent_kafka import Producer
+
+        _producers[key] = Producer({**conf.client, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
+                                    "message.timeout.ms": int(conf.timeout_s * 1000)})
+    return _producers[key]
+
+
+def send(conf: DeadLetterConf, letters: list[tuple[bytes, bytes, list]]) -> None:
+    """Send every (key, value, headers) and wait for all of them; raise when one was not delivered."""
+    if not letters:
+        return
+    p = _producer(conf)
+    errors = []
+
+    def on_delivery(err, _msg):
+        if err is not None:
+            errors.append(err)
+
+    for key, value, headers in letters:
+        while True:
+            try:
+                p.produce(conf.topic, key=key, value=value, headers=headers, on_delivery=on_delivery)
+                break
+            except BufferError:
+                p.poll(0.1)
+    left = p.flush(conf.timeout_s + 10)
+    if errors or left:
+        why = str(errors[0]) if errors else f"{left} still queued"
+        raise SinkUnavailable(f"sending {len(letters)} dead letters to Kafka topic {conf.topic} failed ({why}); "
+                              f"start Kafka (make up) or fix --bootstrap-servers / --dlq-topic, then rerun: the "
+                              f"batch is replayed from the checkpoint")

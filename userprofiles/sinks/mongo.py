@@ -1,17 +1,25 @@
-"""MongoDB analytics, counted once per distinct profile even when batches are replayed.
+"""MongoDB analytics that always equal the same aggregates over the Cassandra table, even when batches are
+replayed and profiles come back changed.
 
-Two steps per micro-batch, both idempotent:
-1. Claims (executors): each profile of the batch is inserted into `profile_claims` as
-   `{_id: uuid, q: query id, b: batch id, nat, gender, age_group, domain, age}`. A duplicate-key error
-   means the profile was claimed before: by an earlier batch (it is not new, so it adds nothing) or by
-   this same batch in an attempt that crashed (same q and b: it is new, and its stored fields are used).
-2. Counters (driver): the batch's new profiles, summed per key, are added with one update per key,
-   guarded by the batch: the filter requires `g.<query>` < batch id and the update sets it to the batch id.
-   A replayed batch finds the guard already set; its upsert then collides with the existing `_id`
-   (duplicate key), which is the sign that this key was already counted.
-   One update per key, not one unordered bulk: FerretDB stops an unordered bulk update at its first
-   duplicate-key error (the keys after it would be skipped) and omits `nModified` from that reply, which
-   pymongo's bulk API does not survive (KeyError). A batch touches a few dozen keys, so this costs little.
+`profile_claims` holds one document per profile: the version of the copy that the table holds (Kafka
+timestamp, partition, offset: "latest" is the greatest, across partitions), what it counts for (`attrs`:
+nationality, gender, age group, domain, age; null for a profile whose latest copy is 13 or younger), the
+(query, batch) that wrote it, and `prev`, the document it replaced.
+
+Per micro-batch, on the executors (see executor.py): each profile's latest copy in the batch is
+compared with its claim. New or newer: the claim is written first, then the Cassandra row, and the
+profile's counter delta is `attrs - prev.attrs`. Older or equal: nothing is written (the table holds a
+later copy). A claim already written by this same (query, batch) is a crashed attempt of this batch: its
+delta is taken from the stored claim, so a replay counts exactly what the first attempt would have. A row
+that Cassandra refuses has its claim put back, so it counts nowhere.
+
+On the driver, the batch's deltas are added with one update per key, guarded by the batch: the filter
+requires `guard.<query>` < batch id and the update sets it to the batch id. A replayed batch finds the
+guard already set; its upsert then collides with the existing `_id` (duplicate key), which is the sign
+that this key was already counted. One update per key, not one unordered bulk: FerretDB stops an
+unordered bulk update at its first duplicate-key error and omits `nModified` from that reply, which
+pymongo's bulk API does not survive (KeyError). A counter that falls to 0 keeps its document (its guard
+must outlive it); readers treat count 0 as absent.
 """
 from __future__ import annotations
 
@@ -36,7 +44,8 @@ class MongoConf:
 
     @classmethod
     def from_args(cls, args) -> "MongoConf":
-        return cls(args.mongo_uri, args.mongo_db, args.sink_retry_seconds, int(args.preflight_timeout * 1000))
+        return cls(uri=args.mongo_uri, db=args.mongo_db, retry_seconds=args.sink_retry_seconds,
+                   timeout_ms=int(args.preflight_timeout * 1000))
 
 
 _clients: dict = {}
@@ -59,36 +68,123 @@ def _transient():
 _FIX = "start the MongoDB server (make up) or fix --mongo-uri, then rerun: the batch is replayed from the checkpoint"
 
 
-def claim(conf: MongoConf, profiles: Sequence[Mapping], query: str, batch: int) -> list[dict]:
-    """Claim these profiles for (query, batch); return the claims that belong to this batch (new profiles)."""
-    if not profiles:
-        return []
-    from pymongo.errors import BulkWriteError
+Version = tuple  # (Kafka timestamp ms, partition, offset) of a copy
 
-    docs = [{"_id": p["identifiant"], "q": query, "b": batch, **analytics.claim_fields(p)} for p in profiles]
 
-    def attempt() -> list[dict]:
-        coll = database(conf)[CLAIMS]
-        try:
-            coll.insert_many(docs, ordered=False)
-            return docs
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            other = [e for e in errors if e.get("code") != DUPLICATE_KEY]
-            if other:
-                raise RuntimeError(f"MongoDB refused claims: {other[0].get('errmsg')}") from exc
-            dup_ids = {docs[e["index"]]["_id"] for e in errors}
-            new = [d for d in docs if d["_id"] not in dup_ids]
-            # Claimed by a crashed attempt of this same batch: still this batch's to count.
-            new += list(coll.find({"_id": {"$in": list(dup_ids)}, "q": query, "b": batch}))
-            return new
+@dataclass(frozen=True)
+class Candidate:
+    """A profile's latest copy in this batch: its version, and what it counts for (None: not counted)."""
+    identifiant: str
+    version: Version
+    attrs: dict | None
 
-    return with_retry(f"claiming {len(docs)} profiles in MongoDB {conf.db}", attempt, _transient(),
+
+@dataclass
+class Claim:
+    """What this batch does with one profile. `delta` is the profile's counter change once applied."""
+    candidate: Candidate
+    action: str  # "new" | "newer" | "replay" (a crashed attempt of this batch wrote it) | "stale"
+    previous: dict | None  # the claim document it replaces (new: None)
+    attrs: dict | None  # what the stored row counts for after this batch
+    prev_attrs: dict | None
+
+
+def _version(doc: Mapping) -> Version:
+    return tuple(doc["ver"])
+
+
+def plan_claims(candidates: Sequence[Candidate], current: Mapping[str, dict], query: str, batch: int) -> list[Claim]:
+    """Decide, for each profile, from its stored claim (pure: unit-tested without a server)."""
+    out = []
+    for c in candidates:
+        doc = current.get(c.identifiant)
+        if doc is not None and doc.get("q") == query and doc.get("b") == batch:
+            prev = doc.get("prev")
+            out.append(Claim(c, "replay", prev, doc.get("attrs"), prev.get("attrs") if prev else None))
+        elif doc is None:
+            out.append(Claim(c, "new" if c.attrs is not None else "stale", None, c.attrs, None))
+        elif c.version > _version(doc):
+            out.append(Claim(c, "newer", doc, c.attrs, doc.get("attrs")))
+        else:
+            out.append(Claim(c, "stale", doc, doc.get("attrs"), doc.get("attrs")))
+    return out
+
+
+def _claim_doc(c: Claim, query: str, batch: int) -> dict:
+    prev = None if c.previous is None else {k: v for k, v in c.previous.items() if k not in ("_id", "prev")}
+    return {"_id": c.candidate.identifiant, "q": query, "b": batch, "ver": list(c.candidate.version),
+            "attrs": c.attrs, "prev": prev}
+
+
+def encodable(c: Claim, query: str, batch: int) -> str | None:
+    """None when MongoDB can store this claim (and so its counter keys), else why not."""
+    import bson
+
+    try:
+        bson.encode(_claim_doc(c, query, batch))
+    except Exception as exc:  # bson.errors.InvalidDocument/InvalidStringData, UnicodeEncodeError ...
+        return f"MongoDB cannot encode the profile: {type(exc).__name__}: {str(exc)[:200]}"
+    return None
+
+
+def load_claims(conf: MongoConf, identifiants: Sequence[str]) -> dict[str, dict]:
+    if not identifiants:
+        return {}
+
+    def attempt():
+        return {d["_id"]: d for d in database(conf)[CLAIMS].find({"_id": {"$in": list(identifiants)}})}
+    return with_retry(f"reading {len(identifiants)} claims in MongoDB {conf.db}", attempt, _transient(),
                       conf.retry_seconds, _FIX)
 
 
+def write_claims(conf: MongoConf, claims: Sequence[Claim], query: str, batch: int) -> dict[str, str]:
+    """Store the new and newer claims; returns {identifiant: reason} of those MongoDB refused for good."""
+    from pymongo import ReplaceOne
+    from pymongo.errors import BulkWriteError
+
+    todo = [c for c in claims if c.action in ("new", "newer")]
+    if not todo:
+        return {}
+    ops = [ReplaceOne({"_id": c.candidate.identifiant} if c.previous is None else
+                      {"_id": c.candidate.identifiant, "q": c.previous.get("q"), "b": c.previous.get("b")},
+                      _claim_doc(c, query, batch), upsert=c.previous is None) for c in todo]
+
+    def attempt() -> dict[str, str]:
+        refused = {}
+        coll = database(conf)[CLAIMS]
+        try:
+            coll.bulk_write(ops, ordered=False)
+        except BulkWriteError as exc:
+            for e in exc.details.get("writeErrors", []):
+                ident = todo[e["index"]].candidate.identifiant
+                if e.get("code") == DUPLICATE_KEY:
+                    raise RuntimeError(f"claim of {ident} changed under this batch: another consumer writes "
+                                       f"to MongoDB database {conf.db}; give each consumer its own --mongo-db") from exc
+                refused[ident] = f"MongoDB refused the profile: {str(e.get('errmsg'))[:300]}"
+        return refused
+
+    return with_retry(f"writing {len(ops)} claims in MongoDB {conf.db}", attempt, _transient(),
+                      conf.retry_seconds, _FIX)
+
+
+def restore_claims(conf: MongoConf, claims: Sequence[Claim]) -> None:
+    """Put back what these claims replaced (a row Cassandra refused must count nowhere)."""
+    if not claims:
+        return
+
+    def attempt() -> None:
+        coll = database(conf)[CLAIMS]
+        for c in claims:
+            if c.previous is None:
+                coll.delete_one({"_id": c.candidate.identifiant})
+            else:
+                coll.replace_one({"_id": c.candidate.identifiant}, {**c.previous, "_id": c.candidate.identifiant})
+    with_retry(f"restoring {len(claims)} claims in MongoDB {conf.db}", attempt, _transient(), conf.retry_seconds,
+               _FIX)
+
+
 def guard_field(query: str) -> str:
-    return "g." + query.replace("-", "")
+    return "guard." + query.replace("-", "")
 
 
 def apply_totals(conf: MongoConf, totals: analytics.Totals, query: str, batch: int) -> int:
@@ -100,7 +196,7 @@ def apply_totals(conf: MongoConf, totals: analytics.Totals, query: str, batch: i
     g = guard_field(query)
     ops = [(coll, {"_id": key, "$or": [{g: {"$exists": False}}, {g: {"$lt": batch}}]},
             {"$inc": analytics.increments(coll, value), "$set": {g: batch}})
-           for (coll, key), value in sorted(totals.items())]
+           for (coll, key), value in sorted(totals.items()) if value["count"] or value["age_sum"]]
 
     def attempt() -> int:
         db = database(conf)
@@ -123,8 +219,10 @@ def ping(conf: MongoConf) -> None:
 
 
 def read_analytics(conf: MongoConf) -> dict[str, dict[str, dict]]:
+    """{collection: {key: {count[, age_sum]}}}, without the keys whose count fell to 0."""
     db = database(conf)
     out = {}
     for coll in analytics.COLLECTIONS:
-        out[coll] = {d["_id"]: {k: v for k, v in d.items() if k in ("count", "age_sum")} for d in db[coll].find()}
+        out[coll] = {d["_id"]: {k: v for k, v in d.items() if k in ("count", "age_sum")}
+                     for d in db[coll].find({"count": {"$ne": 0}})}
     return out

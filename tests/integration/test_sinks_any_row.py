@@ -1,0 +1,87 @@
+"""Generated rows (any Unicode, sizes up to the limits) through the real Cassandra writer and MongoDB claims:
+each row is stored exactly or refused with a reason, never fails the others, and never fails the call."""
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from userprofiles import analytics
+from userprofiles.schema import PROFILE_COLUMNS
+from userprofiles.sinks import cassandra, mongo
+from userprofiles.transform import MAX_TEXT
+
+from .harness import CASSANDRA_PORT, MONGO_URI, cassandra_session
+
+KEYSPACE = "it_anyrow_" + uuid.uuid4().hex[:8]
+CASS = cassandra.CassandraConf(hosts=("127.0.0.1",), port=CASSANDRA_PORT, keyspace=KEYSPACE, table="users_profiles",
+                               retry_seconds=30)
+MONGO = mongo.MongoConf(uri=MONGO_URI, db=KEYSPACE, retry_seconds=30)
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+
+# Any code point, lone surrogates included (a JVM string can hold one; neither store can take it).
+any_char = st.characters(min_codepoint=0, max_codepoint=0x10FFFF)
+wide = st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF)  # 4 bytes in UTF-8
+texts = st.one_of(st.text(any_char, max_size=40), st.text(wide, min_size=MAX_TEXT - 5, max_size=MAX_TEXT),
+                  st.builds(lambda c, n: c * n, wide, st.integers(MAX_TEXT - 2, MAX_TEXT)))
+
+
+@st.composite
+def rows(draw):
+    t = {c: draw(texts) for c in ("title", "full_name", "gender", "username", "domain_name", "inscription",
+                                  "nationality")}
+    return (str(uuid.uuid4()), t["title"], t["full_name"], t["gender"], t["username"], t["domain_name"],
+            "e" * 64, "p" * 64, "a" * 64, draw(st.integers(14, 120)), t["inscription"], t["nationality"])
+
+
+def encodable(row) -> bool:
+    try:
+        for v in row:
+            if isinstance(v, str):
+                v.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+@pytest.fixture(scope="module", autouse=True)
+def keyspace():
+    cassandra.ensure_schema(CASS, "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    yield
+    cassandra_session().execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}", timeout=60)
+    mongo.database(MONGO).client.drop_database(KEYSPACE)
+
+
+@SETTINGS
+@given(st.lists(rows(), min_size=1, max_size=60))
+def test_every_row_is_stored_exactly_or_refused_alone(batch):
+    res = cassandra.write_rows(CASS, batch)
+    want_refused = {i for i, r in enumerate(batch) if not encodable(r)}
+    assert set(res.refused) == want_refused, res.refused
+    assert all(why.startswith("Cassandra") for why in res.refused.values())
+    assert res.written == len(batch) - len(want_refused)
+    ids = ", ".join(r[0] for i, r in enumerate(batch))
+    stored = {str(r.identifiant): r for r in cassandra_session().execute(
+        f"SELECT * FROM {KEYSPACE}.users_profiles WHERE identifiant IN ({ids})", timeout=60)}
+    assert set(stored) == {r[0] for i, r in enumerate(batch) if i not in want_refused}
+    for r in batch:
+        if r[0] in stored:
+            assert tuple(getattr(stored[r[0]], c) if c != "identifiant" else str(stored[r[0]].identifiant)
+                         for c in PROFILE_COLUMNS) == r
+
+
+@SETTINGS
+@given(st.lists(rows(), min_size=1, max_size=40), st.integers(0, 10**6))
+def test_every_claim_is_stored_or_refused_alone_and_counts_once(batch, batch_id):
+    profiles = [dict(zip(PROFILE_COLUMNS, r)) for r in batch]
+    cands = [mongo.Candidate(p["identifiant"], (1, 0, i), analytics.claim_fields(p)) for i, p in enumerate(profiles)]
+    plan = mongo.plan_claims(cands, mongo.load_claims(MONGO, [c.identifiant for c in cands]), "q", batch_id)
+    refused = {c.candidate.identifiant for c in plan if mongo.encodable(c, "q", batch_id)}
+    assert refused == {r[0] for r in batch if not encodable(r)}
+    ok = [c for c in plan if c.candidate.identifiant not in refused]
+    assert mongo.write_claims(MONGO, ok, "q", batch_id) == {}
+    stored = mongo.load_claims(MONGO, [c.candidate.identifiant for c in ok])
+    assert {k: d["attrs"] for k, d in stored.items()} == {c.candidate.identifiant: c.attrs for c in ok}
+    deltas = analytics.merge(analytics.delta(c.attrs, c.prev_attrs) for c in ok)
+    assert sum(v["count"] for (coll, _), v in deltas.items() if coll == "by_gender") == len(ok)
+    mongo.apply_totals(MONGO, deltas, "q", batch_id)  # the counter keys are the same strings: stored too

@@ -1,0 +1,121 @@
+"""The executor side of a micro-batch: one task's records -> Cassandra rows, claims, dead letters, deltas.
+
+Each task holds every copy of its profiles (the batch is hash-partitioned by identifiant). It keeps the
+latest copy of each profile, decides with the profile's claim whether that copy is newer than the stored
+one (sinks/mongo.py), writes the claim then the row, and sends a dead letter for each message that is not a
+row and each row a sink refused for good. What it returns is summed on the driver.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from . import analytics
+from .redaction import letter
+from .schema import PROFILE_COLUMNS
+from .sinks import cassandra, deadletter, mongo
+from .transform import SINK_COLUMNS
+
+_I = {c: i for i, c in enumerate(SINK_COLUMNS)}
+_PROFILE = slice(_I["identifiant"], _I["identifiant"] + len(PROFILE_COLUMNS))
+
+
+@dataclass
+class TaskResult:
+    """What one task did. `counts` is by status (valid, filtered, dead); `refused` counts rows a sink refused
+    (dead-lettered); `stale` counts profiles whose stored copy is newer than the batch's."""
+    counts: dict = field(default_factory=lambda: {"valid": 0, "filtered": 0, "dead": 0})
+    written: int = 0
+    deleted: int = 0
+    stale: int = 0
+    refused: int = 0
+    deltas: analytics.Totals = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+
+    @staticmethod
+    def total(parts: list["TaskResult"]) -> "TaskResult":
+        out = TaskResult()
+        for p in parts:
+            for k, v in p.counts.items():
+                out.counts[k] += v
+            out.written += p.written
+            out.deleted += p.deleted
+            out.stale += p.stale
+            out.refused += p.refused
+            for k, v in p.seconds.items():
+                out.seconds[k] = out.seconds.get(k, 0.0) + v
+        out.deltas = analytics.merge(p.deltas for p in parts)
+        return out
+
+
+def version(row) -> tuple:
+    """The order of copies of one profile: Kafka timestamp, then partition, then offset. Defined across
+    partitions, so that copies keyed differently (or not keyed) are ordered too."""
+    return (row[_I["timestamp_ms"]], row[_I["partition"]], row[_I["offset"]])
+
+
+def latest_copies(rows) -> tuple[dict, list, dict]:
+    """(counts by status, dead rows, {identifiant: latest valid-or-filtered row})."""
+    counts = {"valid": 0, "filtered": 0, "dead": 0}
+    dead, latest = [], {}
+    for r in rows:
+        status = r[_I["status"]]
+        counts[status] += 1
+        if status == "dead":
+            dead.append(r)
+            continue
+        ident = r[_I["identifiant"]]
+        cur = latest.get(ident)
+        if cur is None or version(r) > version(cur):
+            latest[ident] = r
+    return counts, dead, latest
+
+
+def _candidate(row) -> mongo.Candidate:
+    profile = dict(zip(PROFILE_COLUMNS, row[_PROFILE]))
+    attrs = analytics.claim_fields(profile) if row[_I["status"]] == "valid" else None
+    return mongo.Candidate(profile["identifiant"], version(row), attrs)
+
+
+def _letter(row, reason: str, sink: str | None = None):
+    return letter(reason, topic=row[_I["topic"]], partition=row[_I["partition"]], offset=row[_I["offset"]],
+                  timestamp_ms=row[_I["timestamp_ms"]], payload=None if sink else row[_I["value"]], sink=sink)
+
+
+def process(rows, *, cass: cassandra.CassandraConf, mongo_conf: mongo.MongoConf, dlq: deadletter.DeadLetterConf,
+            query: str, batch: int) -> TaskResult:
+    """Write one task's records. Raises SinkUnavailable when a sink stays unreachable past its budget."""
+    t0 = time.monotonic()
+    res = TaskResult()
+    res.counts, dead, latest = latest_copies(rows)
+    letters = [_letter(r, r[_I["reason"]]) for r in dead]
+    claims = mongo.plan_claims([_candidate(r) for r in latest.values()],
+                               mongo.load_claims(mongo_conf, list(latest)), query, batch)
+    res.stale = sum(c.action == "stale" for c in claims)
+    refused: dict[str, tuple[str, str]] = {}
+    for c in claims:
+        if c.action in ("new", "newer"):
+            why = mongo.encodable(c, query, batch)
+            if why:
+                refused[c.candidate.identifiant] = (why, "mongodb")
+    to_claim = [c for c in claims if c.candidate.identifiant not in refused]
+    for ident, why in mongo.write_claims(mongo_conf, to_claim, query, batch).items():
+        refused[ident] = (why, "mongodb")
+    applied = [c for c in claims if c.action != "stale" and c.candidate.identifiant not in refused]
+    t1 = time.monotonic()
+    upserts = [c for c in applied if c.attrs is not None]
+    written = cassandra.write_rows(cass, [latest[c.candidate.identifiant][_PROFILE] for c in upserts])
+    bad = [upserts[i] for i in written.refused]
+    mongo.restore_claims(mongo_conf, bad)  # a row Cassandra refused counts nowhere
+    for i, c in zip(written.refused, bad):
+        refused[c.candidate.identifiant] = (written.refused[i], "cassandra")
+    res.written = written.written
+    res.deleted = cassandra.delete_rows(cass, [c.candidate.identifiant for c in applied if c.attrs is None])
+    t2 = time.monotonic()
+    res.deltas = analytics.merge(analytics.delta(c.attrs, c.prev_attrs) for c in applied
+                                 if c.candidate.identifiant not in refused)
+    letters += [_letter(latest[ident], why, sink) for ident, (why, sink) in refused.items()]
+    res.refused = len(refused)
+    deadletter.send(dlq, letters)
+    res.seconds = {"claims": t1 - t0, "cassandra": t2 - t1, "letters": time.monotonic() - t2}
+    return res
