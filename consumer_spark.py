@@ -28,9 +28,18 @@ def main(argv=None) -> int:
     from userprofiles.sinks.cassandra import CassandraConf
     from userprofiles.sinks.mongo import MongoConf
 
+    from userprofiles.progress import Metrics, ProgressListener
+
     spark = build_spark(args)
-    handler = BatchHandler(args, CassandraConf.from_args(args), MongoConf.from_args(args))
+    listener = ProgressListener(Metrics(args.metrics_port) if args.metrics_port else None)
+    spark.streams.addListener(listener)
+    handler = BatchHandler(args, CassandraConf.from_args(args), MongoConf.from_args(args), progress=listener)
     query = start_query(spark, args, handler)
+    if args.ui:
+        port = (spark.sparkContext.uiWebUrl or "").rsplit(":", 1)[-1]  # the next free port if --ui-port was taken
+        log.info("Spark UI: http://127.0.0.1:%s (Structured Streaming tab: query users_profiles)", port)
+    if args.metrics_port:
+        log.info("Prometheus metrics: http://127.0.0.1:%d/metrics", args.metrics_port)
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the current batch ends, or is replayed
     log.info("reading %s from %s (checkpoint %s)%s", args.topic, args.bootstrap_servers, args.checkpoint,
              ", until caught up" if args.available_now else "; Ctrl-C to stop")
@@ -38,11 +47,19 @@ def main(argv=None) -> int:
         query.awaitTermination()
     except KeyboardInterrupt:
         log.info("stopping")
-        query.stop()
+        # A SIGTERM to the process group reaches the JVM too, which may already be shutting down (it then
+        # stops the query itself): Py4J's broken-pipe tracebacks say nothing useful.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(lambda record: "py4j" not in record.pathname)
+        try:
+            query.stop()
+        except Exception:
+            pass
     except Exception as exc:  # StreamingQueryException: the batch failed after its retries
         print(f"consumer_spark.py: error: the stream stopped: {cause_line(exc, args.checkpoint)}", file=sys.stderr)
         return 1
     finally:
+        listener.drain()
         log.info("totals: %s", " ".join(f"{k}={v}" for k, v in handler.totals.items()))
     return 0
 

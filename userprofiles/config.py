@@ -83,6 +83,8 @@ def producer_parser() -> argparse.ArgumentParser:
                    help="producer batching delay (env KAFKA_LINGER_MS)")
     p.add_argument("--compression", default=env("KAFKA_COMPRESSION", "lz4"),
                    help="producer compression codec (env KAFKA_COMPRESSION)")
+    p.add_argument("--metrics-port", type=int, default=env("PRODUCER_METRICS_PORT", 0),
+                   help="serve Prometheus metrics on 127.0.0.1:PORT; 0 = off (env PRODUCER_METRICS_PORT)")
     return p
 
 
@@ -135,6 +137,12 @@ def consumer_parser() -> argparse.ArgumentParser:
                         "(env SINK_RETRY_SECONDS)")
     p.add_argument("--preflight-timeout", type=float, default=env("PREFLIGHT_TIMEOUT", 10.0),
                    help="seconds to reach each service at start-up (env PREFLIGHT_TIMEOUT)")
+    p.add_argument("--ui", action=argparse.BooleanOptionalAction, default=env("SPARK_UI_ENABLED", True),
+                   help="Spark's web UI, on 127.0.0.1 (env SPARK_UI_ENABLED)")
+    p.add_argument("--ui-port", type=int, default=env("SPARK_UI_PORT", 4040),
+                   help="port of Spark's web UI; the next free one if taken (env SPARK_UI_PORT)")
+    p.add_argument("--metrics-port", type=int, default=env("CONSUMER_METRICS_PORT", 0),
+                   help="serve Prometheus metrics on 127.0.0.1:PORT; 0 = off (env CONSUMER_METRICS_PORT)")
     return p
 
 

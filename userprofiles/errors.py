@@ -1,6 +1,8 @@
 """One line for a failure: the cause and the fix, instead of the many lines that Spark and the drivers print."""
 from __future__ import annotations
 
+import re
+
 
 class BatchFailed(RuntimeError):
     """A micro-batch failed for good (a sink past its retry budget); the message names the batch."""
@@ -19,6 +21,11 @@ KNOWN_CAUSES = {
 MARKERS = ("BatchFailed: ", "SinkUnavailable: ", "RuntimeError: ")
 
 
+# A Python exception's own line inside Spark's text ("TypeError: ..."), rather than Py4J's wrapper.
+_PYTHON_ERROR = re.compile(r"^([A-Z]\w*(?:Error|Exception)): (.+)$", re.M)
+_UNKNOWN_FIX = "the traceback above says where; fix the cause and rerun: the batch is replayed from the checkpoint"
+
+
 def cause_line(exc: BaseException, checkpoint: str = "") -> str:
     text = str(exc)
     for cause, line in KNOWN_CAUSES.items():
@@ -27,4 +34,8 @@ def cause_line(exc: BaseException, checkpoint: str = "") -> str:
     for marker in MARKERS:
         if marker in text:
             return text.split(marker, 1)[1].splitlines()[0]
-    return text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
+    m = _PYTHON_ERROR.search(text)
+    if m:
+        return f"{m.group(1)}: {m.group(2)[:300]}; {_UNKNOWN_FIX}"
+    first = text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
+    return f"{first}; {_UNKNOWN_FIX}"

@@ -17,6 +17,7 @@ from .sinks import cassandra, deadletter, mongo
 from .transform import SINK_COLUMNS
 
 _I = {c: i for i, c in enumerate(SINK_COLUMNS)}
+LATENCY_SAMPLE = 200  # rows per task whose end-to-end latency is reported
 _PROFILE = slice(_I["identifiant"], _I["identifiant"] + len(PROFILE_COLUMNS))
 
 
@@ -31,6 +32,7 @@ class TaskResult:
     refused: int = 0
     deltas: analytics.Totals = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    latencies_ms: list = field(default_factory=list)  # write time - Kafka timestamp, a sample of rows
 
     @staticmethod
     def total(parts: list["TaskResult"]) -> "TaskResult":
@@ -44,6 +46,7 @@ class TaskResult:
             out.refused += p.refused
             for k, v in p.seconds.items():
                 out.seconds[k] = out.seconds.get(k, 0.0) + v
+            out.latencies_ms += p.latencies_ms
         out.deltas = analytics.merge(p.deltas for p in parts)
         return out
 
@@ -101,7 +104,8 @@ def process(rows, *, cass: cassandra.CassandraConf, mongo_conf: mongo.MongoConf,
     to_claim = [c for c in claims if c.candidate.identifiant not in refused]
     for ident, why in mongo.write_claims(mongo_conf, to_claim, query, batch).items():
         refused[ident] = (why, "mongodb")
-    applied = [c for c in claims if c.action != "stale" and c.candidate.identifiant not in refused]
+    applied = [c for c in claims
+               if c.action in ("new", "newer", "replay") and c.candidate.identifiant not in refused]
     t1 = time.monotonic()
     upserts = [c for c in applied if c.attrs is not None]
     written = cassandra.write_rows(cass, [latest[c.candidate.identifiant][_PROFILE] for c in upserts])
@@ -110,6 +114,9 @@ def process(rows, *, cass: cassandra.CassandraConf, mongo_conf: mongo.MongoConf,
     for i, c in zip(written.refused, bad):
         refused[c.candidate.identifiant] = (written.refused[i], "cassandra")
     res.written = written.written
+    done_ms = time.time() * 1000
+    res.latencies_ms = [done_ms - latest[c.candidate.identifiant][_I["timestamp_ms"]]
+                        for c in upserts[:LATENCY_SAMPLE]]
     res.deleted = cassandra.delete_rows(cass, [c.candidate.identifiant for c in applied if c.attrs is None])
     t2 = time.monotonic()
     res.deltas = analytics.merge(analytics.delta(c.attrs, c.prev_attrs) for c in applied

@@ -19,6 +19,7 @@ from .config import kafka_client_config, spark_kafka_options
 from .sinks.cassandra import CassandraConf
 from .sinks.deadletter import DeadLetterConf
 from .sinks.mongo import MongoConf, apply_totals
+from .progress import ProgressListener, batch_line
 from .spark_runtime import skip_static_zip_rereads
 
 log = logging.getLogger("consumer")
@@ -83,12 +84,13 @@ def partition_writer(*, cass: CassandraConf, mongo: MongoConf, dlq: DeadLetterCo
 class BatchHandler:
     """foreachBatch: called on the driver with each micro-batch and its id."""
 
-    def __init__(self, args, cass: CassandraConf, mongo: MongoConf):
-        self.args, self.cass, self.mongo = args, cass, mongo
+    def __init__(self, args, cass: CassandraConf, mongo: MongoConf, progress: ProgressListener | None = None):
+        self.args, self.cass, self.mongo, self.progress = args, cass, mongo, progress
         self.dlq = DeadLetterConf(topic=args.dlq_topic, client=kafka_client_config(args),
                                   timeout_s=args.sink_retry_seconds)
         self._query_id: str | None = None
-        self.totals = {"read": 0, "valid": 0, "filtered": 0, "dead": 0, "refused": 0, "written": 0, "deleted": 0}
+        self.totals = {"read": 0, "valid": 0, "filtered": 0, "dead": 0, "refused": 0, "written": 0, "deleted": 0,
+                       "stale": 0}
 
     def query_id(self) -> str:
         # The query's id is kept in the checkpoint's metadata: stable across restarts from one checkpoint,
@@ -119,12 +121,14 @@ class BatchHandler:
         log.debug("batch %d timing: tasks=%.2f counters=%.2f %s", batch_id, t1 - t0, time.monotonic() - t1,
                   " ".join(f"{k}={v:.2f}" for k, v in res.seconds.items()))
         stats = {"read": sum(res.counts.values()), **res.counts, "refused": res.refused, "written": res.written,
-                 "deleted": res.deleted}
+                 "deleted": res.deleted, "stale": res.stale}
         for k, v in stats.items():
             self.totals[k] += v
-        log.info("batch %d: read=%d valid=%d filtered=%d dead_lettered=%d written=%d stale=%d in %.2fs",
-                 batch_id, stats["read"], res.counts["valid"], res.counts["filtered"],
-                 res.counts["dead"] + res.refused, res.written, res.stale, time.monotonic() - t0)
+        stats.update(seconds=time.monotonic() - t0, latencies_ms=res.latencies_ms)
+        if self.progress is not None:
+            self.progress.add(batch_id, stats)  # logged by the listener once Spark commits the batch
+        else:
+            log.info(batch_line(batch_id, stats, seconds=stats["seconds"]))
 
 
 def start_query(spark: SparkSession, args, handler: BatchHandler):

@@ -83,6 +83,23 @@ def choose_batches(args):
     raise sources.SourceError(f"unknown --source '{args.source}'; use api, synthetic, auto or file:PATH.")
 
 
+def serve_metrics(stats: Stats, port: int) -> None:
+    """Prometheus metrics of this run on 127.0.0.1:PORT, read from the Stats at each scrape."""
+    from prometheus_client import REGISTRY, start_http_server
+    from prometheus_client.core import CounterMetricFamily
+
+    class StatsCollector:
+        def collect(self):
+            m = CounterMetricFamily("userprofiles_producer_messages", "messages by outcome", labels=["outcome"])
+            for outcome in ("sent", "delivered", "failed", "skipped"):
+                m.add_metric([outcome], getattr(stats, outcome))
+            yield m
+
+    REGISTRY.register(StatsCollector())
+    start_http_server(port, addr="127.0.0.1")
+    log.info("Prometheus metrics: http://127.0.0.1:%d/metrics", port)
+
+
 def _produce(producer, topic: str, key, value, stats: Stats) -> bool:
     """Queue one message; False when Kafka's client refuses it for good (too large, wrong type), which is
     reported in one line, counted and skipped: one message never stops the others."""
@@ -113,6 +130,8 @@ def run(args, batches=None) -> Stats:
     producer = make_producer(args)
     check_topic(producer, args)
     stats = Stats()
+    if getattr(args, "metrics_port", 0):
+        serve_metrics(stats, args.metrics_port)
     stop = {"now": False}
 
     def on_signal(signum, _frame):

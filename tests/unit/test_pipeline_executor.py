@@ -56,7 +56,7 @@ def test_claim_decisions():
     got = {c.candidate.identifiant: c for c in plan_claims(cands, current, "q", 7)}
     assert {k: c.action for k, c in got.items()} == {
         "new": "new", "changed": "newer", "older": "stale", "replayed": "replay", "minor": "newer",
-        "never-counted-minor": "stale"}
+        "never-counted-minor": "none"}
     # Old keys go down, new keys go up; a replay takes its delta from the stored claim.
     d = analytics.delta(got["changed"].attrs, got["changed"].prev_attrs)
     assert d[("by_nationality", "GB")] == {"count": 1, "age_sum": 40}
@@ -106,3 +106,12 @@ def test_a_failed_batch_is_one_line_with_the_batch_the_cause_and_the_fix():
                    "start Cassandra (make up)\n\tat org.apache.spark...\n")
     assert cause_line(Exception(spark_prose)) == ("batch 7: writing 12 rows to Cassandra 127.0.0.1:9042 failed for "
                                                   "120s (NoHostAvailable: ...); start Cassandra (make up)")
+
+
+def test_kafka_lag_is_latest_minus_processed_per_topic():
+    from userprofiles.progress import kafka_lag
+
+    latest = json.dumps({"t": {"0": 10, "1": 7}, "u": {"0": 3}})
+    end = json.dumps({"t": {"0": 4, "1": 7}, "u": {"0": 3}})
+    assert kafka_lag(latest, end) == {"t": 6, "u": 0}
+    assert kafka_lag(None, end) == {}

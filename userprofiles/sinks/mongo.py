@@ -55,9 +55,16 @@ def database(conf: MongoConf):
     if conf.uri not in _clients:
         from pymongo import MongoClient
 
+        # socketTimeoutMS: a server that stops answering fails the request (a transient error, retried
+        # within the budget) instead of holding the task for ever.
         _clients[conf.uri] = MongoClient(conf.uri, serverSelectionTimeoutMS=conf.timeout_ms,
-                                         connectTimeoutMS=conf.timeout_ms, retryWrites=True)
+                                         connectTimeoutMS=conf.timeout_ms, socketTimeoutMS=60_000, retryWrites=True)
     return _clients[conf.uri][conf.db]
+
+
+# Operations per bulk write: FerretDB v1.24 never answers a bulk update of 100 statements or more (measured:
+# 99 in 0.09 s, 100 waits for ever), so claims go in chunks well under that.
+BULK_CHUNK = 50
 
 
 def _transient():
@@ -83,7 +90,9 @@ class Candidate:
 class Claim:
     """What this batch does with one profile. `delta` is the profile's counter change once applied."""
     candidate: Candidate
-    action: str  # "new" | "newer" | "replay" (a crashed attempt of this batch wrote it) | "stale"
+    # "new" | "newer" | "replay" (a crashed attempt of this batch wrote it) | "stale" (the stored copy is as
+    # new or newer) | "none" (a minor never counted: nothing to do)
+    action: str
     previous: dict | None  # the claim document it replaces (new: None)
     attrs: dict | None  # what the stored row counts for after this batch
     prev_attrs: dict | None
@@ -102,7 +111,7 @@ def plan_claims(candidates: Sequence[Candidate], current: Mapping[str, dict], qu
             prev = doc.get("prev")
             out.append(Claim(c, "replay", prev, doc.get("attrs"), prev.get("attrs") if prev else None))
         elif doc is None:
-            out.append(Claim(c, "new" if c.attrs is not None else "stale", None, c.attrs, None))
+            out.append(Claim(c, "new" if c.attrs is not None else "none", None, c.attrs, None))
         elif c.version > _version(doc):
             out.append(Claim(c, "newer", doc, c.attrs, doc.get("attrs")))
         else:
@@ -139,28 +148,36 @@ def load_claims(conf: MongoConf, identifiants: Sequence[str]) -> dict[str, dict]
 
 def write_claims(conf: MongoConf, claims: Sequence[Claim], query: str, batch: int) -> dict[str, str]:
     """Store the new and newer claims; returns {identifiant: reason} of those MongoDB refused for good."""
-    from pymongo import ReplaceOne
+    from pymongo import InsertOne, ReplaceOne
     from pymongo.errors import BulkWriteError
 
     todo = [c for c in claims if c.action in ("new", "newer")]
     if not todo:
         return {}
-    ops = [ReplaceOne({"_id": c.candidate.identifiant} if c.previous is None else
-                      {"_id": c.candidate.identifiant, "q": c.previous.get("q"), "b": c.previous.get("b")},
-                      _claim_doc(c, query, batch), upsert=c.previous is None) for c in todo]
+    # New claims are inserted (an upsert costs FerretDB ~6 ms each, an insert ~0.1 ms); a newer one replaces
+    # the claim by _id alone: FerretDB pushes only an _id filter down to SQLite, and any other field made it
+    # scan the collection once per statement (12 s for a batch of 230 changed profiles among 2,500).
+    ops = [InsertOne(_claim_doc(c, query, batch)) if c.previous is None else
+           ReplaceOne({"_id": c.candidate.identifiant}, _claim_doc(c, query, batch)) for c in todo]
 
     def attempt() -> dict[str, str]:
         refused = {}
         coll = database(conf)[CLAIMS]
-        try:
-            coll.bulk_write(ops, ordered=False)
-        except BulkWriteError as exc:
-            for e in exc.details.get("writeErrors", []):
-                ident = todo[e["index"]].candidate.identifiant
-                if e.get("code") == DUPLICATE_KEY:
-                    raise RuntimeError(f"claim of {ident} changed under this batch: another consumer writes "
-                                       f"to MongoDB database {conf.db}; give each consumer its own --mongo-db") from exc
-                refused[ident] = f"MongoDB refused the profile: {str(e.get('errmsg'))[:300]}"
+        for start in range(0, len(ops), BULK_CHUNK):
+            try:
+                coll.bulk_write(ops[start:start + BULK_CHUNK], ordered=False)
+            except BulkWriteError as exc:
+                for e in exc.details.get("writeErrors", []):
+                    c = todo[start + e["index"]]
+                    ident = c.candidate.identifiant
+                    if e.get("code") == DUPLICATE_KEY:
+                        existing = coll.find_one({"_id": ident}) or {}
+                        if existing.get("q") == query and existing.get("b") == batch:
+                            continue  # this attempt's own insert, retried by the driver after a lost reply
+                        raise RuntimeError(f"the claim of {ident} changed under this batch: another consumer "
+                                           f"writes to MongoDB database {conf.db}; give each consumer its own "
+                                           f"--mongo-db") from exc
+                    refused[ident] = f"MongoDB refused the profile: {str(e.get('errmsg'))[:300]}"
         return refused
 
     return with_retry(f"writing {len(ops)} claims in MongoDB {conf.db}", attempt, _transient(),
@@ -173,14 +190,17 @@ def restore_claims(conf: MongoConf, claims: Sequence[Claim]) -> None:
         return
 
     def attempt() -> None:
-        coll = database(conf)[CLAIMS]
-        for c in claims:
-            if c.previous is None:
-                coll.delete_one({"_id": c.candidate.identifiant})
-            else:
-                coll.replace_one({"_id": c.candidate.identifiant}, {**c.previous, "_id": c.candidate.identifiant})
+        _restore(database(conf)[CLAIMS], claims)
     with_retry(f"restoring {len(claims)} claims in MongoDB {conf.db}", attempt, _transient(), conf.retry_seconds,
                _FIX)
+
+
+def _restore(coll, claims: Sequence[Claim]) -> None:
+    for c in claims:
+        if c.previous is None:
+            coll.delete_one({"_id": c.candidate.identifiant})
+        else:
+            coll.replace_one({"_id": c.candidate.identifiant}, {**c.previous, "_id": c.candidate.identifiant})
 
 
 def guard_field(query: str) -> str:

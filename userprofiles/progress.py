@@ -1,0 +1,106 @@
+"""Watching the stream the Spark way: a StreamingQueryListener that logs one line per micro-batch (rates
+and duration from Spark's progress, rows written and dead-lettered from the batch handler, Kafka lag from
+the source's offsets), and optional Prometheus metrics on a loopback port."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from pyspark.sql.streaming import StreamingQueryListener
+
+log = logging.getLogger("consumer")
+
+
+def kafka_lag(latest_offset: str | None, end_offset: str | None) -> dict[str, int]:
+    """{topic: messages behind} from a Kafka source progress' latestOffset and endOffset (JSON texts)."""
+    try:
+        latest, end = json.loads(latest_offset), json.loads(end_offset)
+    except (TypeError, ValueError):  # not known yet (Spark gives no latestOffset for some triggers)
+        return {}
+    if not isinstance(latest, dict) or not isinstance(end, dict):
+        return {}
+    return {topic: sum(max(0, off - end.get(topic, {}).get(p, 0)) for p, off in parts.items())
+            for topic, parts in latest.items()}
+
+
+def batch_line(batch: int, stats: dict, *, seconds: float, input_rate: float | None = None,
+               processed_rate: float | None = None, lag: dict[str, int] | None = None) -> str:
+    rates = "" if input_rate is None else f" input={input_rate:,.0f}/s processed={processed_rate:,.0f}/s"
+    lag_text = "" if lag is None else " lag " + " ".join(f"{t}={n:,}" for t, n in lag.items())
+    return (f"batch {batch}: read={stats['read']} valid={stats['valid']} filtered={stats['filtered']} "
+            f"dead_lettered={stats['dead'] + stats['refused']} written={stats['written']} stale={stats['stale']} "
+            f"in {seconds:.2f}s{rates}{lag_text}")
+
+
+class Metrics:
+    """The consumer's Prometheus metrics, served on 127.0.0.1:PORT (off unless --metrics-port is given)."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1"):
+        from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+        self.rows = Counter("userprofiles_rows", "records of the topic by outcome", ["outcome"])
+        self.batch_seconds = Histogram("userprofiles_batch_duration_seconds", "micro-batch duration",
+                                       buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
+        self.lag = Gauge("userprofiles_kafka_lag", "messages not yet processed", ["topic"])
+        self.latency = Histogram("userprofiles_end_to_end_latency_seconds",
+                                 "Cassandra write time - Kafka timestamp (a sample of rows per task)",
+                                 buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300))
+        start_http_server(port, addr=host)
+
+    def record(self, stats: dict, seconds: float, lag: dict[str, int], latencies_ms) -> None:
+        for outcome in ("valid", "filtered", "dead", "refused", "written", "stale"):
+            self.rows.labels(outcome).inc(stats[outcome])
+        self.batch_seconds.observe(seconds)
+        for topic, n in lag.items():
+            self.lag.labels(topic).set(n)
+        for ms in latencies_ms:
+            self.latency.observe(ms / 1000)
+
+
+class ProgressListener(StreamingQueryListener):
+    """One log line per micro-batch, once Spark has committed it. The batch handler leaves its figures in
+    `pending` (by batch id); Spark's progress event brings the rates, the duration and the offsets."""
+
+    def __init__(self, metrics: Metrics | None = None):
+        self.pending: dict[int, dict] = {}
+        self.metrics = metrics
+        self._lock = threading.Lock()
+
+    def onQueryStarted(self, event) -> None:
+        pass
+
+    def onQueryProgress(self, event) -> None:
+        p = event.progress
+        with self._lock:
+            stats = self.pending.pop(p.batchId, None)
+        if stats is None:
+            return  # no data in this trigger
+        src = p.sources[0] if p.sources else None
+        lag = kafka_lag(src.latestOffset, src.endOffset) if src else {}
+        seconds = p.batchDuration / 1000
+        log.info(batch_line(p.batchId, stats, seconds=seconds, input_rate=p.inputRowsPerSecond,
+                            processed_rate=p.processedRowsPerSecond, lag=lag))
+        if self.metrics:
+            self.metrics.record(stats, seconds, lag, stats.get("latencies_ms", ()))
+
+    def onQueryIdle(self, event) -> None:
+        pass
+
+    def onQueryTerminated(self, event) -> None:
+        pass
+
+    def add(self, batch: int, stats: dict) -> None:
+        with self._lock:
+            self.pending[batch] = stats
+
+    def drain(self, wait_s: float = 3.0) -> None:
+        """At the end: wait for the last progress events, then log what never got one (no rates)."""
+        deadline = time.monotonic() + wait_s
+        while self.pending and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with self._lock:
+            left, self.pending = self.pending, {}
+        for batch, stats in sorted(left.items()):
+            log.info(batch_line(batch, stats, seconds=stats["seconds"]))
