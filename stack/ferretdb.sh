@@ -66,7 +66,7 @@ install_mongosh() {
   [ -f "$MONGOSH_HOME/.complete" ] && [ -x "$MONGOSH_BIN" ] && return 0
   if ! command -v npm >/dev/null 2>&1; then
     # The MongoDB shell is optional: the pipeline, the tests and `make run` do not use it.
-    log "npm is not installed: mongosh (optional) skipped; 'make mongosh' says how to get it"
+    [ -n "${MONGOSH_ON_DEMAND:-}" ] || log "npm is not installed: mongosh (optional) skipped; 'make mongosh' says how to get it"
     return 0
   fi
   local nlog="$LOG_DIR/mongosh-install.log"
@@ -140,7 +140,7 @@ case "${1:-}" in
     echo "$MONGOSH_BIN" ;;
   mongosh)
     shift
-    install_mongosh
+    MONGOSH_ON_DEMAND=1 install_mongosh
     if [ ! -x "$MONGOSH_BIN" ]; then
       die "mongosh (optional) needs Node.js and npm, which are not installed: install them (apt-get install nodejs npm) and run 'make mongosh' again, which then fetches mongosh $MONGOSH_VERSION from npm; without them, query with pymongo: .venv/bin/python -c \"import pymongo; print(list(pymongo.MongoClient('mongodb://127.0.0.1:$MONGO_PORT/').users_profiles_analytics.by_nationality.find()))\""
     fi

@@ -15,11 +15,13 @@ up() {
   # Which were already running: a failure must not stop what this run did not start. A service that already
   # answers on its address without being ours (docker compose, another checkout) is used as it is: nothing
   # is installed for it and its start only creates the topics / applies the schema.
-  local -A was_up=() probe=([kafka]=kafka [cassandra]=cassandra [ferretdb]=mongo)
+  local -A was_up=() probe=([kafka]=kafka [cassandra]=cassandra [ferretdb]=mongo) probing=()
   local external=()
+  for s in "${SERVICES[@]}"; do  # the probes in parallel: a service that is down costs its ~3 s timeout once
+    if is_running "$s"; then was_up[$s]=1; else answers "${probe[$s]}" & probing[$s]=$!; fi
+  done
   for s in "${SERVICES[@]}"; do
-    if is_running "$s"; then was_up[$s]=1
-    elif answers "${probe[$s]}"; then was_up[$s]=1; external+=("$s"); fi
+    if [ -n "${probing[$s]:-}" ] && wait "${probing[$s]}"; then was_up[$s]=1; external+=("$s"); fi
   done
   ((${#external[@]} == 0)) || log "already answering on the configured addresses, used as they are: ${external[*]}"
   for s in "${SERVICES[@]}"; do

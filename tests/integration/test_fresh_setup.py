@@ -211,3 +211,25 @@ def test_make_run_uses_services_that_already_answer(tmp_path):
     assert not list((stack_home / "run").glob("*.pid"))
     for s in ("kafka", "cassandra", "mongo"):
         assert answers(s), f"{s} stopped answering after make run"
+
+
+# --- Go older than FerretDB needs ----------------------------------------------------------------------------
+
+def test_an_old_go_is_replaced_by_the_toolchain_module(tmp_path):
+    """Debian 12's golang is 1.19; FerretDB's go.mod needs 1.24. stack/tools.sh go then gives the pinned
+    golang.org/toolchain module from the Go module proxy (downloaded once into the stack's cache, ~80 MB)."""
+    fake = tmp_path / "oldgo"
+    fake.mkdir()
+    (fake / "go").write_text('#!/bin/sh\n[ "$1 $2" = "env GOVERSION" ] && echo go1.19.8 && exit 0\nexit 1\n')
+    (fake / "go").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "STACK_HOME": str(tmp_path / "stack")}
+    r = subprocess.run(["bash", str(ROOT / "stack" / "tools.sh"), "go"], env=env, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "older than the 1.24" in r.stderr
+    go = r.stdout.strip()
+    assert go != "go" and Path(go).is_file()
+    want = re.search(r"^GO_TOOLCHAIN_VERSION=(\S+)", (ROOT / "stack" / "versions.env").read_text(), re.M).group(1)
+    out = subprocess.run([go, "env", "GOVERSION"], env={**env, "GOTOOLCHAIN": "local"}, capture_output=True,
+                         text=True, timeout=60).stdout.strip()
+    assert out == want
