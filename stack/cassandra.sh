@@ -128,7 +128,7 @@ start() {
     line "$version" "already running (pid $(cat "$(pidfile cassandra)"))"
     return 0
   fi
-  if ! is_running cassandra && version=$(ready --version 2>/dev/null); then
+  if ! is_running cassandra && port_open "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
     # A Cassandra already answers on this port (docker compose, or the stack of another checkout): use it.
     "$PY" "$STACK_DIR/apply_cql.py" "$ROOT/cassandra_schema.cql" >/dev/null \
       || die "applying $ROOT/cassandra_schema.cql to the Cassandra on 127.0.0.1:$CASSANDRA_PORT failed (error above)."
@@ -164,7 +164,8 @@ stop() {
 status() {
   local version
   if ! is_running cassandra; then
-    if [ -x "$PY" ] && version=$(ready --version 2>/dev/null); then line "$version" "answering, not started here"
+    if [ -x "$PY" ] && port_open "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
+      line "$version" "answering, not started here"
     else line - stopped; fi
   elif version=$(ready --version 2>/dev/null); then
     line "$version" "running (pid $(cat "$(pidfile cassandra)"))"

@@ -95,7 +95,7 @@ start() {
     local addr; addr=$(running_addr)
     [ "$addr" = "$FERRETDB_ADDR" ] || die "ferretdb is already running on ${addr:-another address} (pid $(cat "$(pidfile ferretdb)")), not on $FERRETDB_ADDR; run 'stack/ferretdb.sh stop' first or use the same MONGO_PORT."
     secs=$(wait_ready ferretdb 60 "$PY" "$STACK_DIR/ready.py" mongo)
-  elif ready 2>/dev/null; then
+  elif answers mongo; then
     # A MongoDB server (docker compose's mongo, or the stack of another checkout) already answers: use it.
     external_line ferretdb "$FERRETDB_ADDR" "$("$PY" "$STACK_DIR/ready.py" mongo --version 2>/dev/null)"
     return 0
@@ -122,7 +122,7 @@ status() {
     addr=$(running_addr); addr=${addr:-$FERRETDB_ADDR}
     if [ -x "$PY" ] && ready 2>/dev/null; then state="running (pid $(cat "$(pidfile ferretdb)"))"
     else state="starting or not answering (pid $(cat "$(pidfile ferretdb)"))"; fi
-  elif [ -x "$PY" ] && ready 2>/dev/null; then
+  elif answers mongo; then
     state="answering, not started here"
   else
     state="stopped"

@@ -104,7 +104,7 @@ start() {
     create_topics; line "$secs"; return 0
   fi
   rm -f "$(pidfile kafka)"
-  if probe >/dev/null 2>&1; then
+  if answers kafka; then
     # A broker already answers on this address (docker compose, or the stack of another checkout): use it.
     create_topics
     external_line kafka "$ADDR" -
@@ -143,7 +143,7 @@ status() {
     else
       printf '%-10s %-16s %-8s up (pid %s), not answering yet\n' kafka "$ADDR" "$KAFKA_VERSION" "$pid"
     fi
-  elif [ -x "$PY" ] && probe >/dev/null 2>&1; then
+  elif answers kafka; then
     printf '%-10s %-16s %-8s answering, not started here\n' kafka "$ADDR" -
   else
     printf '%-10s %-16s %-8s down\n' kafka "$ADDR" "$KAFKA_VERSION"

@@ -126,7 +126,12 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # True when the service (kafka, cassandra or mongo) answers its own protocol on its configured port,
 # whoever started it (e.g. docker compose, or `make up` in another checkout). Needs the venv's clients.
-answers() { [ -x "$PY" ] && "$PY" "$STACK_DIR/ready.py" "$1" >/dev/null 2>&1; }
+# A closed port answers "no" at once (no client timeout to wait for).
+answers() {
+  local port
+  case "$1" in kafka) port=$KAFKA_PORT ;; cassandra) port=$CASSANDRA_PORT ;; mongo) port=$MONGO_PORT ;; esac
+  port_open "$port" && [ -x "$PY" ] && "$PY" "$STACK_DIR/ready.py" "$1" >/dev/null 2>&1
+}
 
 # One status line for a service that answers but that this checkout did not start: it is used, never stopped.
 external_line() {  # service, address, version
