@@ -5,7 +5,7 @@ SPARK_SUBMIT := .venv/bin/spark-submit
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: up down status clean run producer consumer test test-unit test-integration chaos bench cqlsh mongosh venv reconcile
+.PHONY: up down status clean run producer consumer test test-unit test-integration chaos bench cqlsh mongosh venv reconcile fresh-check
 
 up:            ## install (once) and start Kafka, Cassandra and FerretDB on 127.0.0.1
 	@bash stack/stack.sh up
@@ -19,8 +19,8 @@ status:
 clean:         ## stop, then delete the stack's data and logs (downloads stay cached)
 	@bash stack/stack.sh clean
 
-venv:
-	@bash stack/python.sh install
+venv:          ## the Python side only (.venv); works without Maven (see README)
+	@bash stack/python.sh venv
 
 run: up        ## the whole pipeline: producer (API, else synthetic) + consumer, until Ctrl-C
 	@bash stack/run.sh
@@ -52,5 +52,8 @@ bench: up      ## throughput and latency, figures in bench/results/
 cqlsh:
 	@$$(bash stack/python.sh cqlsh-path) 127.0.0.1 $${CASSANDRA_PORT:-9042} -k usersprofilespace
 
-mongosh:
-	@$$(bash stack/ferretdb.sh mongosh-path) "mongodb://127.0.0.1:$${MONGO_PORT:-27017}/users_profiles_analytics"
+mongosh:       ## the MongoDB shell (optional: needs npm; says how to get it otherwise)
+	@bash stack/ferretdb.sh mongosh "mongodb://127.0.0.1:$${MONGO_PORT:-27017}/users_profiles_analytics"
+
+fresh-check:   ## a clean Debian 12 root filesystem (debootstrap), the project copied in, `make up` there (slow; not in CI)
+	@bash stack/fresh-check.sh

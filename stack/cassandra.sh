@@ -128,6 +128,13 @@ start() {
     line "$version" "already running (pid $(cat "$(pidfile cassandra)"))"
     return 0
   fi
+  if ! is_running cassandra && port_open "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
+    # A Cassandra already answers on this port (docker compose, or the stack of another checkout): use it.
+    "$PY" "$STACK_DIR/apply_cql.py" "$ROOT/cassandra_schema.cql" >/dev/null \
+      || die "applying $ROOT/cassandra_schema.cql to the Cassandra on 127.0.0.1:$CASSANDRA_PORT failed (error above)."
+    external_line cassandra "127.0.0.1:$CASSANDRA_PORT" "$version"
+    return 0
+  fi
   if ! is_running cassandra; then
     need_java17
     local jv
@@ -157,7 +164,9 @@ stop() {
 status() {
   local version
   if ! is_running cassandra; then
-    line - stopped
+    if [ -x "$PY" ] && port_open "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
+      line "$version" "answering, not started here"
+    else line - stopped; fi
   elif version=$(ready --version 2>/dev/null); then
     line "$version" "running (pid $(cat "$(pidfile cassandra)"))"
   else

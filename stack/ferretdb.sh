@@ -2,11 +2,14 @@
 # FerretDB (MongoDB wire protocol) with its SQLite backend on 127.0.0.1:$MONGO_PORT, plus the mongosh shell.
 # Usage: stack/ferretdb.sh install | start | stop | status | mongosh-path
 #
-# install       build FerretDB $FERRETDB_VERSION from its Go module (once) and npm-install mongosh $MONGOSH_VERSION (once)
+# install       build FerretDB $FERRETDB_VERSION from its Go module (once; with the system's Go when it is $GO_MIN or
+#               newer, else with the Go toolchain module fetched from the Go module proxy) and, when npm is
+#               there, npm-install mongosh $MONGOSH_VERSION (once; optional)
 # start         start FerretDB (data in $DATA_DIR/ferretdb) and wait until it answers a MongoDB ping
 # stop          stop the FerretDB process started by this script
 # status        one line: running/stopped
 # mongosh-path  print the path of the cached mongosh executable
+# mongosh ARGS  run mongosh (installing it first when npm is there), or say how to get it
 #
 # The released `go install .../cmd/ferretdb@vX` binary panics at start because build/version/version.txt is
 # generated in the FerretDB repository and absent from the module zip, so the module is copied into a writable
@@ -25,13 +28,14 @@ export MONGO_PORT  # read by ready.py
 
 install_ferretdb() {
   [ -x "$FERRETDB_BIN" ] && return 0
-  command -v go >/dev/null 2>&1 || die "Go is not installed; install golang (apt-get install golang) and retry."
+  ensure_go
   local blog="$LOG_DIR/ferretdb-build.log" json dir src="$FERRETDB_HOME/src"
   log "building FerretDB $FERRETDB_VERSION from the Go module proxy into $FERRETDB_HOME (a few minutes, once)"
   mkdir -p "$FERRETDB_HOME"
   : >"$blog"
   # Outside any module, so the project's own go.mod (if any) does not interfere.
-  if ! json=$(cd "$FERRETDB_HOME" && GOFLAGS=-mod=mod go mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" 2>>"$blog"); then
+  # GOTOOLCHAIN=local: the Go chosen above builds; FerretDB's go.mod "toolchain" line must not trigger another download.
+  if ! json=$(cd "$FERRETDB_HOME" && GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-mod=mod "$GO" mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" 2>>"$blog"); then
     printf '%s\n' "$json" >>"$blog"
     tail -n 15 "$blog" >&2
     die "downloading $FERRETDB_MODULE@$FERRETDB_VERSION failed (log above, full log in $blog); check the access to the Go module proxy (go env GOPROXY) and retry."
@@ -43,7 +47,7 @@ install_ferretdb() {
   chmod -R u+w "$src"
   printf '%s\n' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
   printf '%s\n' "local" >"$src/build/version/package.txt"
-  if ! (cd "$src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) >>"$blog" 2>&1; then
+  if ! (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-buildvcs=false "$GO" build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) >>"$blog" 2>&1; then
     tail -n 15 "$blog" >&2
     rm -f "$FERRETDB_BIN.tmp"
     die "building FerretDB failed (log above, full log in $blog); check the Go version (go version, FerretDB needs 1.24 or newer) and the access to the Go module proxy, then retry."
@@ -60,7 +64,11 @@ install_ferretdb() {
 
 install_mongosh() {
   [ -f "$MONGOSH_HOME/.complete" ] && [ -x "$MONGOSH_BIN" ] && return 0
-  command -v npm >/dev/null 2>&1 || die "npm is not installed; install Node.js 20 with npm (apt-get install nodejs npm) and retry."
+  if ! command -v npm >/dev/null 2>&1; then
+    # The MongoDB shell is optional: the pipeline, the tests and `make run` do not use it.
+    [ -n "${MONGOSH_ON_DEMAND:-}" ] || log "npm is not installed: mongosh (optional) skipped; 'make mongosh' says how to get it"
+    return 0
+  fi
   local nlog="$LOG_DIR/mongosh-install.log"
   log "installing mongosh $MONGOSH_VERSION from npm into $MONGOSH_HOME (once)"
   mkdir -p "$MONGOSH_HOME"
@@ -87,6 +95,10 @@ start() {
     local addr; addr=$(running_addr)
     [ "$addr" = "$FERRETDB_ADDR" ] || die "ferretdb is already running on ${addr:-another address} (pid $(cat "$(pidfile ferretdb)")), not on $FERRETDB_ADDR; run 'stack/ferretdb.sh stop' first or use the same MONGO_PORT."
     secs=$(wait_ready ferretdb 60 "$PY" "$STACK_DIR/ready.py" mongo)
+  elif answers mongo; then
+    # A MongoDB server (docker compose's mongo, or the stack of another checkout) already answers: use it.
+    external_line ferretdb "$FERRETDB_ADDR" "$("$PY" "$STACK_DIR/ready.py" mongo --version 2>/dev/null)"
+    return 0
   else
     install_ferretdb
     need_free_port ferretdb "$MONGO_PORT"
@@ -110,6 +122,8 @@ status() {
     addr=$(running_addr); addr=${addr:-$FERRETDB_ADDR}
     if [ -x "$PY" ] && ready 2>/dev/null; then state="running (pid $(cat "$(pidfile ferretdb)"))"
     else state="starting or not answering (pid $(cat "$(pidfile ferretdb)"))"; fi
+  elif answers mongo; then
+    state="answering, not started here"
   else
     state="stopped"
   fi
@@ -124,5 +138,12 @@ case "${1:-}" in
   mongosh-path)
     [ -x "$MONGOSH_BIN" ] || die "mongosh is not installed; run 'stack/ferretdb.sh install' and retry."
     echo "$MONGOSH_BIN" ;;
-  *) die "usage: stack/ferretdb.sh install|start|stop|status|mongosh-path" ;;
+  mongosh)
+    shift
+    MONGOSH_ON_DEMAND=1 install_mongosh
+    if [ ! -x "$MONGOSH_BIN" ]; then
+      die "mongosh (optional) needs Node.js and npm, which are not installed: install them (apt-get install nodejs npm) and run 'make mongosh' again, which then fetches mongosh $MONGOSH_VERSION from npm; without them, query with pymongo: .venv/bin/python -c \"import pymongo; print(list(pymongo.MongoClient('mongodb://127.0.0.1:$MONGO_PORT/').users_profiles_analytics.by_nationality.find()))\""
+    fi
+    exec "$MONGOSH_BIN" "$@" ;;
+  *) die "usage: stack/ferretdb.sh install|start|stop|status|mongosh-path|mongosh [ARGS]" ;;
 esac

@@ -104,6 +104,12 @@ start() {
     create_topics; line "$secs"; return 0
   fi
   rm -f "$(pidfile kafka)"
+  if answers kafka; then
+    # A broker already answers on this address (docker compose, or the stack of another checkout): use it.
+    create_topics
+    external_line kafka "$ADDR" -
+    return 0
+  fi
   need_java17
   need_free_port kafka "$KAFKA_PORT"
   need_free_port "kafka controller" "$KAFKA_CONTROLLER_PORT"
@@ -137,6 +143,8 @@ status() {
     else
       printf '%-10s %-16s %-8s up (pid %s), not answering yet\n' kafka "$ADDR" "$KAFKA_VERSION" "$pid"
     fi
+  elif answers kafka; then
+    printf '%-10s %-16s %-8s answering, not started here\n' kafka "$ADDR" -
   else
     printf '%-10s %-16s %-8s down\n' kafka "$ADDR" "$KAFKA_VERSION"
   fi

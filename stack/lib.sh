@@ -26,6 +26,8 @@ CASSANDRA_JMX_PORT="${CASSANDRA_JMX_PORT:-7199}"
 MONGO_PORT="${MONGO_PORT:-27017}"
 CASSANDRA_HEAP="${CASSANDRA_HEAP:-1G}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
+# Exported: the readiness probes (ready.py) read them.
+export KAFKA_PORT CASSANDRA_PORT MONGO_PORT
 
 mkdir -p "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_CACHE"
 
@@ -40,8 +42,75 @@ need_java17() {
   [ "${v%%.*}" -ge 17 ] 2>/dev/null || die "Java $v is too old; install OpenJDK 17 or newer and put it first on PATH (or set JAVA_HOME)."
 }
 
-need_mvn() {
-  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is not installed; install it (apt-get install maven) and retry."
+# Python 3 for the download helper: the one tool (besides Java) that a fresh machine must have.
+need_python3() {
+  command -v python3 >/dev/null 2>&1 || die "python3 is not installed; install Python 3.11 (apt-get install python3 python3-venv) and retry."
+}
+
+# "A.B[.C]" >= "X.Y[.Z]"?
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
+# MVN: the system's mvn, else Maven's binary distribution from Maven Central (pinned, checksummed, cached).
+MAVEN_HOME_CACHE="$STACK_CACHE/apache-maven-$MAVEN_VERSION"
+ensure_mvn() {
+  if command -v mvn >/dev/null 2>&1; then MVN=mvn; return 0; fi
+  MVN="$MAVEN_HOME_CACHE/bin/mvn"
+  [ -x "$MVN" ] && return 0
+  need_python3
+  local tgz="$STACK_CACHE/downloads/apache-maven-$MAVEN_VERSION-bin.tar.gz"
+  local url="https://repo.maven.apache.org/maven2/org/apache/maven/apache-maven/$MAVEN_VERSION/apache-maven-$MAVEN_VERSION-bin.tar.gz"
+  log "Maven (mvn) is not on PATH: fetching apache-maven $MAVEN_VERSION from Maven Central into $MAVEN_HOME_CACHE (once)"
+  python3 "$STACK_DIR/fetch.py" get "$url" "$MAVEN_SHA256" "$tgz" \
+    || die "downloading Maven from Maven Central failed (message above); check the access to Maven Central, or install Maven (apt-get install maven), and retry."
+  rm -rf "$MAVEN_HOME_CACHE.tmp" && mkdir -p "$MAVEN_HOME_CACHE.tmp"
+  tar -xzf "$tgz" -C "$MAVEN_HOME_CACHE.tmp" --strip-components=1 \
+    || die "unpacking $tgz failed; delete it and retry."
+  rm -rf "$MAVEN_HOME_CACHE" && mv "$MAVEN_HOME_CACHE.tmp" "$MAVEN_HOME_CACHE"
+  [ -x "$MVN" ] || die "$MVN is missing after unpacking Maven; delete $MAVEN_HOME_CACHE and retry."
+}
+# True when Maven is available without a download (system or cached).
+have_mvn() { command -v mvn >/dev/null 2>&1 || [ -x "$MAVEN_HOME_CACHE/bin/mvn" ]; }
+
+# GO: the system's go when it is GO_MIN or newer, else the toolchain module golang.org/toolchain from the Go
+# module proxy (the download GOTOOLCHAIN makes), pinned and checksummed, cached in $STACK_CACHE.
+GO_HOME_CACHE="$STACK_CACHE/$GO_TOOLCHAIN_VERSION"
+go_version_of() { "$1" env GOVERSION 2>/dev/null | sed -n 's/^go\([0-9][0-9.]*\).*/\1/p'; }
+ensure_go() {
+  local v
+  if command -v go >/dev/null 2>&1; then
+    v=$(go_version_of go)
+    if [ -n "$v" ] && version_ge "$v" "$GO_MIN"; then GO=go; return 0; fi
+    log "the system's Go (${v:-unknown version}) is older than the $GO_MIN that FerretDB's go.mod needs"
+  fi
+  GO="$GO_HOME_CACHE/bin/go"
+  unset GOROOT  # a GOROOT of the system's older Go would mislead the downloaded one
+  [ -x "$GO" ] && return 0
+  need_python3
+  local arch os=linux sha
+  case "$(uname -m)" in
+    x86_64|amd64) arch=amd64; sha=$GO_TOOLCHAIN_SHA256_LINUX_AMD64 ;;
+    *) arch=unknown ;;
+  esac
+  if [ "$arch" = unknown ]; then
+    # No pinned checksum for this processor: let an installed go fetch the toolchain itself (checked by sum.golang.org).
+    if command -v go >/dev/null 2>&1 && GOTOOLCHAIN="$GO_TOOLCHAIN_VERSION" go version >/dev/null 2>&1; then
+      export GOTOOLCHAIN="$GO_TOOLCHAIN_VERSION"; GO=go; return 0
+    fi
+    die "Go $GO_MIN or newer is needed to build FerretDB and no checksum is pinned for $(uname -m); install Go $GO_MIN+ (https://go.dev/dl) and retry."
+  fi
+  local proxy="${GOPROXY:-https://proxy.golang.org}"
+  proxy="${proxy%%[,|]*}"
+  case "$proxy" in direct|off|"") proxy=https://proxy.golang.org ;; esac
+  local mod="v0.0.1-$GO_TOOLCHAIN_VERSION.$os-$arch"
+  local zip="$STACK_CACHE/downloads/golang-toolchain-$mod.zip"
+  log "fetching the Go toolchain $GO_TOOLCHAIN_VERSION (module golang.org/toolchain@$mod) from the Go module proxy into $GO_HOME_CACHE (once)"
+  python3 "$STACK_DIR/fetch.py" get "$proxy/golang.org/toolchain/@v/$mod.zip" "$sha" "$zip" \
+    || die "downloading the Go toolchain from $proxy failed (message above); check the access to the Go module proxy (GOPROXY), or install Go $GO_MIN+, and retry."
+  rm -rf "$GO_HOME_CACHE.tmp"
+  python3 "$STACK_DIR/fetch.py" unzip "$zip" "$GO_HOME_CACHE.tmp" || die "unpacking $zip failed; delete it and retry."
+  rm -rf "$GO_HOME_CACHE" && mv "$GO_HOME_CACHE.tmp" "$GO_HOME_CACHE"
+  v=$(go_version_of "$GO") || true
+  [ "$v" = "${GO_TOOLCHAIN_VERSION#go}" ] || die "the downloaded Go toolchain does not run ($GO env GOVERSION gave '${v}'); delete $GO_HOME_CACHE and retry."
 }
 
 pidfile() { echo "$RUN_DIR/$1.pid"; }
@@ -54,6 +123,20 @@ is_running() {
 
 # True when something listens on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# True when the service (kafka, cassandra or mongo) answers its own protocol on its configured port,
+# whoever started it (e.g. docker compose, or `make up` in another checkout). Needs the venv's clients.
+# A closed port answers "no" at once (no client timeout to wait for).
+answers() {
+  local port
+  case "$1" in kafka) port=$KAFKA_PORT ;; cassandra) port=$CASSANDRA_PORT ;; mongo) port=$MONGO_PORT ;; esac
+  port_open "$port" && [ -x "$PY" ] && "$PY" "$STACK_DIR/ready.py" "$1" >/dev/null 2>&1
+}
+
+# One status line for a service that answers but that this checkout did not start: it is used, never stopped.
+external_line() {  # service, address, version
+  printf '%-10s %-16s %-8s %s\n' "$1" "$2" "${3:--}" "already answering (not started here): using it; 'make down' leaves it running"
+}
 
 # Refuse to start on a port someone else holds: the new service would fail later with a worse message.
 need_free_port() {
@@ -114,10 +197,10 @@ wait_ready() {
 maven_fetch() {
   local pom=$1 dest=$2; shift 2
   [ -f "$dest/.complete" ] && return 0
-  need_mvn
+  ensure_mvn
   mkdir -p "$dest"
   log "downloading $(basename "$pom" .xml) dependencies from Maven Central into $dest"
-  if ! mvn -q -B -s "$STACK_DIR/maven/settings.xml" -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime "$@" \
+  if ! "$MVN" -q -B -s "$STACK_DIR/maven/settings.xml" -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime "$@" \
        >"$LOG_DIR/maven-$(basename "$pom" .xml).log" 2>&1; then
     tail -n 15 "$LOG_DIR/maven-$(basename "$pom" .xml).log" >&2
     die "downloading $(basename "$pom" .xml) from Maven Central failed (log above); check the network access to Maven Central and retry."

@@ -36,9 +36,16 @@ install_connector() {
     [ -e "$j" ] && [ ! -e "$SPARK_JARS_DIR/$(basename "$j")" ] && rm -f "$j"
   done
   cp -n "$SPARK_JARS_DIR"/*.jar "$home/jars/"
-  # Spark's conf folder: quiet logging, loopback-only addresses.
+  spark_conf "$home"
+}
+
+# Spark's conf folder: quiet logging and, on this machine (not in a container), loopback-only addresses.
+spark_conf() {
+  local home=${1:-$("$PY" -c 'import pathlib, pyspark; print(pathlib.Path(pyspark.__file__).parent)')}
   mkdir -p "$home/conf"
-  cp "$STACK_DIR/spark-conf/"* "$home/conf/"
+  cp "$STACK_DIR/spark-conf/log4j2.properties" "$home/conf/"
+  if [ "${SPARK_LOOPBACK_ONLY:-1}" = 1 ]; then cp "$STACK_DIR/spark-conf/spark-env.sh" "$home/conf/"
+  else rm -f "$home/conf/spark-env.sh"; fi
 }
 
 # cqlsh (PyPI) in a venv of its own: it pins its own cassandra-driver, which must not move the project's.
@@ -52,9 +59,27 @@ install_cqlsh() {
          die "installing cqlsh from PyPI failed (log above); check access to PyPI and retry."; }
 }
 
+# make venv: the Python side only. Without Maven (on PATH or cached) and without the connector jars in the cache,
+# the connector is not installed into pyspark: build_spark (userprofiles/pipeline.py) then asks Spark for it
+# through spark.jars.packages, which Spark resolves from Maven Central at the consumer's first start.
+venv_only() {
+  install_venv
+  if [ -f "$SPARK_JARS_DIR/.complete" ] || have_mvn; then
+    install_connector
+  else
+    log "Maven is not installed: the Kafka connector is not put into pyspark's jars; spark-submit consumer_spark.py fetches org.apache.spark:spark-sql-kafka-0-10_2.13:$SPARK_VERSION from Maven Central at its first start (spark.jars.packages). 'make up' would fetch Maven itself."
+    spark_conf
+  fi
+  install_cqlsh
+}
+
 case "${1:-install}" in
   install) install_venv; install_connector; install_cqlsh ;;
+  venv) venv_only ;;
+  # The Dockerfile's image: the venv and the connector (Maven fetched from Maven Central when absent); no cqlsh,
+  # and Spark may listen beyond the loopback (SPARK_LOOPBACK_ONLY=0), as containers talk over their network.
+  runtime) install_venv; install_connector ;;
   jars-dir) echo "$SPARK_JARS_DIR" ;;
   cqlsh-path) echo "$CQLSH_HOME/bin/cqlsh" ;;
-  *) die "usage: stack/python.sh install|jars-dir|cqlsh-path" ;;
+  *) die "usage: stack/python.sh install|venv|runtime|jars-dir|cqlsh-path" ;;
 esac

@@ -12,11 +12,22 @@ up() {
   local t0=$SECONDS
   need_java17
   bash "$STACK_DIR/python.sh" install
-  for s in "${SERVICES[@]}"; do bash "$STACK_DIR/$s.sh" install; done
+  # Which were already running: a failure must not stop what this run did not start. A service that already
+  # answers on its address without being ours (docker compose, another checkout) is used as it is: nothing
+  # is installed for it and its start only creates the topics / applies the schema.
+  local -A was_up=() probe=([kafka]=kafka [cassandra]=cassandra [ferretdb]=mongo) probing=()
+  local external=()
+  for s in "${SERVICES[@]}"; do  # the probes in parallel: a service that is down costs its ~3 s timeout once
+    if is_running "$s"; then was_up[$s]=1; else answers "${probe[$s]}" & probing[$s]=$!; fi
+  done
+  for s in "${SERVICES[@]}"; do
+    if [ -n "${probing[$s]:-}" ] && wait "${probing[$s]}"; then was_up[$s]=1; external+=("$s"); fi
+  done
+  ((${#external[@]} == 0)) || log "already answering on the configured addresses, used as they are: ${external[*]}"
+  for s in "${SERVICES[@]}"; do
+    [[ " ${external[*]} " == *" $s "* ]] || bash "$STACK_DIR/$s.sh" install
+  done
   local installed=$((SECONDS - t0))
-  # Which were already running: a failure must not stop what this run did not start.
-  local -A was_up=()
-  for s in "${SERVICES[@]}"; do is_running "$s" && was_up[$s]=1; done
   # Start all three at once (Cassandra's start dominates); each prints its one line when ready.
   local -A pids=()
   for s in "${SERVICES[@]}"; do
