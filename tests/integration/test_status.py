@@ -7,7 +7,9 @@ import sys
 import time
 
 from . import observe_data as data
-from .harness import BOOTSTRAP, MONGO_URI, ROOT, env_for_children
+import json
+
+from .harness import BOOTSTRAP, MONGO_URI, ROOT, env_for_children, spark_submit
 
 
 def _run(module: str, sb, tmp_path, *extra: str, timeout: float = 60) -> tuple[str, float]:
@@ -49,6 +51,25 @@ def test_status_prints_the_stores_figures(sandbox, tmp_path):
     for p, (_, end) in marks.items():
         assert re.search(rf"^\s+{p}\s+{end:,}\s+{committed[p]:,}\s+{end - committed[p]:,}$", out, re.M), out
     assert seconds < 15, f"make status took {seconds:.1f}s"
+
+
+def test_status_after_the_real_consumer_has_no_lag_and_counts_what_it_wrote(sandbox, tmp_path):
+    """The checkpoint as Spark writes it: after --available-now, every partition is committed to its end."""
+    recs = data.records(150, seed=21)
+    sandbox.produce([json.dumps(r) for r in recs] + ["not JSON"], keys=[r["login"]["uuid"].encode() for r in recs] + [None])
+    run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now"))
+    assert run.returncode == 0, run.stderr[-2000:]
+
+    out, _ = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri", MONGO_URI,
+                  "--checkpoint", str(sandbox.checkpoint(tmp_path)))
+    rows = data.cassandra_count(sandbox)
+    assert rows == 150
+    assert f"{sandbox.keyspace}.users_profiles: {rows:,} rows (SELECT count(*))" in out, out
+    assert f"{sandbox.mongo_db}: 150 profiles" in out
+    assert f"dead letters in {sandbox.dlq}: 1" in out
+    assert f"consumer lag on {sandbox.topic}: 0 messages" in out, out
+    for p, (_, end) in data.watermarks(sandbox.topic).items():
+        assert re.search(rf"^\s+{p}\s+{end:,}\s+{end:,}\s+0$", out, re.M), out
 
 
 def test_status_says_which_store_is_down_and_still_prints_the_others(sandbox, tmp_path):

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,45 @@ def test_long_steps_print_progress_and_their_duration():
     failing = subprocess.run(["bash", "-c", f'source {ROOT}/stack/lib.sh; set +e; with_progress x false; echo rc=$?'],
                              capture_output=True, text=True, timeout=30, env={**os.environ, "STACK_HOME": "/tmp/observe-test-stack"})
     assert failing.stdout.strip() == "rc=1"
+
+
+# --- the dashboard's page ----------------------------------------------------------------------------------
+
+def _ids(component) -> dict:
+    """id -> component, over a Dash component tree."""
+    out = {}
+    stack = [component]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, (list, tuple)):
+            stack.extend(c)
+            continue
+        if getattr(c, "id", None):
+            out[c.id] = c
+        children = getattr(c, "children", None)
+        if children is not None and not isinstance(children, (str, int, float)):
+            stack.append(children)
+    return out
+
+
+def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were():
+    from collections import deque
+    from types import SimpleNamespace
+
+    from userprofiles.observe import dashboard
+
+    live = SimpleNamespace(conf=ObserveConf(), refresh=5.0, top=15, produced=deque([(0.0, 10), (5.0, 20)]))
+    message = "MongoDB at mongodb://127.0.0.1:27017/ does not answer (X); start it (make up) or fix MONGO_URI."
+    snap = Snapshot(taken_at=time.time(), rows=RowCount(42, False, "SELECT count(*)"), errors={"mongodb": message},
+                    lags=figures.partition_lags({0: (0, 5)}, {0: 5}), produced=20, dlq_total=0)
+    ids = _ids(dashboard.render(snap, live, 10))
+    assert ids["down-analytics"].children == message and ids["down-mongodb"].children == message
+    assert not [i for i in ids if i.startswith("chart-by_")]
+    assert ids["total-profiles"].children == "—" and ids["total-rows"].children == "42"
+    assert ids["total-lag"].children == "0"
+
+    snap.errors, snap.collections = {}, figures.all_collection_figures({"by_gender": [{"_id": "male", "count": 3}]})
+    ids = _ids(dashboard.render(snap, live, 10))
+    assert "down-analytics" not in ids and ids["total-profiles"].children == "3"
+    gender = ids["chart-by_gender"].figure
+    assert list(gender.data[0].x) == ["male"] and list(gender.data[0].y) == [3]

@@ -43,6 +43,7 @@ class Snapshot:
     batches: list = field(default_factory=list)  # checkpoint.Batch, oldest first
     latencies: dict = field(default_factory=dict)  # batch id -> seconds (figures.batch_latency)
     produced: int | None = None                # the topic's end offsets, summed
+    part_seconds: dict = field(default_factory=dict)  # store -> seconds its reads took
 
     @property
     def profiles(self) -> int | None:
@@ -125,7 +126,8 @@ class Stores:
         out, deadline = [], time.monotonic() + budget
         try:
             while todo and time.monotonic() < deadline:
-                for m in c.consume(500, timeout=min(0.5, max(0.05, deadline - time.monotonic()))):
+                # consume() returns early only when it has all 500: short waits, or each call costs its timeout.
+                for m in c.consume(500, timeout=min(0.1, max(0.01, deadline - time.monotonic()))):
                     if m.error() or m.partition() not in todo:
                         continue
                     out.append(m)
@@ -159,14 +161,23 @@ class Stores:
                          key=lambda d: (d.written_ms, d.partition, d.offset))
         return total, letters
 
-    def latencies(self, batches: list, since: float, max_new: int = 30) -> dict[int, float]:
+    def latencies(self, batches: list, since: float, lows: dict | None = None, budget: float = 1.0) -> dict[int, float]:
         """Batch id -> latency (figures.batch_latency) for the batches committed after SINCE: the Kafka
-        timestamps of each batch's first messages are read once and remembered."""
-        recent = [(b, starts) for b, n, starts in figures.batch_records(batches) if b.committed_at >= since]
-        todo = [(b, starts) for b, starts in recent if b.id not in self._latency][-max_new:]
-        for b, starts in todo:
-            msgs = self._read(self.conf.topic, starts, {p: s + 1 for p, s in starts.items()}, budget=self.conf.timeout)
-            self._latency[b.id] = figures.batch_latency(b, [m.timestamp()[1] for m in msgs])
+        timestamps of each batch's first messages are read once and remembered. Newest first, for at most
+        BUDGET seconds per call: a long history (Spark keeps 100 batches) fills in over a few refreshes
+        instead of holding up one. LOWS: partition -> the topic's first offset (older messages are gone)."""
+        lows = lows or {}
+        recent = [(b, {p: o for p, o in starts.items() if o >= lows.get(p, 0)})
+                  for b, n, starts in figures.batch_records(batches) if b.committed_at >= since]
+        deadline = time.monotonic() + budget
+        for b, starts in reversed([(b, st) for b, st in recent if b.id not in self._latency]):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            msgs = self._read(self.conf.topic, starts, {p: s + 1 for p, s in starts.items()},
+                              budget=min(self.conf.timeout, max(left, 0.5)))
+            if len({m.partition() for m in msgs}) == len(starts):   # else slow: tried again next time
+                self._latency[b.id] = figures.batch_latency(b, [m.timestamp()[1] for m in msgs])
         keep = {b.id for b, _ in recent}
         for old in [i for i in self._latency if i not in keep]:
             del self._latency[old]
@@ -291,7 +302,8 @@ class Stores:
                 except StoreDown as exc:
                     snap.errors["kafka"] = str(exc)
                 if latency_span and snap.batches:
-                    snap.latencies = self.latencies(snap.batches, since=snap.taken_at - latency_span)
+                    snap.latencies = self.latencies(snap.batches, since=snap.taken_at - latency_span,
+                                                    lows={p: low for p, (low, _) in marks.items()})
 
             def cassandra_part():
                 try:
@@ -308,10 +320,13 @@ class Stores:
                 snap.collections = figures.all_collection_figures(analytics, top)
 
             def guarded(store, part):
+                t = time.monotonic()
                 try:
                     part()
                 except Exception as exc:  # a bug or an unforeseen client error: said, not a traceback
                     snap.errors.setdefault(store, f"reading {store} failed: {_short(exc)}")
+                finally:
+                    snap.part_seconds[store] = time.monotonic() - t
 
             with ThreadPoolExecutor(3) as pool:
                 list(pool.map(guarded, ("kafka", "cassandra", "mongodb"), (kafka_part, cassandra_part, mongo_part)))
