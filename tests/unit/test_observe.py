@@ -254,3 +254,32 @@ def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were(
     assert "down-analytics" not in ids and ids["total-profiles"].children == "3"
     gender = ids["chart-by_gender"].figure
     assert list(gender.data[0].x) == ["male"] and list(gender.data[0].y) == [3]
+
+
+def test_dashboard_reads_the_stores_only_while_a_page_is_open(monkeypatch):
+    from userprofiles.observe import dashboard
+
+    class CountingStores:
+        reads = 0
+
+        def snapshot(self, *args, **kw):
+            CountingStores.reads += 1
+            return Snapshot(taken_at=time.time())
+
+    monkeypatch.setattr(dashboard, "IDLE", 0.3)
+    live = dashboard.Live(ObserveConf(), refresh=0.05, top=15)
+    live.stores = CountingStores()
+    live.start()
+    try:
+        assert live.current() is not None
+        time.sleep(0.8)                       # past IDLE with no page asking: the reads stop
+        idle_reads = CountingStores.reads
+        time.sleep(0.5)
+        assert CountingStores.reads == idle_reads
+        before = time.time()
+        snap = live.current()                 # a page again: a fresh read, then reads at the refresh pace
+        assert snap.taken_at >= before
+        time.sleep(0.2)
+        assert CountingStores.reads >= idle_reads + 3
+    finally:
+        live.stop()

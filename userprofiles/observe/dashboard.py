@@ -21,6 +21,7 @@ from .settings import ObserveConf, add_arguments, redact_uri
 from .stores import Snapshot, Stores
 
 SPAN = 600          # seconds of history in the throughput and latency charts
+IDLE = 60           # seconds without an open page after which the stores are no longer read
 WINDOW = 10         # seconds per throughput bar
 STORE_NAMES = {"kafka": "Kafka", "cassandra": "Cassandra", "mongodb": "MongoDB", "checkpoint": "Checkpoint"}
 
@@ -54,6 +55,9 @@ class Live:
         self.produced = deque(maxlen=int(SPAN / max(refresh, 1)) + 2)  # (time, end offsets summed)
         self._first = threading.Event()
         self._stop = threading.Event()
+        self._fresh = threading.Event()    # set after each read
+        self._wanted = threading.Event()   # set while a page is open (asked within IDLE seconds)
+        self._last_ask = time.monotonic()
 
     def start(self) -> "Live":
         threading.Thread(target=self._loop, name="read-stores", daemon=True).start()
@@ -61,12 +65,17 @@ class Live:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wanted.set()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             t0 = time.monotonic()
             self.read_once()
             self._stop.wait(max(0.0, self.refresh - (time.monotonic() - t0)))
+            # Nobody looking (make run keeps the dashboard up): no count(*) every few seconds for no one.
+            if time.monotonic() - self._last_ask > IDLE:
+                self._wanted.clear()
+                self._wanted.wait()
 
     def read_once(self) -> Snapshot:
         before = self.snap.errors if self.snap else {}
@@ -79,6 +88,7 @@ class Live:
             self.produced.append((snap.taken_at, snap.produced))
         self.snap = snap
         self._first.set()
+        self._fresh.set()
         _log_changes(before, snap.errors)
         if snap.seconds > self.refresh:
             print(time.strftime("%H:%M:%S", time.gmtime()), f"slow read of the stores: {snap.seconds:.1f} s ("
@@ -86,7 +96,13 @@ class Live:
         return snap
 
     def current(self, wait: float = 10.0) -> Snapshot | None:
-        """The latest snapshot (waiting up to WAIT seconds for the first one)."""
+        """The latest snapshot (waiting up to WAIT seconds for the first one). After an idle spell, the
+        reads start again and the first page waits for a fresh one (up to two refreshes)."""
+        self._last_ask = time.monotonic()
+        if not self._wanted.is_set():
+            self._fresh.clear()
+            self._wanted.set()
+            self._fresh.wait(2 * self.refresh)
         self._first.wait(wait)
         return self.snap
 
@@ -298,6 +314,7 @@ def main(argv=None) -> int:
     conf = ObserveConf.from_args(args)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)   # not one line per refresh
     live = Live(conf, args.refresh_seconds, args.top).start()
+    live.current()   # the first read, before the first page
     app = make_app(live, args.latest_dead_letters)
     # Plotly builds its first figures ~1 s slower (imports and validators): pay that now, not on the first page.
     render(Snapshot(taken_at=time.time(), collections=figures.all_collection_figures({})), live, 1)
