@@ -5,7 +5,10 @@ SPARK_SUBMIT := .venv/bin/spark-submit
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: up down status clean run producer consumer test test-unit test-integration chaos bench cqlsh mongosh venv reconcile fresh-check
+.PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos bench cqlsh mongosh venv reconcile fresh-check
+
+help:          ## this list: each target and what it does
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 up:            ## install (once) and start Kafka, Cassandra and FerretDB on 127.0.0.1
 	@bash stack/stack.sh up
@@ -13,7 +16,7 @@ up:            ## install (once) and start Kafka, Cassandra and FerretDB on 127.
 down:          ## stop what `make up` started
 	@bash stack/stack.sh down
 
-status:
+status:        ## each service up or down, Cassandra's rows, the analytics, dead letters by reason, the lag
 	@bash stack/stack.sh status
 
 clean:         ## stop, then delete the stack's data and logs (downloads stay cached)
@@ -22,22 +25,28 @@ clean:         ## stop, then delete the stack's data and logs (downloads stay ca
 venv:          ## the Python side only (.venv); works without Maven (see README)
 	@bash stack/python.sh venv
 
-run: up        ## the whole pipeline: producer (API, else synthetic) + consumer, until Ctrl-C
+run: up        ## the whole pipeline: producer (API, else synthetic) + consumer + dashboard, until Ctrl-C
 	@bash stack/run.sh
 
-producer: venv
+producer: venv ## the producer alone (API, else synthetic)
 	$(PY) producer.py --source auto
 
-consumer: venv
+consumer: venv ## the consumer alone (spark-submit)
 	$(SPARK_SUBMIT) consumer_spark.py
+
+dashboard: venv ## the live dashboard at http://127.0.0.1:8501 (DASHBOARD_PORT=... to change the port)
+	$(PY) -m userprofiles.observe.dashboard
+
+dlq: venv      ## the latest dead letters (N=20), the count of each reason first
+	@$(PY) -m userprofiles.observe.dlq -n $(or $(N),20)
 
 test: up       ## unit tests, then integration tests on the real stack
 	@bash stack/test.sh
 
-test-unit: venv
+test-unit: venv ## unit tests only (no services)
 	$(PY) -m pytest tests/unit -q
 
-test-integration: up
+test-integration: up ## integration tests only (on the running stack)
 	$(PY) -m pytest tests/integration -q
 
 chaos: up      ## fault-injection scenarios, with a table of figures
@@ -49,7 +58,7 @@ reconcile: venv ## compare the MongoDB analytics with the Cassandra table (ARGS=
 bench: up      ## throughput and latency, figures in bench/results/
 	$(PY) bench/run.py
 
-cqlsh:
+cqlsh:         ## a CQL shell on the keyspace usersprofilespace
 	@$$(bash stack/python.sh cqlsh-path) 127.0.0.1 $${CASSANDRA_PORT:-9042} -k usersprofilespace
 
 mongosh:       ## the MongoDB shell (optional: needs npm; says how to get it otherwise)

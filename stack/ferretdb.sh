@@ -35,7 +35,8 @@ install_ferretdb() {
   : >"$blog"
   # Outside any module, so the project's own go.mod (if any) does not interfere.
   # GOTOOLCHAIN=local: the Go chosen above builds; FerretDB's go.mod "toolchain" line must not trigger another download.
-  if ! json=$(cd "$FERRETDB_HOME" && GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-mod=mod "$GO" mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" 2>>"$blog"); then
+  if ! json=$(cd "$FERRETDB_HOME" && with_progress "downloading FerretDB's Go modules" \
+                 env GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-mod=mod "$GO" mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" 2>>"$blog"); then
     printf '%s\n' "$json" >>"$blog"
     tail -n 15 "$blog" >&2
     die "downloading $FERRETDB_MODULE@$FERRETDB_VERSION failed (log above, full log in $blog); check the access to the Go module proxy (go env GOPROXY) and retry."
@@ -47,7 +48,8 @@ install_ferretdb() {
   chmod -R u+w "$src"
   printf '%s\n' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
   printf '%s\n' "local" >"$src/build/version/package.txt"
-  if ! (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-buildvcs=false "$GO" build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) >>"$blog" 2>&1; then
+  if ! (cd "$src" && with_progress "building FerretDB (go build)" \
+          env CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-buildvcs=false "$GO" build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) >>"$blog" 2>&1; then
     tail -n 15 "$blog" >&2
     rm -f "$FERRETDB_BIN.tmp"
     die "building FerretDB failed (log above, full log in $blog); check the Go version (go version, FerretDB needs 1.24 or newer) and the access to the Go module proxy, then retry."
@@ -72,7 +74,8 @@ install_mongosh() {
   local nlog="$LOG_DIR/mongosh-install.log"
   log "installing mongosh $MONGOSH_VERSION from npm into $MONGOSH_HOME (once)"
   mkdir -p "$MONGOSH_HOME"
-  if ! npm install --prefix "$MONGOSH_HOME" --no-audit --no-fund --loglevel=error "mongosh@$MONGOSH_VERSION" >"$nlog" 2>&1; then
+  if ! with_progress "installing mongosh (npm)" \
+       npm install --prefix "$MONGOSH_HOME" --no-audit --no-fund --loglevel=error "mongosh@$MONGOSH_VERSION" >"$nlog" 2>&1; then
     tail -n 15 "$nlog" >&2
     die "npm install of mongosh@$MONGOSH_VERSION failed (log above, full log in $nlog); check the access to the npm registry and the Node.js version (mongosh 2 needs Node 16.15 or newer), then retry."
   fi

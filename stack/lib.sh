@@ -32,6 +32,29 @@ export KAFKA_PORT CASSANDRA_PORT MONGO_PORT
 mkdir -p "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_CACHE"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
+
+# The terminal's stderr, kept on fd 9 so that progress lines reach the user even from a command whose
+# stderr goes to a log file.
+exec 9>&2
+
+# with_progress LABEL COMMAND...: run COMMAND; every $PROGRESS_SECONDS (15) s say "still LABEL (1m20s)", and
+# at the end how long it took. A cold `make up` has steps of minutes (Go build, npm, pip, Maven) that were silent.
+with_progress() {
+  local label=$1; shift
+  local t0 rc=0 every=${PROGRESS_SECONDS:-15}
+  t0=$(date +%s)
+  # The ticker sleeps 1 s at a time, so that it is gone within a second of being killed; its stdout is
+  # closed so that it never holds a $(...) capture open.
+  ( n=0; while sleep 1; do n=$((n + 1)); if ((n % every == 0)); then
+      printf '[stack] still %s (%dm%02ds)\n' "$label" $((n / 60)) $((n % 60)) >&9; fi; done ) >/dev/null 2>&1 &
+  local ticker=$!
+  "$@" || rc=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  local took=$(( $(date +%s) - t0 ))
+  ((took < every)) || printf '[stack] %s took %dm%02ds\n' "$label" $((took / 60)) $((took % 60)) >&9
+  return "$rc"
+}
 # One sentence naming the cause and the fix, then exit non-zero.
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
 
@@ -200,7 +223,8 @@ maven_fetch() {
   ensure_mvn
   mkdir -p "$dest"
   log "downloading $(basename "$pom" .xml) dependencies from Maven Central into $dest"
-  if ! "$MVN" -q -B -s "$STACK_DIR/maven/settings.xml" -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime "$@" \
+  if ! with_progress "downloading $(basename "$pom" .xml) jars (Maven)" \
+       "$MVN" -q -B -s "$STACK_DIR/maven/settings.xml" -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime "$@" \
        >"$LOG_DIR/maven-$(basename "$pom" .xml).log" 2>&1; then
     tail -n 15 "$LOG_DIR/maven-$(basename "$pom" .xml).log" >&2
     die "downloading $(basename "$pom" .xml) from Maven Central failed (log above); check the network access to Maven Central and retry."

@@ -11,7 +11,8 @@ install_venv() {
   if [ -x "$PY" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   log "installing the Python environment ($VENV) from requirements.txt"
   [ -x "$PY" ] || python3 -m venv "$VENV" || die "python3 -m venv failed; install the venv module (apt-get install python3-venv) and retry."
-  if ! "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt" >"$LOG_DIR/pip.log" 2>&1; then
+  if ! with_progress "installing the Python packages (pip)" \
+       "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt" >"$LOG_DIR/pip.log" 2>&1; then
     tail -n 15 "$LOG_DIR/pip.log" >&2
     die "pip install -r requirements.txt failed (log above); check access to PyPI and retry."
   fi
@@ -53,8 +54,8 @@ CQLSH_HOME="$STACK_CACHE/cqlsh-$CQLSH_VERSION"
 install_cqlsh() {
   [ -x "$CQLSH_HOME/bin/cqlsh" ] && return 0
   log "installing cqlsh $CQLSH_VERSION from PyPI into $CQLSH_HOME (once)"
-  { python3 -m venv "$CQLSH_HOME" && "$CQLSH_HOME/bin/pip" install -q "cqlsh==$CQLSH_VERSION"; } \
-    >"$LOG_DIR/cqlsh-install.log" 2>&1 \
+  { python3 -m venv "$CQLSH_HOME" && with_progress "installing cqlsh (pip)" \
+      "$CQLSH_HOME/bin/pip" install -q "cqlsh==$CQLSH_VERSION"; } >"$LOG_DIR/cqlsh-install.log" 2>&1 \
     || { tail -n 10 "$LOG_DIR/cqlsh-install.log" >&2; rm -rf "$CQLSH_HOME";
          die "installing cqlsh from PyPI failed (log above); check access to PyPI and retry."; }
 }

@@ -3,6 +3,7 @@
 #   up      install what is missing (cached), start Kafka, Cassandra and FerretDB, wait until each answers
 #           its own protocol; if one fails, stop those this run started (no half-started stack).
 #   down    stop exactly what up started (PID files).
+#   status  each service's process, then the figures (rows, analytics, dead letters, lag).
 #   clean   down, then delete data and logs (.stack/); the download cache stays.
 source "$(dirname "$0")/lib.sh"
 
@@ -53,6 +54,13 @@ down() {
 
 status() {
   for s in "${SERVICES[@]}"; do bash "$STACK_DIR/$s.sh" status; done
+  echo
+  # The figures: what each store holds, dead letters, the consumer's lag (userprofiles/observe/status.py).
+  if [ -x "$PY" ]; then
+    (cd "$ROOT" && "$PY" -m userprofiles.observe.status)
+  else
+    log "no figures: the Python environment $VENV is missing; run 'make venv' (or make up) first."
+  fi
 }
 
 case "${1:-}" in

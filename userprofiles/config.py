@@ -6,6 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
+from .helpformat import DefaultsHelpFormatter
+
 ROOT = Path(__file__).resolve().parent.parent
 STACK_HOME = Path(os.environ.get("STACK_HOME", ROOT / ".stack"))
 
@@ -52,7 +54,7 @@ def kafka_client_config(args: argparse.Namespace) -> dict:
 
 
 def producer_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="producer.py",
+    p = argparse.ArgumentParser(prog="producer.py", formatter_class=DefaultsHelpFormatter,
                                 description="Publish randomuser.me user records to Kafka, one message per user.")
     _add_kafka(p)
     p.add_argument("--source", default=env("PRODUCER_SOURCE", "api"),
@@ -89,7 +91,7 @@ def producer_parser() -> argparse.ArgumentParser:
 
 
 def consumer_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="consumer_spark.py",
+    p = argparse.ArgumentParser(prog="consumer_spark.py", formatter_class=DefaultsHelpFormatter,
                                 description="Spark Structured Streaming: Kafka -> Cassandra profiles + MongoDB analytics.")
     _add_kafka(p)
     p.add_argument("--dlq-topic", default=env("KAFKA_DLQ_TOPIC", "users_profiles_dlq"),

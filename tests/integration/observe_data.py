@@ -1,0 +1,146 @@
+"""Known data for the tests of `make status` and the dashboard, written straight into a sandbox's stores:
+profile rows in Cassandra, their analytics in MongoDB, the user records in Kafka with a consumer checkpoint
+in Spark's format (offsets/N, commits/N) whose batches have known commit times, and dead letters with
+Kafka-Connect-style headers. What the consumer would write, without running Spark on a 2-core machine."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+
+from tests import reference
+from userprofiles import synthetic
+
+from .harness import BOOTSTRAP, ROOT, Sandbox, cassandra_session, mongo_client
+
+DOMAINS = ["example.com", "mail.example.org", "post.example.net", "inbox.example.fr", "web.example.de"]
+
+
+def records(n: int, seed: int) -> list[dict]:
+    """Synthetic users older than 13, spread over a few e-mail domains (the generator uses one)."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    out = []
+    for i, r in enumerate(synthetic.generate_users(n * 2, seed=seed)):
+        if reference.age(r, today) > 13:
+            r["email"] = r["email"].split("@")[0] + "@" + DOMAINS[(i * i + seed) % len(DOMAINS)]
+            out.append(r)
+    return out[:n]
+
+
+def create_table(sb: Sandbox) -> None:
+    text = (ROOT / "cassandra_schema.cql").read_text().replace("usersprofilespace", sb.keyspace)
+    s = cassandra_session()
+    for stmt in [x.strip() for x in "\n".join(l for l in text.splitlines() if not l.startswith("--")).split(";")]:
+        if stmt:
+            s.execute(stmt, timeout=60)
+
+
+def write_rows(sb: Sandbox, recs: list[dict]) -> None:
+    import uuid
+
+    today = dt.datetime.now(dt.timezone.utc).date()
+    rows = [reference.expected_row(r, today) for r in recs]
+    cols = list(rows[0])
+    s = cassandra_session()
+    stmt = s.prepare(f"INSERT INTO {sb.keyspace}.users_profiles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})")
+    from cassandra.concurrent import execute_concurrent_with_args
+    params = [tuple(uuid.UUID(v) if c == "identifiant" else v for c, v in row.items()) for row in rows]
+    for ok, res in execute_concurrent_with_args(s, stmt, params, concurrency=32):
+        assert ok, res
+
+
+def add_analytics(sb: Sandbox, recs: list[dict]) -> None:
+    """$inc the counters of these (new) users, as the consumer does."""
+    db = mongo_client()[sb.mongo_db]
+    for coll, docs in reference.expected_analytics(recs).items():
+        for key, doc in docs.items():
+            db[coll].update_one({"_id": key}, {"$inc": doc}, upsert=True)
+
+
+def analytics_counts(sb: Sandbox) -> dict[str, dict[str, int]]:
+    db = mongo_client()[sb.mongo_db]
+    return {c: {d["_id"]: d["count"] for d in db[c].find() if d.get("count", 0) > 0}
+            for c in ("by_nationality", "by_gender", "by_age_group", "by_email_domain")}
+
+
+def produce(topic: str, recs: list[dict], partitions: int, timestamp_ms=None, start: int = 0) -> None:
+    """Record i goes to partition (start + i) % partitions, with the given Kafka timestamp (ms) or now."""
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "linger.ms": 5})
+    for i, r in enumerate(recs):
+        kw = {"timestamp": int(timestamp_ms)} if timestamp_ms else {}
+        p.produce(topic, json.dumps(r).encode(), key=r["login"]["uuid"].encode(), partition=(start + i) % partitions, **kw)
+    assert p.flush(30) == 0
+
+
+def write_batch(checkpoint: Path, batch: int, topic: str, offsets: dict[int, int], committed_at: float) -> None:
+    """offsets/N and commits/N as Spark 4.0 writes them; commits/N's mtime is the commit time."""
+    (checkpoint / "offsets").mkdir(parents=True, exist_ok=True)
+    (checkpoint / "commits").mkdir(parents=True, exist_ok=True)
+    meta = {"batchWatermarkMs": 0, "batchTimestampMs": int((committed_at - 0.5) * 1000),
+            "conf": {"spark.sql.shuffle.partitions": "4"}}
+    (checkpoint / "offsets" / str(batch)).write_text(
+        "v1\n" + json.dumps(meta) + "\n" + json.dumps({topic: {str(p): o for p, o in sorted(offsets.items())}}))
+    commit = checkpoint / "commits" / str(batch)
+    commit.write_text('v1\n{"nextBatchWatermarkMs":0}')
+    os.utime(commit, (committed_at, committed_at))
+
+
+def pipeline_history(sb: Sandbox, checkpoint: Path, recs: list[dict], batches: int, per_batch: int,
+                     every: float, latency_of) -> dict:
+    """Put batches*per_batch records in the topic as `batches` committed batches, the last committed now,
+    batch i's messages stamped latency_of(i) seconds before its commit. Returns the committed offsets."""
+    now = time.time()
+    ends = {p: 0 for p in range(sb.partitions)}
+    for i in range(batches):
+        chunk = recs[i * per_batch:(i + 1) * per_batch]
+        committed_at = now - (batches - 1 - i) * every
+        produce(sb.topic, chunk, sb.partitions, (committed_at - latency_of(i)) * 1000, start=i * per_batch)
+        for j in range(len(chunk)):
+            ends[(i * per_batch + j) % sb.partitions] += 1
+        write_batch(checkpoint, i, sb.topic, ends, committed_at)
+    return dict(ends)
+
+
+REASONS = ["not a JSON object", "missing login.uuid", "dob.date in the future"]
+
+
+def dead_letters(sb: Sandbox, n: int, first_offset: int = 1000) -> list[dict]:
+    """n dead letters: the consumer's JSON body and Kafka-Connect-style headers. Returns the bodies."""
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": BOOTSTRAP})
+    bodies = []
+    for i in range(n):
+        reason = REASONS[i % len(REASONS)]
+        off = first_offset + i
+        body = {"reason": reason, "source_topic": sb.topic, "source_partition": i % sb.partitions,
+                "source_offset": off, "source_timestamp": "2026-11-28T10:00:00.000Z", "payload_bytes": 100 + i,
+                "payload_sha256": "0" * 64,
+                "payload_redacted": None if i % len(REASONS) == 0 else '{"email":"***","nat":"FR"}'}
+        headers = [("reason", reason.encode()), ("__connect.errors.topic", sb.topic.encode()),
+                   ("__connect.errors.partition", str(i % sb.partitions).encode()),
+                   ("__connect.errors.offset", str(off).encode())]
+        p.produce(sb.dlq, json.dumps(body).encode(), key=f"{sb.topic}:{i % sb.partitions}:{off}".encode(),
+                  headers=headers)
+        bodies.append(body)
+    assert p.flush(30) == 0
+    return bodies
+
+
+def cassandra_count(sb: Sandbox) -> int:
+    return cassandra_session().execute(f"SELECT count(*) FROM {sb.keyspace}.users_profiles", timeout=60).one()[0]
+
+
+def watermarks(topic: str) -> dict[int, tuple[int, int]]:
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "observe-test"})
+    try:
+        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in parts}
+    finally:
+        c.close()

@@ -1,0 +1,236 @@
+"""The dashboard in a real headless browser (Debian's chromium, driven by selenium): the figures it shows
+equal the stores', they follow new data, and MongoDB going away shows a message, then recovers.
+
+MongoDB is reached through a TCP proxy of the test's own, stopped and started again to play "FerretDB is
+down" without stopping the FerretDB that other tests share. Set DASHBOARD_SCREENSHOT=docs/dashboard.png to
+keep the screenshot for the README."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from . import observe_data as data
+from .harness import BOOTSTRAP, ROOT, env_for_children
+from .tcp_proxy import TcpProxy
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+MONGO_PORT = int(os.environ.get("MONGO_PORT", "27017"))
+REFRESH = 2.0
+
+READ_PAGE = """
+const text = id => { const e = document.getElementById(id); return e ? e.textContent : null; };
+const rows = sel => [...document.querySelectorAll(sel + ' tbody tr')].map(tr => [...tr.cells].map(c => c.textContent));
+const plot = id => { const g = document.querySelector('#' + id + ' .js-plotly-plot');
+  return g && g.data ? g.data.map(t => ({x: t.x, y: t.y, orientation: t.orientation || 'v'})) : null; };
+const ticks = id => [...document.querySelectorAll('#' + id + ' .xtick text')].map(e => e.textContent);
+return {rows: text('total-rows'), profiles: text('total-profiles'), dead: text('total-dead-letters'),
+        lag: text('total-lag'), refreshed: text('refreshed'),
+        down: Object.fromEntries([...document.querySelectorAll('.down')].map(e => [e.id, e.textContent])),
+        charts: Object.fromEntries(['by_nationality', 'by_gender', 'by_age_group', 'by_email_domain']
+                                   .map(c => [c, plot('chart-' + c)])),
+        age_ticks: ticks('chart-by_age_group'), series: plot('chart-series'),
+        partitions: rows('#partitions'), letters: rows('#dead-letters')};
+"""
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _browser():
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.fail("Debian's chromium and chromium-driver are not installed; run 'bash stack/browser.sh install' "
+                    "(make test does).")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    opts = Options()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1400,2500", "--hide-scrollbars",
+              # A page's timers must run at their pace: the dashboard refreshes on a timer.
+              "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+              "--disable-backgrounding-occluded-windows"):
+        opts.add_argument(a)
+    # The driver's path is given: selenium then downloads nothing (no Selenium Manager).
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+
+def _wait(driver, what: str, ok, timeout: float = 30.0) -> tuple[dict, float]:
+    """Read the page until ok(page) holds; returns the page and the seconds it took."""
+    t0 = time.monotonic()
+    page = None
+    last_read, since = None, t0
+    while time.monotonic() - t0 < timeout:
+        page = driver.execute_script(READ_PAGE)
+        if page["refreshed"] != last_read:
+            last_read, since = page["refreshed"], time.monotonic()
+        # The page says when it last read the stores: if that stops moving, the page froze, which is a
+        # failure of its own, whatever the figures.
+        assert time.monotonic() - since < 5 * REFRESH + 15, \
+            f"the page stopped refreshing ({last_read}; now {time.strftime('%H:%M:%S')}) while waiting for {what}"
+        try:
+            if ok(page):
+                return page, time.monotonic() - t0
+        except (TypeError, KeyError, IndexError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"the dashboard did not show {what} within {timeout:.0f}s (at {time.strftime('%H:%M:%S')}); "
+                         f"it showed {page}")
+
+
+def _expected_bars(counts: dict[str, int], coll: str, top: int = 15) -> list[tuple[str, int]]:
+    if coll == "by_age_group":
+        order = ["14-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+        return [(g, counts.get(g, 0)) for g in order]
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+
+
+def _shown_bars(chart: list[dict]) -> list[tuple[str, int]]:
+    t = chart[0]
+    pairs = list(zip(t["y"], t["x"])) if t["orientation"] == "h" else list(zip(t["x"], t["y"]))
+    return pairs[::-1] if t["orientation"] == "h" else pairs   # horizontal charts draw the largest on top
+
+
+def _check_matches_stores(page: dict, sb, rows: int, dead: int, lag: int, committed: dict) -> None:
+    assert page["rows"] == f"{rows:,}" and rows == data.cassandra_count(sb)
+    counts = data.analytics_counts(sb)
+    assert page["profiles"] == f"{sum(counts['by_gender'].values()):,}"
+    assert page["dead"] == f"{dead:,}"
+    assert page["lag"] == f"{lag:,}"
+    for coll, by_key in counts.items():
+        assert _shown_bars(page["charts"][coll]) == _expected_bars(by_key, coll), coll
+    assert page["age_ticks"] == ["14-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+    marks = data.watermarks(sb.topic)
+    assert page["partitions"] == [[str(p), f"{end:,}", f"{committed[p]:,}", f"{end - committed[p]:,}"]
+                                  for p, (_, end) in sorted(marks.items())]
+
+
+@pytest.fixture
+def dashboard(sandbox, tmp_path):
+    """The dashboard on a free port, on the sandbox's names, MongoDB through a proxy."""
+    proxy = TcpProxy(MONGO_PORT).start()
+    port = _free_port()
+    log = open(tmp_path / "dashboard.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "userprofiles.observe.dashboard", "--port", str(port), "--refresh-seconds",
+         str(REFRESH), "--timeout", "2", "--bootstrap-servers", BOOTSTRAP, "--topic", sandbox.topic,
+         "--dlq-topic", sandbox.dlq, "--keyspace", sandbox.keyspace, "--mongo-db", sandbox.mongo_db,
+         "--mongo-uri", f"mongodb://127.0.0.1:{proxy.port}/", "--checkpoint", str(tmp_path / "checkpoint")],
+        cwd=ROOT, env=env_for_children(), stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            break
+        except OSError:
+            assert proc.poll() is None, (tmp_path / "dashboard.log").read_text()
+            assert time.monotonic() < deadline, "the dashboard did not answer within 60 s"
+            time.sleep(0.3)
+    try:
+        yield url, proxy
+    finally:
+        print("dashboard log:\n" + (tmp_path / "dashboard.log").read_text()[-3000:])
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    proxy.stop()
+    assert "Traceback" not in (tmp_path / "dashboard.log").read_text()
+
+
+def test_dashboard_shows_the_stores_live_and_survives_mongodb_going_away(sandbox, tmp_path, dashboard):
+    url, proxy = dashboard
+    recs = data.records(330, seed=5)
+    data.create_table(sandbox)
+    data.write_rows(sandbox, recs[:240])
+    data.add_analytics(sandbox, recs[:240])
+    from .harness import mongo_client
+    # A key whose profiles all moved elsewhere: count 0 is shown as absent.
+    mongo_client()[sandbox.mongo_db].by_email_domain.insert_one({"_id": "gone.example", "count": 0})
+    latency = lambda i: 1.0 + 0.25 * i   # noqa: E731 - batch i's messages waited this long
+    committed = data.pipeline_history(sandbox, tmp_path / "checkpoint", recs[:240], batches=8, per_batch=30,
+                                      every=20, latency_of=latency)
+    data.produce(sandbox.topic, recs[240:253], sandbox.partitions, start=240)   # 13 not consumed yet
+    letters = data.dead_letters(sandbox, 5)
+
+    driver = _browser()
+    timings = {}
+    try:
+        t0 = time.monotonic()
+        driver.get(url)
+        page, _ = _wait(driver, "240 rows and 7 latencies", lambda p: p["rows"] == "240" and p["charts"]["by_gender"]
+                        and len(p["series"][2]["y"]) == 7)
+        timings["first render (s)"] = time.monotonic() - t0
+        _check_matches_stores(page, sandbox, rows=240, dead=5, lag=13, committed=committed)
+        assert "gone.example" not in str(page["charts"]["by_email_domain"])
+        assert not page["down"]
+        # Newest dead letter first, with its reason and source partition/offset.
+        newest = letters[-1]
+        assert page["letters"][0][1:4] == [newest["reason"], str(newest["source_partition"]),
+                                            str(newest["source_offset"])]
+        assert "__connect.errors.topic=" + sandbox.topic in page["letters"][0][5]
+        # Throughput: the 7 batches after the first consumed 210 messages in 10 s windows; latency: one point
+        # per batch after the first, as stamped.
+        consumed, _produced, lat = page["series"]
+        assert round(sum(consumed["y"]) * 10) == 210
+        assert [round(v, 2) for v in lat["y"]] == [latency(i) for i in range(1, 8)]
+
+        # More data: 60 new profiles counted, 2 more dead letters, a 9th batch committed.
+        data.write_rows(sandbox, recs[240:300])
+        data.add_analytics(sandbox, recs[240:300])
+        committed_at = time.time()
+        data.produce(sandbox.topic, recs[253:283], sandbox.partitions, start=253)
+        for p in committed:
+            committed[p] += sum(1 for j in range(240, 270) if j % sandbox.partitions == p)
+        data.write_batch(tmp_path / "checkpoint", 8, sandbox.topic, committed, committed_at)
+        letters += data.dead_letters(sandbox, 2, first_offset=2000)
+        t0 = time.monotonic()
+        page, _ = _wait(driver, "the new figures", lambda p: p["rows"] == "300" and p["profiles"] == "300"
+                        and p["dead"] == "7")
+        timings["new data shown after (s)"] = time.monotonic() - t0
+        _check_matches_stores(page, sandbox, rows=300, dead=7, lag=283 - 270, committed=committed)
+
+        shot = tmp_path / "dashboard.png"
+        driver.set_window_size(1400, driver.execute_script("return document.body.scrollHeight") + 40)
+        driver.save_screenshot(str(shot))
+        if os.environ.get("DASHBOARD_SCREENSHOT"):
+            shutil.copy(shot, ROOT / os.environ["DASHBOARD_SCREENSHOT"])
+
+        # MongoDB unreachable: a message where the charts were, the other figures stay.
+        print(time.strftime("%H:%M:%S"), "stopping the proxy to MongoDB")
+        proxy.stop()
+        t0 = time.monotonic()
+        message = f"MongoDB at mongodb://127.0.0.1:{proxy.port}/ does not answer"
+        page, _ = _wait(driver, "the MongoDB message", lambda p: message in p["down"].get("down-analytics", ""))
+        timings["MongoDB message shown after (s)"] = time.monotonic() - t0
+        assert "start it (make up) or fix MONGO_URI." in page["down"]["down-mongodb"]
+        assert page["profiles"] == "—" and page["charts"]["by_gender"] is None
+        assert page["rows"] == "300" and page["dead"] == "7"
+        driver.save_screenshot(str(tmp_path / "dashboard-mongodb-down.png"))
+
+        proxy.start()
+        t0 = time.monotonic()
+        page, _ = _wait(driver, "the recovered charts", lambda p: not p["down"] and p["charts"]["by_gender"])
+        timings["recovered after (s)"] = time.monotonic() - t0
+        _check_matches_stores(page, sandbox, rows=300, dead=7, lag=13, committed=committed)
+        timings["server read of the stores (s)"] = float(page["refreshed"].split(" in ")[1].split(" s")[0])
+    finally:
+        driver.quit()
+    print("dashboard timings, refresh every %gs: %s" % (REFRESH, ", ".join(f"{k} {v:.2f}" for k, v in timings.items())))

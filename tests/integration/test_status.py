@@ -1,0 +1,105 @@
+"""`make status` and `make dlq` on a sandbox with known contents: the figures they print are the stores'."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+from . import observe_data as data
+import json
+
+from .harness import BOOTSTRAP, MONGO_URI, ROOT, env_for_children, spark_submit
+
+
+def _run(module: str, sb, tmp_path, *extra: str, timeout: float = 60) -> tuple[str, float]:
+    args = [sys.executable, "-m", module, "--bootstrap-servers", BOOTSTRAP, "--topic", sb.topic,
+            "--dlq-topic", sb.dlq, "--keyspace", sb.keyspace, "--mongo-db", sb.mongo_db,
+            "--checkpoint", str(tmp_path / "checkpoint"), *extra]
+    t0 = time.monotonic()
+    out = subprocess.run(args, cwd=ROOT, env=env_for_children(), capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr
+    return out.stdout, time.monotonic() - t0
+
+
+def test_status_prints_the_stores_figures(sandbox, tmp_path):
+    recs = data.records(137, seed=11)
+    data.create_table(sandbox)
+    data.write_rows(sandbox, recs)
+    data.add_analytics(sandbox, recs[:120])      # the consumer has counted 120 of them so far
+    committed = data.pipeline_history(sandbox, tmp_path / "checkpoint", recs[:120], batches=4, per_batch=30,
+                                      every=5, latency_of=lambda i: 1.0)
+    data.produce(sandbox.topic, recs[120:], sandbox.partitions)   # 17 more, not consumed yet
+    data.dead_letters(sandbox, 7)
+
+    out, seconds = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri", MONGO_URI)
+
+    rows = data.cassandra_count(sandbox)
+    assert rows == 137
+    assert f"{sandbox.keyspace}.users_profiles: {rows:,} rows (SELECT count(*))" in out, out
+    counts = data.analytics_counts(sandbox)
+    for coll, keys in counts.items():
+        assert re.search(rf"^\s+{coll}\s+{len(keys):,}\s+{sum(keys.values()):,}$", out, re.M), (coll, out)
+    assert f"{sandbox.mongo_db}: 120 profiles" in out
+    # Dead letters: 7 = 3 + 2 + 2 by reason, most frequent first.
+    assert f"dead letters in {sandbox.dlq}: 7" in out
+    reasons = re.findall(r"^\s+(\d+)\s+(.+)$", out.split("dead letters in", 1)[1].split("consumer lag")[0], re.M)
+    assert reasons == [("3", "not a JSON object"), ("2", "dob.date in the future"), ("2", "missing login.uuid")]
+    # Lag per partition: the topic's end offsets minus the checkpoint's last committed batch.
+    marks = data.watermarks(sandbox.topic)
+    assert f"consumer lag on {sandbox.topic}: 17 messages" in out, out
+    for p, (_, end) in marks.items():
+        assert re.search(rf"^\s+{p}\s+{end:,}\s+{committed[p]:,}\s+{end - committed[p]:,}$", out, re.M), out
+    assert seconds < 15, f"make status took {seconds:.1f}s"
+
+
+def test_status_after_the_real_consumer_has_no_lag_and_counts_what_it_wrote(sandbox, tmp_path):
+    """The checkpoint as Spark writes it: after --available-now, every partition is committed to its end."""
+    recs = data.records(150, seed=21)
+    sandbox.produce([json.dumps(r) for r in recs] + ["not JSON"], keys=[r["login"]["uuid"].encode() for r in recs] + [None])
+    run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now"))
+    assert run.returncode == 0, run.stderr[-2000:]
+
+    out, _ = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri", MONGO_URI,
+                  "--checkpoint", str(sandbox.checkpoint(tmp_path)))
+    rows = data.cassandra_count(sandbox)
+    assert rows == 150
+    assert f"{sandbox.keyspace}.users_profiles: {rows:,} rows (SELECT count(*))" in out, out
+    assert f"{sandbox.mongo_db}: 150 profiles" in out
+    assert f"dead letters in {sandbox.dlq}: 1" in out
+    assert f"consumer lag on {sandbox.topic}: 0 messages" in out, out
+    for p, (_, end) in data.watermarks(sandbox.topic).items():
+        assert re.search(rf"^\s+{p}\s+{end:,}\s+{end:,}\s+0$", out, re.M), out
+
+
+def test_status_says_which_store_is_down_and_still_prints_the_others(sandbox, tmp_path):
+    data.create_table(sandbox)
+    data.write_rows(sandbox, data.records(5, seed=3))
+    # A port where nothing listens: MongoDB is "down" for this status only.
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    free = s.getsockname()[1]
+    s.close()
+    out, seconds = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri",
+                        f"mongodb://127.0.0.1:{free}/", "--timeout", "2")
+    assert re.search(rf"^mongodb\s+mongodb://127.0.0.1:{free}/\s+down\s+MongoDB at mongodb://127.0.0.1:{free}/ "
+                     r"does not answer \(.*\); start it \(make up\) or fix MONGO_URI\.$", out, re.M), out
+    assert f"{sandbox.keyspace}.users_profiles: 5 rows" in out
+    assert "Traceback" not in out
+    assert seconds < 12, f"make status took {seconds:.1f}s with MongoDB down"
+
+
+def test_dlq_prints_reason_counts_then_the_latest_with_headers(sandbox, tmp_path):
+    bodies = data.dead_letters(sandbox, 5)
+    out, _ = _run("userprofiles.observe.dlq", sandbox, tmp_path, "-n", "2")
+    lines = out.splitlines()
+    assert lines[0] == f"{sandbox.dlq}: 5 dead letters"
+    assert [l.split(None, 1) for l in lines[1:4]] == [["2", "missing login.uuid"], ["2", "not a JSON object"],
+                                                     ["1", "dob.date in the future"]]
+    latest = [l for l in lines if l.startswith("- ")]
+    assert len(latest) == 2
+    for line, body in zip(latest, bodies[-2:]):
+        assert f"{body['reason']}  from {sandbox.topic}[{body['source_partition']}]@{body['source_offset']}" in line
+    assert f"headers: reason=missing login.uuid, __connect.errors.topic={sandbox.topic}" in out
+    assert 'payload (redacted): {"email":"***","nat":"FR"}' in out

@@ -1,0 +1,285 @@
+"""The pure parts of `make status`, `make dlq` and the dashboard (userprofiles/observe), and the command-line
+polish (help texts, progress lines of long install steps)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from userprofiles.config import consumer_parser, producer_parser
+from userprofiles.helpformat import DefaultsHelpFormatter
+from userprofiles.observe import checkpoint, dlq, figures, status
+from userprofiles.observe.checkpoint import Batch
+from userprofiles.observe.settings import ObserveConf, redact_uri
+from userprofiles.observe.stores import RowCount, Snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# --- checkpoint ------------------------------------------------------------------------------------------
+
+OFFSETS = ('v1\n{"batchWatermarkMs":0,"batchTimestampMs":1764323000000,"conf":{"spark.sql.shuffle.partitions":"4"}}\n'
+           '{"users_profiles":{"2":30,"0":12,"1":7}}')
+
+
+def test_parse_offsets_reads_the_topic_line():
+    assert checkpoint.parse_offsets(OFFSETS, "users_profiles") == {0: 12, 1: 7, 2: 30}
+    assert checkpoint.parse_offsets(OFFSETS, "other") == {}
+    two_sources = OFFSETS + '\n-\n{"other":{"0":5}}'
+    assert checkpoint.parse_offsets(two_sources, "other") == {0: 5}
+
+
+def test_parse_offsets_refuses_what_is_not_an_offsets_file():
+    with pytest.raises(checkpoint.CheckpointError, match="not a Spark offsets file"):
+        checkpoint.parse_offsets("hello", "t")
+    with pytest.raises(checkpoint.CheckpointError, match="unreadable"):
+        checkpoint.parse_offsets("v1\n{}\n{broken", "t")
+
+
+def _batch(root: Path, n: int, offsets: dict, committed_at: float | None):
+    (root / "offsets").mkdir(parents=True, exist_ok=True)
+    (root / "commits").mkdir(parents=True, exist_ok=True)
+    (root / "offsets" / str(n)).write_text("v1\n{}\n" + json.dumps({"t": {str(p): o for p, o in offsets.items()}}))
+    (root / "offsets" / f".{n}.crc").write_text("x")
+    if committed_at is not None:
+        (root / "commits" / str(n)).write_text("v1\n{}")
+        os.utime(root / "commits" / str(n), (committed_at, committed_at))
+
+
+def test_committed_batches_are_those_with_a_commit_file(tmp_path):
+    _batch(tmp_path, 0, {0: 5, 1: 3}, 1000.0)
+    _batch(tmp_path, 1, {0: 9, 1: 3}, 1010.0)
+    _batch(tmp_path, 2, {0: 20, 1: 8}, None)        # planned, not committed: still being written
+    got = checkpoint.committed_batches(tmp_path, "t")
+    assert [(b.id, b.offsets, b.committed_at) for b in got] == [(0, {0: 5, 1: 3}, 1000.0), (1, {0: 9, 1: 3}, 1010.0)]
+    assert checkpoint.committed_offsets(got) == {0: 9, 1: 3}
+    assert [b.id for b in checkpoint.committed_batches(tmp_path, "t", last=1)] == [1]
+
+
+def test_no_checkpoint_is_said(tmp_path):
+    with pytest.raises(checkpoint.CheckpointError, match="no consumer checkpoint at"):
+        checkpoint.committed_batches(tmp_path / "missing", "t")
+
+
+# --- analytics figures -----------------------------------------------------------------------------------
+
+def test_count_zero_documents_are_absent():
+    docs = [{"_id": "a.com", "count": 4}, {"_id": "gone.com", "count": 0}, {"_id": "b.com", "count": 4},
+            {"_id": "c.com", "count": 9}, {"_id": "d.com"}]
+    f = figures.collection_figures("by_email_domain", docs, top=2)
+    assert (f.keys, f.profiles) == (3, 17)
+    assert f.bars == [("c.com", 9), ("a.com", 4)]     # top 2 by count, ties by key
+
+
+def test_age_groups_are_drawn_in_age_order_with_empty_groups():
+    docs = [{"_id": "65+", "count": 2}, {"_id": "18-24", "count": 5}, {"_id": "14-17", "count": 0}]
+    f = figures.collection_figures("by_age_group", docs)
+    assert f.bars == [("14-17", 0), ("18-24", 5), ("25-34", 0), ("35-44", 0), ("45-54", 0), ("55-64", 0), ("65+", 2)]
+    assert (f.keys, f.profiles) == (2, 7)
+
+
+def test_distinct_profiles_is_the_gender_total():
+    figs = figures.all_collection_figures({"by_gender": [{"_id": "female", "count": 3}, {"_id": "male", "count": 2}],
+                                           "by_nationality": [{"_id": "FR", "count": 5, "age_sum": 100}]})
+    assert figures.distinct_profiles(figs) == 5
+    assert figs["by_email_domain"].keys == 0
+
+
+# --- lag, throughput, latency ----------------------------------------------------------------------------
+
+def test_partition_lags_against_the_checkpoint():
+    lags = figures.partition_lags({0: (0, 10), 1: (0, 7), 2: (4, 9)}, {0: 10, 1: 3})
+    assert [(x.partition, x.end, x.committed, x.lag) for x in lags] == [(0, 10, 10, 0), (1, 7, 3, 4), (2, 9, None, 5)]
+    assert [x.lag for x in figures.partition_lags({0: (2, 10)}, None)] == [8]
+
+
+BATCHES = [Batch(0, {0: 10, 1: 10}, 100.0), Batch(1, {0: 15, 1: 10}, 105.0), Batch(2, {0: 20, 1: 18}, 125.0)]
+
+
+def test_batch_records_start_where_the_previous_batch_ended():
+    recs = figures.batch_records(BATCHES)
+    assert [(b.id, n, starts) for b, n, starts in recs] == [(1, 5, {0: 10}), (2, 13, {0: 15, 1: 10})]
+
+
+def test_consumed_rate_per_window():
+    rate = figures.consumed_rate(BATCHES, now=130.0, span=40, window=10)
+    # windows 90-100, 100-110 (batch 1: 5 msgs), 110-120, 120-130 (batch 2: 13 msgs)
+    assert rate == [(90.0, 0.0), (100.0, 0.5), (110.0, 0.0), (120.0, 1.3)]
+
+
+def test_batch_latency_is_from_the_oldest_message_to_the_commit():
+    assert figures.batch_latency(BATCHES[2], [121_500, 123_000]) == pytest.approx(3.5)
+    assert figures.batch_latency(BATCHES[2], [-1]) is None   # no timestamp in the message
+
+
+def test_rate_from_samples():
+    assert figures.rate_from_samples([(0, 100), (2, 110), (4, 110), (4, 120)]) == [(2, 5.0), (4, 0.0)]
+
+
+# --- dead letters ----------------------------------------------------------------------------------------
+
+def test_dead_letter_body_and_headers():
+    body = {"reason": "missing login.uuid", "source_topic": "users_profiles", "source_partition": 2,
+            "source_offset": 41, "source_timestamp": "2026-11-28T10:00:00.000Z", "payload_bytes": 321,
+            "payload_redacted": '{"email":"***"}'}
+    d = figures.decode_dead_letter(json.dumps(body).encode(), [("__connect.errors.offset", b"41"), ("x", None)], 0, 7, 99)
+    assert (d.reason, d.source_partition, d.source_offset, d.payload_bytes, d.payload_redacted) == \
+        ("missing login.uuid", 2, 41, 321, '{"email":"***"}')
+    assert d.headers == {"__connect.errors.offset": "41", "x": ""}
+    assert (d.partition, d.offset, d.written_ms) == (0, 7, 99)
+
+
+def test_unreadable_dead_letter_takes_the_reason_header():
+    assert figures.decode_dead_letter(b"\xff{", [("reason", b"not UTF-8")], 0, 1).reason == "not UTF-8"
+    assert figures.decode_dead_letter(b"[1]", None, 0, 1).reason == figures.UNREADABLE
+
+
+def test_reason_counts_most_frequent_first():
+    letters = [figures.decode_dead_letter(json.dumps({"reason": r}).encode(), None, 0, i)
+               for i, r in enumerate(["b", "a", "b", "c", "a", "b"])]
+    assert figures.reason_counts(letters) == [("b", 3), ("a", 2), ("c", 1)]
+
+
+def test_dlq_render_counts_first_then_the_latest():
+    letters = [figures.decode_dead_letter(json.dumps({"reason": "r%d" % (i % 2), "source_topic": "t",
+                                                      "source_partition": 1, "source_offset": i}).encode(),
+                                          [("reason", b"r")], 0, i, 1_764_324_000_000) for i in range(3)]
+    out = dlq.render(letters, 3, "t_dlq", last=1, full=False).splitlines()
+    assert out[:3] == ["t_dlq: 3 dead letters", "         2  r0", "         1  r1"]
+    assert out[5] == "- 2025-11-28 10:00:00  r0  from t[1]@2  (dead letter 0:2)"
+    assert out[6] == "    headers: reason=r"
+
+
+# --- status text -----------------------------------------------------------------------------------------
+
+def test_status_render_says_what_is_down_and_prints_the_rest():
+    conf = ObserveConf(mongo_uri="mongodb://u:pw@db:27017/")
+    snap = Snapshot(taken_at=0.0, seconds=1.25, rows=RowCount(1_234_567, True, "estimate from table statistics"),
+                    errors={"mongodb": "MongoDB at mongodb://u:***@db:27017/ does not answer (X); start it."},
+                    lags=figures.partition_lags({0: (0, 5)}, {0: 2}), produced=5, dlq_total=0,
+                    batches=[Batch(3, {0: 2}, 0.0)])
+    out = status.render(snap, conf)
+    assert "read in 1.2s at 00:00:00 UTC" in out
+    assert "usersprofilespace.users_profiles: 1,234,567 rows (estimate from table statistics)" in out
+    assert re.search(r"^mongodb +mongodb://u:\*\*\*@db:27017/ +down +MongoDB at mongodb://u:\*\*\*@db:27017/ does not "
+                     r"answer", out, re.M), out
+    assert "pw" not in out
+    assert "consumer lag on users_profiles: 3 messages" in out and "last batch 3 committed at 00:00:00 UTC" in out
+
+
+def test_redact_uri():
+    assert redact_uri("mongodb://bob:secret@h:1/") == "mongodb://bob:***@h:1/"
+    assert redact_uri("mongodb://h:1/") == "mongodb://h:1/"
+
+
+# --- command-line polish ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make_parser", [producer_parser, consumer_parser])
+def test_help_shows_each_flags_env_and_default(make_parser, monkeypatch):
+    monkeypatch.setenv("MONGO_URI", "mongodb://bob:s3cr%t@127.0.0.1:27017/")
+    p = make_parser()
+    text = " ".join(p.format_help().split())
+    for action in p._actions:
+        if action.option_strings and action.dest != "help":
+            shown = DefaultsHelpFormatter("x")._get_help_string(action)
+            assert "(env " in shown and "default: " in shown, action.dest
+    assert "(env KAFKA_TOPIC, default: users_profiles)" in text
+    assert "s3cr" not in text
+    if make_parser is consumer_parser:
+        assert "(env MONGO_URI, default: mongodb://bob:***@127.0.0.1:27017/)" in text
+        assert "(env AVAILABLE_NOW, default: off)" in text
+
+
+def test_make_help_lists_every_target_with_a_line():
+    out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    targets = {l.split()[1] for l in out.splitlines()}
+    phony = (ROOT / "Makefile").read_text().split(".PHONY:", 1)[1].splitlines()[0].split()
+    assert targets == set(phony)
+    assert all(len(l.split(None, 2)) == 3 for l in out.splitlines())
+
+
+def test_long_steps_print_progress_and_their_duration():
+    script = f'source {ROOT}/stack/lib.sh; with_progress "building something" sleep 2.5; echo rc=$?'
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PROGRESS_SECONDS": "1", "STACK_HOME": "/tmp/observe-test-stack"})
+    assert out.stdout.strip() == "rc=0"
+    assert "[stack] still building something (0m01s)\n[stack] still building something (0m02s)\n" in out.stderr
+    assert "[stack] building something took 0m0" in out.stderr
+    failing = subprocess.run(["bash", "-c", f'source {ROOT}/stack/lib.sh; set +e; with_progress x false; echo rc=$?'],
+                             capture_output=True, text=True, timeout=30, env={**os.environ, "STACK_HOME": "/tmp/observe-test-stack"})
+    assert failing.stdout.strip() == "rc=1"
+
+
+# --- the dashboard's page ----------------------------------------------------------------------------------
+
+def _ids(component) -> dict:
+    """id -> component, over a Dash component tree."""
+    out = {}
+    stack = [component]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, (list, tuple)):
+            stack.extend(c)
+            continue
+        if getattr(c, "id", None):
+            out[c.id] = c
+        children = getattr(c, "children", None)
+        if children is not None and not isinstance(children, (str, int, float)):
+            stack.append(children)
+    return out
+
+
+def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were():
+    from collections import deque
+    from types import SimpleNamespace
+
+    from userprofiles.observe import dashboard
+
+    live = SimpleNamespace(conf=ObserveConf(), refresh=5.0, top=15, produced=deque([(0.0, 10), (5.0, 20)]))
+    message = "MongoDB at mongodb://127.0.0.1:27017/ does not answer (X); start it (make up) or fix MONGO_URI."
+    snap = Snapshot(taken_at=time.time(), rows=RowCount(42, False, "SELECT count(*)"), errors={"mongodb": message},
+                    lags=figures.partition_lags({0: (0, 5)}, {0: 5}), produced=20, dlq_total=0)
+    ids = _ids(dashboard.render(snap, live, 10))
+    assert ids["down-analytics"].children == message and ids["down-mongodb"].children == message
+    assert not [i for i in ids if i.startswith("chart-by_")]
+    assert ids["total-profiles"].children == "—" and ids["total-rows"].children == "42"
+    assert ids["total-lag"].children == "0"
+
+    snap.errors, snap.collections = {}, figures.all_collection_figures({"by_gender": [{"_id": "male", "count": 3}]})
+    ids = _ids(dashboard.render(snap, live, 10))
+    assert "down-analytics" not in ids and ids["total-profiles"].children == "3"
+    gender = ids["chart-by_gender"].figure
+    assert list(gender.data[0].x) == ["male"] and list(gender.data[0].y) == [3]
+
+
+def test_dashboard_reads_the_stores_only_while_a_page_is_open(monkeypatch):
+    from userprofiles.observe import dashboard
+
+    class CountingStores:
+        reads = 0
+
+        def snapshot(self, *args, **kw):
+            CountingStores.reads += 1
+            return Snapshot(taken_at=time.time())
+
+    monkeypatch.setattr(dashboard, "IDLE", 0.3)
+    live = dashboard.Live(ObserveConf(), refresh=0.05, top=15)
+    live.stores = CountingStores()
+    live.start()
+    try:
+        assert live.current() is not None
+        time.sleep(0.8)                       # past IDLE with no page asking: the reads stop
+        idle_reads = CountingStores.reads
+        time.sleep(0.5)
+        assert CountingStores.reads == idle_reads
+        before = time.time()
+        snap = live.current()                 # a page again: a fresh read, then reads at the refresh pace
+        assert snap.taken_at >= before
+        time.sleep(0.2)
+        assert CountingStores.reads >= idle_reads + 3
+    finally:
+        live.stop()

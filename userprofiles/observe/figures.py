@@ -1,0 +1,170 @@
+"""What the status, `make dlq` and the dashboard show, computed from what was read. Pure functions: the
+unit tests check them without any service."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from ..analytics import AGE_GROUPS, COLLECTIONS
+from .checkpoint import Batch
+
+AGE_ORDER = [f"{lo}-{hi}" for lo, hi in AGE_GROUPS] + ["65+"]
+TITLES = {"by_nationality": "Profiles by nationality", "by_gender": "Profiles by gender",
+          "by_age_group": "Profiles by age group", "by_email_domain": "Profiles by e-mail domain"}
+
+
+# --- analytics -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CollectionFigures:
+    name: str
+    keys: int             # keys holding at least one profile
+    profiles: int         # the sum of their counts
+    bars: list            # [(key, count)] to draw: the top N by count, or every age group in order
+
+
+def counts(docs: Iterable[Mapping]) -> dict[str, int]:
+    """key -> count of the documents holding profiles. A document whose count fell to 0 (its profiles
+    moved to other keys) is absent, as if it had never been written."""
+    out = {}
+    for d in docs:
+        c = d.get("count") or 0
+        if c > 0:
+            out[str(d["_id"])] = int(c)
+    return out
+
+
+def collection_figures(name: str, docs: Iterable[Mapping], top: int = 15) -> CollectionFigures:
+    by_key = counts(docs)
+    if name == "by_age_group":
+        # In age order, every group (0 where none), and any unexpected key after them.
+        bars = [(g, by_key.get(g, 0)) for g in AGE_ORDER] + sorted((k, v) for k, v in by_key.items()
+                                                                   if k not in AGE_ORDER)
+    else:
+        bars = sorted(by_key.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return CollectionFigures(name, len(by_key), sum(by_key.values()), bars)
+
+
+def all_collection_figures(analytics: Mapping[str, Iterable[Mapping]], top: int = 15) -> dict:
+    return {name: collection_figures(name, analytics.get(name, []), top) for name in COLLECTIONS}
+
+
+def distinct_profiles(figs: Mapping[str, CollectionFigures]) -> int:
+    """Profiles counted by the analytics: each is in exactly one gender key (unknown included)."""
+    return figs["by_gender"].profiles if "by_gender" in figs else 0
+
+
+# --- Kafka offsets and lag -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PartitionLag:
+    partition: int
+    end: int                 # the topic's end offset (the next offset to be written)
+    committed: int | None    # the consumer's committed offset; None when it has not read this partition
+    lag: int                 # messages written but not yet committed by the consumer
+
+
+def partition_lags(watermarks: Mapping[int, tuple[int, int]], committed: Mapping[int, int] | None
+                   ) -> list[PartitionLag]:
+    """watermarks: partition -> (low, end) of the topic; committed: from the checkpoint (None: no checkpoint,
+    so everything the topic holds is lag)."""
+    out = []
+    for p in sorted(watermarks):
+        low, end = watermarks[p]
+        c = (committed or {}).get(p)
+        out.append(PartitionLag(p, end, c, max(0, end - (c if c is not None else low))))
+    return out
+
+
+# --- throughput and latency from the checkpoint ---------------------------------------------------------
+
+def batch_records(batches: Sequence[Batch]) -> list[tuple[Batch, int, dict]]:
+    """(batch, messages it consumed, {partition: its first offset}) for each batch after the first (the
+    first's start is not in the kept history). Partitions where it read nothing are left out."""
+    out = []
+    for prev, b in zip(batches, batches[1:]):
+        starts = {p: prev.offsets.get(p, 0) for p, end in b.offsets.items() if end > prev.offsets.get(p, 0)}
+        n = sum(b.offsets[p] - s for p, s in starts.items())
+        out.append((b, n, starts))
+    return out
+
+
+def consumed_rate(batches: Sequence[Batch], now: float, span: float = 600, window: float = 10
+                  ) -> list[tuple[float, float]]:
+    """(window start, messages/s committed by the consumer) for each WINDOW seconds of the last SPAN;
+    a batch counts in the window where it was committed. Windows with no batch are 0."""
+    start = now - span
+    n_windows = int(span // window)
+    sums = [0] * n_windows
+    for b, n, _ in batch_records(batches):
+        i = int((b.committed_at - start) // window)
+        if 0 <= i < n_windows:
+            sums[i] += n
+    return [(start + i * window, s / window) for i, s in enumerate(sums)]
+
+
+def batch_latency(batch: Batch, oldest_timestamps_ms: Iterable[int]) -> float | None:
+    """Seconds from the Kafka timestamp of the batch's oldest message (the first offset it read in each
+    partition) to the batch's commit: the longest any of its messages waited to be in both stores."""
+    ts = [t for t in oldest_timestamps_ms if t and t > 0]
+    return batch.committed_at - min(ts) / 1000 if ts else None
+
+
+def rate_from_samples(samples: Sequence[tuple[float, int]]) -> list[tuple[float, float]]:
+    """(time, total) samples of an ever-growing count -> (time, increase per second) between samples."""
+    return [(t1, max(0, n1 - n0) / (t1 - t0)) for (t0, n0), (t1, n1) in zip(samples, samples[1:]) if t1 > t0]
+
+
+# --- dead letters --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeadLetter:
+    partition: int            # where the dead letter is in the dead-letter topic
+    offset: int
+    reason: str
+    source_topic: str | None
+    source_partition: int | None
+    source_offset: int | None
+    source_timestamp: str | None
+    payload_bytes: int | None
+    payload_redacted: str | None  # the redacted copy, as stored (None when the message was not a JSON object)
+    headers: dict = field(default_factory=dict)
+    written_ms: int = 0       # the dead letter's own Kafka timestamp
+
+
+UNREADABLE = "(dead letter not readable as JSON)"
+
+
+def decode_dead_letter(value: bytes | None, headers: Sequence[tuple[str, bytes]] | None, partition: int,
+                       offset: int, written_ms: int = 0) -> DeadLetter:
+    try:
+        body = json.loads(value) if value else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        body = {}
+    hdrs = {}
+    for k, v in headers or []:
+        hdrs[k] = v.decode("utf-8", "replace") if isinstance(v, (bytes, bytearray)) else ("" if v is None else str(v))
+    return DeadLetter(partition, offset, str(body.get("reason") or hdrs.get("reason") or UNREADABLE),
+                      body.get("source_topic"), body.get("source_partition"), body.get("source_offset"),
+                      body.get("source_timestamp"), body.get("payload_bytes"), body.get("payload_redacted"), hdrs,
+                      written_ms)
+
+
+def reason_counts(letters: Iterable[DeadLetter]) -> list[tuple[str, int]]:
+    """(reason, count), most frequent first."""
+    return sorted(Counter(d.reason for d in letters).items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def shorten(text: str | None, width: int) -> str:
+    if text is None:
+        return ""
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def thousands(n: int | float | None) -> str:
+    return "—" if n is None else f"{n:,.0f}"

@@ -1,0 +1,334 @@
+"""Reading the stores with their real clients (confluent-kafka, cassandra-driver, pymongo), each with a
+short timeout, and one snapshot of every figure, read in parallel so that a store that is down costs its
+timeout once, not once per figure.
+
+Clients are kept between snapshots (the dashboard takes one every few seconds; connecting to Cassandra
+costs ~1 s) and dropped when they fail, so that a store that comes back is found again."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ..analytics import COLLECTIONS
+from . import checkpoint, figures
+from .settings import ObserveConf, redact_uri
+
+
+class StoreDown(RuntimeError):
+    """A store did not answer: the message is one line naming it, its address and the fix."""
+
+
+@dataclass(frozen=True)
+class RowCount:
+    rows: int
+    estimated: bool
+    how: str   # what the figure is, in words
+
+
+@dataclass
+class Snapshot:
+    taken_at: float
+    seconds: float = 0.0                       # how long reading everything took
+    errors: dict = field(default_factory=dict)  # "kafka" | "cassandra" | "mongodb" | "checkpoint" -> message
+    rows: RowCount | None = None
+    collections: dict | None = None            # name -> figures.CollectionFigures
+    dlq_total: int | None = None               # messages in the dead-letter topic
+    dlq_scanned: list = field(default_factory=list)  # the latest dead letters read (DeadLetter), oldest first
+    lags: list | None = None                   # figures.PartitionLag per partition of the topic
+    batches: list = field(default_factory=list)  # checkpoint.Batch, oldest first
+    latencies: dict = field(default_factory=dict)  # batch id -> seconds (figures.batch_latency)
+    produced: int | None = None                # the topic's end offsets, summed
+    part_seconds: dict = field(default_factory=dict)  # store -> seconds its reads took
+
+    @property
+    def profiles(self) -> int | None:
+        return None if self.collections is None else figures.distinct_profiles(self.collections)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:140]}" if text else type(exc).__name__
+
+
+def _quiet(name: str) -> logging.Logger:
+    lg = logging.getLogger(name)
+    lg.setLevel(logging.CRITICAL)   # the clients log each failed connection with a traceback
+    return lg
+
+
+class Stores:
+    def __init__(self, conf: ObserveConf, dlq_keep: int = 5000):
+        self.conf = conf
+        self.dlq_keep = dlq_keep          # dead letters kept per partition for the reason counts
+        self._lock = threading.Lock()
+        self._consumer = None
+        self._cluster = None
+        self._session = None
+        self._mongo = None
+        self._dlq: dict[int, deque] = {}   # partition -> latest dead letters read
+        self._dlq_next: dict[int, int] = {}  # partition -> next offset to read
+        self._latency: dict[int, float | None] = {}
+        self._count_cache: tuple[float, RowCount] | None = None
+        _quiet("cassandra")
+
+    # --- Kafka -------------------------------------------------------------------------------------------
+    def _kafka(self):
+        if self._consumer is None:
+            from confluent_kafka import Consumer
+
+            conf = self.conf.kafka_config()
+            conf.update({"group.id": f"observe-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+                         "enable.partition.eof": False, "socket.timeout.ms": int(self.conf.timeout * 1000),
+                         "logger": _quiet("librdkafka"), "error_cb": lambda _err: None})
+            self._consumer = Consumer(conf)
+        return self._consumer
+
+    def _kafka_down(self, exc: BaseException) -> StoreDown:
+        return StoreDown(f"Kafka at {self.conf.bootstrap_servers} does not answer ({_short(exc)}); "
+                         f"start it (make up) or fix KAFKA_BOOTSTRAP_SERVERS.")
+
+    def watermarks(self, topic: str) -> dict[int, tuple[int, int]]:
+        from confluent_kafka import TopicPartition
+
+        c = self._kafka()
+        try:
+            md = c.list_topics(topic, timeout=self.conf.timeout)
+        except Exception as exc:
+            raise self._kafka_down(exc) from None
+        t = md.topics.get(topic)
+        if t is None or t.error is not None or not t.partitions:
+            if not md.brokers:
+                raise self._kafka_down(RuntimeError("no broker"))
+            raise StoreDown(f"Kafka topic '{topic}' does not exist on {self.conf.bootstrap_servers}; "
+                            f"make up creates it (or fix KAFKA_TOPIC / KAFKA_DLQ_TOPIC).")
+        out = {}
+        for p in sorted(t.partitions):
+            try:
+                out[p] = c.get_watermark_offsets(TopicPartition(topic, p), timeout=self.conf.timeout)
+            except Exception as exc:
+                raise self._kafka_down(exc) from None
+        return out
+
+    def _read(self, topic: str, starts: dict[int, int], ends: dict[int, int], budget: float) -> list:
+        """Messages of TOPIC from starts[p] (inclusive) to ends[p] (exclusive), within BUDGET seconds."""
+        from confluent_kafka import TopicPartition
+
+        todo = {p: s for p, s in starts.items() if s < ends[p]}
+        if not todo:
+            return []
+        c = self._kafka()
+        c.assign([TopicPartition(topic, p, s) for p, s in todo.items()])
+        out, deadline = [], time.monotonic() + budget
+        try:
+            while todo and time.monotonic() < deadline:
+                # consume() returns early only when it has all 500: short waits, or each call costs its timeout.
+                for m in c.consume(500, timeout=min(0.1, max(0.01, deadline - time.monotonic()))):
+                    if m.error() or m.partition() not in todo:
+                        continue
+                    out.append(m)
+                    if m.offset() + 1 >= ends[m.partition()]:
+                        todo.pop(m.partition(), None)
+                        c.incremental_unassign([TopicPartition(topic, m.partition())])
+        finally:
+            c.unassign()
+        return out
+
+    def dead_letters(self) -> tuple[int, list]:
+        """(messages in the dead-letter topic, the latest ones read, oldest first). New dead letters are
+        read incrementally; at most dlq_keep per partition are kept."""
+        marks = self.watermarks(self.conf.dlq_topic)
+        starts = {}
+        for p, (low, end) in marks.items():
+            nxt = self._dlq_next.get(p)
+            if nxt is None or nxt > end or nxt < low:   # first look, or the topic was recreated/truncated
+                self._dlq[p] = deque(maxlen=self.dlq_keep)
+                nxt = max(low, end - self.dlq_keep)
+            starts[p] = nxt
+        for m in self._read(self.conf.dlq_topic, starts, {p: e for p, (_, e) in marks.items()},
+                            budget=self.conf.timeout * 2):
+            self._dlq[m.partition()].append(
+                figures.decode_dead_letter(m.value(), m.headers(), m.partition(), m.offset(), m.timestamp()[1]))
+            self._dlq_next[m.partition()] = m.offset() + 1
+        for p, s in starts.items():
+            self._dlq_next.setdefault(p, s)
+        total = sum(end - low for low, end in marks.values())
+        letters = sorted((d for p in marks for d in self._dlq.get(p, ())),
+                         key=lambda d: (d.written_ms, d.partition, d.offset))
+        return total, letters
+
+    def latencies(self, batches: list, since: float, lows: dict | None = None, budget: float = 1.0) -> dict[int, float]:
+        """Batch id -> latency (figures.batch_latency) for the batches committed after SINCE: the Kafka
+        timestamps of each batch's first messages are read once and remembered. Newest first, for at most
+        BUDGET seconds per call: a long history (Spark keeps 100 batches) fills in over a few refreshes
+        instead of holding up one. LOWS: partition -> the topic's first offset (older messages are gone)."""
+        lows = lows or {}
+        recent = [(b, {p: o for p, o in starts.items() if o >= lows.get(p, 0)})
+                  for b, n, starts in figures.batch_records(batches) if b.committed_at >= since]
+        deadline = time.monotonic() + budget
+        for b, starts in reversed([(b, st) for b, st in recent if b.id not in self._latency]):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            msgs = self._read(self.conf.topic, starts, {p: s + 1 for p, s in starts.items()},
+                              budget=min(self.conf.timeout, max(left, 0.5)))
+            if len({m.partition() for m in msgs}) == len(starts):   # else slow: tried again next time
+                self._latency[b.id] = figures.batch_latency(b, [m.timestamp()[1] for m in msgs])
+        keep = {b.id for b, _ in recent}
+        for old in [i for i in self._latency if i not in keep]:
+            del self._latency[old]
+        return {i: v for i, v in self._latency.items() if v is not None}
+
+    # --- Cassandra ----------------------------------------------------------------------------------------
+    def _cassandra(self):
+        if self._session is None:
+            from cassandra.auth import PlainTextAuthProvider
+            from cassandra.cluster import Cluster
+            from cassandra.policies import ExponentialReconnectionPolicy
+
+            c = self.conf
+            auth = PlainTextAuthProvider(c.cassandra_username, c.cassandra_password) if c.cassandra_username else None
+            cluster = Cluster([h.strip() for h in c.cassandra_hosts.split(",") if h.strip()], port=c.cassandra_port,
+                              auth_provider=auth, connect_timeout=c.timeout, control_connection_timeout=c.timeout,
+                              reconnection_policy=ExponentialReconnectionPolicy(0.5, 5.0, max_attempts=None),
+                              protocol_version=5)
+            try:
+                self._session = cluster.connect()
+            except Exception:
+                cluster.shutdown()
+                raise
+            self._cluster = cluster
+        return self._session
+
+    def row_count(self, reuse_for: float = 0.0) -> RowCount:
+        """Rows of the profiles table: SELECT count(*), unless Cassandra's own estimate (system.size_estimates,
+        flushed data only, refreshed every few minutes) says the table is over exact_count_limit; then that
+        estimate. REUSE_FOR: seconds during which the last count is reused (a count reads the whole table)."""
+        if self._count_cache and time.monotonic() - self._count_cache[0] < reuse_for:
+            return self._count_cache[1]
+        c = self.conf
+        where = f"{c.cassandra_hosts}:{c.cassandra_port}"
+        try:
+            s = self._cassandra()
+            est = sum(r.partitions_count for r in s.execute(
+                "SELECT partitions_count FROM system.size_estimates WHERE keyspace_name=%s AND table_name=%s",
+                (c.keyspace, c.table), timeout=c.timeout))
+            if est > c.exact_count_limit:
+                result = RowCount(est, True, f"estimate from Cassandra's table statistics (over "
+                                             f"{c.exact_count_limit:,} rows; not counted)")
+            else:
+                try:
+                    n = s.execute(f"SELECT count(*) FROM {c.keyspace}.{c.table}", timeout=c.timeout * 3).one()[0]
+                    result = RowCount(n, False, "SELECT count(*)")
+                except Exception as exc:
+                    if type(exc).__name__ not in ("OperationTimedOut", "ReadTimeout") or not est:
+                        raise
+                    result = RowCount(est, True, f"estimate from table statistics (count(*) took over "
+                                                 f"{c.timeout * 3:.0f}s)")
+        except Exception as exc:
+            if type(exc).__name__ == "InvalidRequest":
+                raise StoreDown(f"Cassandra table {c.keyspace}.{c.table} does not exist on {where} (the consumer "
+                                f"creates it; or fix CASSANDRA_KEYSPACE / CASSANDRA_TABLE).") from None
+            self._drop_cassandra()
+            raise StoreDown(f"Cassandra at {where} does not answer ({_short(exc)}); start it (make up) or fix "
+                            f"CASSANDRA_HOSTS / CASSANDRA_PORT.") from None
+        self._count_cache = (time.monotonic(), result)
+        return result
+
+    def _drop_cassandra(self) -> None:
+        # A session whose first connection failed never recovers on its own; one that lost a live node does,
+        # but a fresh one next time is simpler and costs a second only while the node is away.
+        if self._cluster is not None:
+            try:
+                self._cluster.shutdown()
+            except Exception:
+                pass
+        self._cluster = self._session = None
+
+    # --- MongoDB ------------------------------------------------------------------------------------------
+    def analytics(self) -> dict[str, list[dict]]:
+        c = self.conf
+        try:
+            if self._mongo is None:
+                from pymongo import MongoClient
+
+                ms = int(c.timeout * 1000)
+                self._mongo = MongoClient(c.mongo_uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
+                                          socketTimeoutMS=ms * 3)
+            db = self._mongo[c.mongo_db]
+            return {name: list(db[name].find({}, {"count": 1})) for name in COLLECTIONS}
+        except Exception as exc:
+            raise StoreDown(f"MongoDB at {redact_uri(c.mongo_uri)} does not answer ({_short(exc)}); start it "
+                            f"(make up) or fix MONGO_URI.") from None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._consumer is not None:
+                self._consumer.close()
+                self._consumer = None
+            self._drop_cassandra()
+            if self._mongo is not None:
+                self._mongo.close()
+                self._mongo = None
+
+    # --- everything at once -------------------------------------------------------------------------------
+    def snapshot(self, top: int = 15, count_reuse_for: float = 0.0, latency_span: float = 0.0) -> Snapshot:
+        """Every figure, the stores read in parallel. LATENCY_SPAN: seconds of batches whose latency to read
+        (0: none, as for `make status`)."""
+        with self._lock:
+            t0 = time.monotonic()
+            snap = Snapshot(taken_at=time.time())
+
+            def kafka_part():
+                try:
+                    marks = self.watermarks(self.conf.topic)
+                except StoreDown as exc:
+                    snap.errors["kafka"] = str(exc)
+                    return
+                snap.produced = sum(end for _, end in marks.values())
+                try:
+                    snap.batches = checkpoint.committed_batches(self.conf.checkpoint, self.conf.topic)
+                    committed = checkpoint.committed_offsets(snap.batches)
+                except (checkpoint.CheckpointError, OSError) as exc:
+                    snap.errors["checkpoint"] = str(exc)
+                    committed = None
+                snap.lags = figures.partition_lags(marks, committed)
+                try:
+                    snap.dlq_total, snap.dlq_scanned = self.dead_letters()
+                except StoreDown as exc:
+                    snap.errors["kafka"] = str(exc)
+                if latency_span and snap.batches:
+                    snap.latencies = self.latencies(snap.batches, since=snap.taken_at - latency_span,
+                                                    lows={p: low for p, (low, _) in marks.items()})
+
+            def cassandra_part():
+                try:
+                    snap.rows = self.row_count(count_reuse_for)
+                except StoreDown as exc:
+                    snap.errors["cassandra"] = str(exc)
+
+            def mongo_part():
+                try:
+                    analytics = self.analytics()
+                except StoreDown as exc:
+                    snap.errors["mongodb"] = str(exc)
+                    return
+                snap.collections = figures.all_collection_figures(analytics, top)
+
+            def guarded(store, part):
+                t = time.monotonic()
+                try:
+                    part()
+                except Exception as exc:  # a bug or an unforeseen client error: said, not a traceback
+                    snap.errors.setdefault(store, f"reading {store} failed: {_short(exc)}")
+                finally:
+                    snap.part_seconds[store] = time.monotonic() - t
+
+            with ThreadPoolExecutor(3) as pool:
+                list(pool.map(guarded, ("kafka", "cassandra", "mongodb"), (kafka_part, cassandra_part, mongo_part)))
+            snap.seconds = time.monotonic() - t0
+            return snap
