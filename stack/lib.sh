@@ -174,7 +174,9 @@ spawn() {
   local svc=$1; shift
   local logf="$LOG_DIR/$svc.log"
   echo "=== $(date -u +%FT%TZ) start: $*" >>"$logf"
-  setsid "$@" >>"$logf" 2>&1 < /dev/null &
+  # 9>&-: a daemon must not hold the caller's stderr (fd 9, see above) open, or whoever reads that stderr
+  # to its end (make, a test's subprocess.run) waits as long as the service lives.
+  setsid "$@" >>"$logf" 2>&1 < /dev/null 9>&- &
   echo $! >"$(pidfile "$svc")"
 }
 

@@ -16,7 +16,7 @@ dashboard=""
 if port_open "$DASHBOARD_PORT"; then
   log "port $DASHBOARD_PORT is taken (another dashboard?): no dashboard this time; set DASHBOARD_PORT to another port."
 else
-  setsid "$PY" -m userprofiles.observe.dashboard --port "$DASHBOARD_PORT" >>"$LOG_DIR/dashboard.log" 2>&1 </dev/null &
+  setsid "$PY" -m userprofiles.observe.dashboard --port "$DASHBOARD_PORT" >>"$LOG_DIR/dashboard.log" 2>&1 </dev/null 9>&- &
   dashboard=$!
   # Its address once it answers (in the background: the pipeline does not wait for it), or why it did not start.
   (
