@@ -41,16 +41,17 @@ def main(argv=None) -> int:
     if args.metrics_port:
         log.info("Prometheus metrics: http://127.0.0.1:%d/metrics", args.metrics_port)
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the current batch ends, or is replayed
+    # Ctrl-C or a SIGTERM to the process group interrupts Py4J mid-call, and reaches the JVM too, which may
+    # already be shutting down: Py4J then logs tracebacks that say nothing useful (failures of the query
+    # itself come as the exception of awaitTermination).
+    for log_handler in logging.getLogger().handlers:
+        log_handler.addFilter(lambda record: "py4j" not in record.pathname)
     log.info("reading %s from %s (checkpoint %s)%s", args.topic, args.bootstrap_servers, args.checkpoint,
              ", until caught up" if args.available_now else "; Ctrl-C to stop")
     try:
         query.awaitTermination()
     except KeyboardInterrupt:
         log.info("stopping")
-        # A SIGTERM to the process group reaches the JVM too, which may already be shutting down (it then
-        # stops the query itself): Py4J's broken-pipe tracebacks say nothing useful.
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(lambda record: "py4j" not in record.pathname)
         try:
             query.stop()
         except Exception:
