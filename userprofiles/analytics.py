@@ -50,15 +50,7 @@ def delta(new: Mapping | None, old: Mapping | None) -> Totals:
 
 def totals(claims: Iterable[Mapping]) -> Totals:
     """Counters added by these claims (see claim_fields)."""
-    out: Totals = defaultdict(lambda: {"count": 0, "age_sum": 0})
-    for c in claims:
-        nat = out[("by_nationality", c["nat"])]
-        nat["count"] += 1
-        nat["age_sum"] += c["age"]
-        out[("by_gender", c["gender"])]["count"] += 1
-        out[("by_age_group", c["age_group"])]["count"] += 1
-        out[("by_email_domain", c["domain"])]["count"] += 1
-    return dict(out)
+    return merge(delta(c, None) for c in claims)
 
 
 def merge(parts: Iterable[Totals]) -> Totals:

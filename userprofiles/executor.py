@@ -109,14 +109,14 @@ def process(rows, *, cass: cassandra.CassandraConf, mongo_conf: mongo.MongoConf,
     t1 = time.monotonic()
     upserts = [c for c in applied if c.attrs is not None]
     written = cassandra.write_rows(cass, [latest[c.candidate.identifiant][_PROFILE] for c in upserts])
-    bad = [upserts[i] for i in written.refused]
-    mongo.restore_claims(mongo_conf, bad)  # a row Cassandra refused counts nowhere
-    for i, c in zip(written.refused, bad):
-        refused[c.candidate.identifiant] = (written.refused[i], "cassandra")
+    mongo.restore_claims(mongo_conf, [upserts[i] for i in written.refused])  # a refused row counts nowhere
+    for i, why in written.refused.items():
+        refused[upserts[i].candidate.identifiant] = (why, "cassandra")
     res.written = written.written
     done_ms = time.time() * 1000
+    stored = [c for i, c in enumerate(upserts) if i not in written.refused]
     res.latencies_ms = [done_ms - latest[c.candidate.identifiant][_I["timestamp_ms"]]
-                        for c in upserts[:LATENCY_SAMPLE]]
+                        for c in stored[:LATENCY_SAMPLE]]
     res.deleted = cassandra.delete_rows(cass, [c.candidate.identifiant for c in applied if c.attrs is None])
     t2 = time.monotonic()
     res.deltas = analytics.merge(analytics.delta(c.attrs, c.prev_attrs) for c in applied
