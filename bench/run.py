@@ -62,8 +62,13 @@ def parser() -> argparse.ArgumentParser:
                         "written everything (env BENCH_BASELINE_SECONDS)")
     p.add_argument("--consumer-arg", action="append", default=[],
                    help="extra flag for consumer_spark.py, e.g. --consumer-arg=--trigger-seconds=0.5 (repeatable)")
+    p.add_argument("--trickle-rate", type=float, default=env("BENCH_TRICKLE_RATE", 20.0),
+                   help="messages/s offered in the trickle phase (env BENCH_TRICKLE_RATE)")
+    p.add_argument("--trickle-seconds", type=float, default=env("BENCH_TRICKLE_SECONDS", 60.0),
+                   help="seconds of offered load in the trickle phase (env BENCH_TRICKLE_SECONDS)")
     p.add_argument("--skip", default=env("BENCH_SKIP", ""),
-                   help="comma list of phases to skip: baseline, latency (env BENCH_SKIP)")
+                   help="comma list of phases to skip: producer, pipeline, baseline, latency, trickle "
+                        "(env BENCH_SKIP)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 20,000 records, 15 s of latency, 20 s of baseline")
     p.add_argument("--keep", action="store_true", help="keep the benchmark's topics, keyspaces and databases")
@@ -434,6 +439,125 @@ def phase_latency(sb, tmp, warmup, offered_warmup, messages, rate: float, extra:
     return out
 
 
+def _batch_seconds(lines: list[str]) -> list[float]:
+    """Wall seconds of the micro-batches that held data, from the consumer's per-batch lines (Spark's
+    batchDuration: from the trigger to the commit of the batch)."""
+    import re
+
+    out = []
+    for ln in lines:
+        m = re.search(r"batch \d+: read=(\d+) .* in ([0-9.]+)s", ln)
+        if m and int(m.group(1)) > 0:
+            out.append(float(m.group(2)))
+    return out
+
+
+def _offer(topic: str, path: Path, rate: float) -> float:
+    """producer.py sends the records of `path` (pre-generated) at `rate` msg/s; the seconds it took."""
+    t = time.time()
+    res = subprocess.run([sys.executable, str(ROOT / "producer.py"), "--source", f"file:{path}", "--topic",
+                          topic, "--rate", str(rate), "--batch-size", "100", "--log-level", "WARNING"],
+                         cwd=ROOT, env=child_env(), capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"bench: error: producer.py failed: {res.stderr[-2000:]}")
+    return time.time() - t
+
+
+def _count_rows(sb) -> int:
+    from tests.integration import harness
+
+    return harness.cassandra_session().execute(f"SELECT count(*) FROM {sb.keyspace}.users_profiles",
+                                               timeout=60).one()[0]
+
+
+def _wait_rows(sb, n: int, proc, log_path: Path, timeout: float) -> float | None:
+    """Wait until the sandbox's table holds n rows; the time it did, or None at the timeout."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if _count_rows(sb) >= n:
+                return time.time()
+        except Exception:
+            pass  # the keyspace is not there yet
+        if proc.poll() is not None:
+            raise SystemExit(f"bench: error: consumer_spark.py exited; see {log_path}:\n"
+                             + log_path.read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
+    return None
+
+
+def phase_trickle(sb, tmp, first, messages, restart, rate: float, idle_s: float, extra: list[str], log) -> dict:
+    """A consumer started on a topic that holds `first`: seconds from spark-submit to its first row. Then
+    `messages` offered at `rate` msg/s (a trickle): the wall time of each micro-batch and the end-to-end
+    latency. Then `idle_s` with no data: the consumer's CPU while idle. Then a restart on the same
+    checkpoint with `restart` waiting in the topic: seconds from spark-submit to their rows."""
+    src = tmp / "trickle.jsonl"
+    src.write_bytes(b"\n".join(v for _, v in messages) + b"\n")
+    sb.produce([v for _, v in first], keys=[k for k, _ in first])
+    n_first, want = len(landing_uuids(first)), landing_uuids(messages)
+    log_path = tmp / "trickle.log"
+    t0 = time.time()
+    proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, *extra), log_path)
+    try:
+        if _wait_rows(sb, n_first, proc, log_path, 180) is None:
+            raise SystemExit(f"bench: error: the trickle consumer wrote nothing in 180 s; see {log_path}")
+        start_s = min(sb.writetimes().values()) / 1e6 - t0
+        time.sleep(3)
+        before = len(batch_lines(log_path))
+        sampler = Sampler(proc.pid)
+        sampler.start()
+        offered_s = _offer(sb.topic, src, rate)
+        _wait_rows(sb, n_first + len(want), proc, log_path, 60)
+        time.sleep(2)
+        sampler.stop()
+        batches = _batch_seconds(batch_lines(log_path)[before:])
+        idle = Sampler(proc.pid)
+        idle.start()
+        time.sleep(idle_s)
+        idle.stop()
+    finally:
+        stop_group(proc, signal.SIGINT, 60)
+    warnings = sum("falling behind" in ln for ln in log_path.read_text(errors="replace").splitlines())
+    ts = {m.key().decode(): m.timestamp()[1]
+          for m in harness_consume(sb.topic, len(first) + len(messages)) if m.key()}
+    wts = sb.writetimes()
+    lat = [wts[u] / 1000 - ts[u] for u in want if u in wts and u in ts]
+    # The restart: records wait in the topic; a new spark-submit on the same checkpoint.
+    sb.produce([v for _, v in restart], keys=[k for k, _ in restart])
+    n_all = n_first + len(want) + len(landing_uuids(restart))
+    log_path2 = tmp / "trickle-restart.log"
+    t1 = time.time()
+    proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, *extra), log_path2)
+    try:
+        landed_at = _wait_rows(sb, n_all, proc, log_path2, 180)
+        wts2 = sb.writetimes()
+        new = [wts2[u] / 1e6 for u in landing_uuids(restart) if u in wts2]
+        restart_s = (min(new) - t1) if new else None
+    finally:
+        stop_group(proc, signal.SIGINT, 60)
+    out = {"offered_rate": rate, "offered_s": round(offered_s, 1), "rows_expected": len(want),
+           "rows_measured": len(lat), "batches": len(batches),
+           "batch_p50_ms": round(percentile(batches, 50) * 1000), "batch_p95_ms": round(percentile(batches, 95) * 1000),
+           "batch_max_ms": round(max(batches) * 1000) if batches else None,
+           "p50_ms": round(percentile(lat, 50)), "p95_ms": round(percentile(lat, 95)),
+           "p99_ms": round(percentile(lat, 99)), "falling_behind_warnings": warnings,
+           "start_to_first_row_s": round(start_s, 1),
+           "restart_to_first_row_s": round(restart_s, 1) if restart_s is not None else None,
+           "restart_all_landed": landed_at is not None,
+           "cpu": sampler.cpu(), "cpu_idle": idle.cpu(), "args": extra}
+    log(f"trickle: {len(batches)} batches at {rate:.0f} msg/s: batch p50 {out['batch_p50_ms']} ms, p95 "
+        f"{out['batch_p95_ms']} ms; latency p50 {out['p50_ms']} ms, p99 {out['p99_ms']} ms; start to first row "
+        f"{out['start_to_first_row_s']} s, restart {out['restart_to_first_row_s']} s; idle consumer "
+        f"{out['cpu_idle'].get('consumer', 0):.2f} cores; {warnings} 'falling behind' warnings")
+    return out
+
+
+def harness_consume(topic: str, expected: int):
+    from tests.integration import harness
+
+    return harness.consume_all(topic, expected, timeout=60)
+
+
 # ---------------------------------------------------------------------------------------------------
 # report
 
@@ -473,6 +597,17 @@ def table(r: dict) -> str:
         rows.append((f"latency at {lt['offered_rate']:.0f} msg/s", f"p99 {lt['p99_ms']:,} ms",
                      f"p50 {lt['p50_ms']:,} / p95 {lt['p95_ms']:,} / max {lt['max_ms']:,} ms over "
                      f"{lt['rows_measured']:,} rows, {lt['missing']} missing"))
+    tk = r.get("trickle")
+    if tk:
+        rows.append((f"micro-batch wall at {tk['offered_rate']:.0f} msg/s", f"p50 {tk['batch_p50_ms']:,} ms",
+                     f"p95 {tk['batch_p95_ms']:,} / max {tk['batch_max_ms']:,} ms over {tk['batches']} batches; "
+                     f"{tk['falling_behind_warnings']} 'falling behind' warnings"))
+        rows.append((f"latency at {tk['offered_rate']:.0f} msg/s", f"p50 {tk['p50_ms']:,} ms",
+                     f"p95 {tk['p95_ms']:,} / p99 {tk['p99_ms']:,} ms over {tk['rows_measured']:,} rows"))
+        rows.append(("start to first row", f"{tk['start_to_first_row_s']} s",
+                     f"new checkpoint; restarted on the same checkpoint: {tk['restart_to_first_row_s']} s"))
+        rows.append(("consumer CPU while idle", f"{tk['cpu_idle'].get('consumer', 0):.3f} cores",
+                     f"over {tk['cpu_idle']['window_s']} s without data"))
     if pl:
         rows.append(("consumer peak RSS", f"{pl['peak_rss_mb']:,} MB",
                      "driver JVM + Python workers, throughput phase"
@@ -506,6 +641,11 @@ def summary(r: dict) -> str:
     if "latency" in r:
         lt = r["latency"]
         parts.append(f"p50/p95/p99 {lt['p50_ms']}/{lt['p95_ms']}/{lt['p99_ms']} ms at {lt['offered_rate']:.0f} msg/s")
+    if "trickle" in r:
+        tk = r["trickle"]
+        parts.append(f"batch p50/p95 {tk['batch_p50_ms']}/{tk['batch_p95_ms']} ms and latency p50 {tk['p50_ms']} ms "
+                     f"at {tk['offered_rate']:.0f} msg/s, first row {tk['start_to_first_row_s']} s "
+                     f"(restart {tk['restart_to_first_row_s']} s)")
     if "pipeline" in r:
         parts.append(f"consumer RSS {r['pipeline']['peak_rss_mb']} MB")
     parts.append(f"load {r['machine']['loadavg_start'][0]:.1f}")
@@ -548,32 +688,42 @@ def main(argv=None) -> int:
     log(f"load average {os.getloadavg()[0]:.2f}; names {name}*; logs in {tmp}")
     n_lat = int(args.latency_rate * args.latency_seconds) if "latency" not in skip else 0
     n_warm = int(args.latency_rate * args.latency_warmup_seconds) if "latency" not in skip else 0
+    n_trk = int(args.trickle_rate * args.trickle_seconds) if "trickle" not in skip else 0
+    n_rec = args.records if "pipeline" not in skip or "producer" not in skip else 0
     t = time.time()
-    all_msgs = generate(args.records + n_lat + n_warm + 200, args.seed)
-    msgs, lat_msgs = all_msgs[:args.records], all_msgs[args.records:args.records + n_lat]
-    lat_warm, warm = all_msgs[args.records + n_lat:args.records + n_lat + n_warm], all_msgs[-200:]
+    all_msgs = iter(generate(n_rec + n_lat + n_warm + 200 + (n_trk + 200 if n_trk else 0), args.seed))
+    take = lambda n: [next(all_msgs) for _ in range(n)]  # noqa: E731
+    msgs, lat_msgs, lat_warm, warm = take(n_rec), take(n_lat), take(n_warm), take(200)
+    trk_msgs, trk_first, trk_restart = (take(n_trk), take(100), take(100)) if n_trk else ([], [], [])
     expected = len(landing_uuids(msgs))
-    log(f"generated {len(all_msgs):,} records in {time.time() - t:.1f}s ({expected:,} of the first "
-        f"{len(msgs):,} become rows)")
-    sb.create_topics()
-    lat_sb.create_topics()
+    log(f"generated the records in {time.time() - t:.1f}s ({expected:,} of the {len(msgs):,} of the "
+        f"throughput phases become rows)")
+    trk_sb = harness.Sandbox(name=name + "_trk", partitions=args.partitions)
+    sandboxes = [sb, lat_sb] + ([trk_sb] if n_trk else [])
+    for s in sandboxes:
+        s.create_topics()
     try:
         # The latency phase's warm-up records, sent first: this also gets a fresh broker's producer-id
         # coordinator loaded, which would otherwise stall the timed producer for a second.
         lat_sb.produce([v for _, v in warm], keys=[k for k, _ in warm])
-        result["producer"] = phase_producer(sb, msgs, log)
-        result["pipeline"] = phase_pipeline(sb, tmp, expected, args.consumer_arg, log)
-        if "baseline" not in skip:
-            result["baseline"] = phase_baseline(sb, tmp, expected, args.baseline_seconds, log)
-            if result["baseline"]["steady_rows_per_s"]:
-                result["ratio"] = round(result["pipeline"]["steady_rows_per_s"]
-                                        / result["baseline"]["steady_rows_per_s"], 2)
+        if n_rec:
+            result["producer"] = phase_producer(sb, msgs, log)
+        if n_rec and "pipeline" not in skip:
+            result["pipeline"] = phase_pipeline(sb, tmp, expected, args.consumer_arg, log)
+            if "baseline" not in skip:
+                result["baseline"] = phase_baseline(sb, tmp, expected, args.baseline_seconds, log)
+                if result["baseline"]["steady_rows_per_s"]:
+                    result["ratio"] = round(result["pipeline"]["steady_rows_per_s"]
+                                            / result["baseline"]["steady_rows_per_s"], 2)
+        if n_trk:
+            result["trickle"] = phase_trickle(trk_sb, tmp, trk_first, trk_msgs, trk_restart, args.trickle_rate,
+                                              10.0, args.consumer_arg, log)
         if "latency" not in skip:
             result["latency"] = phase_latency(lat_sb, tmp, warm, lat_warm, lat_msgs, args.latency_rate,
                                               args.consumer_arg, log)
     finally:
         if not args.keep:
-            for s in (sb, lat_sb):
+            for s in sandboxes:
                 try:
                     s.drop()
                 except Exception as exc:  # a topic that was never created

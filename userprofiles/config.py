@@ -43,7 +43,8 @@ def _add_kafka(p: argparse.ArgumentParser) -> None:
 
 def kafka_client_config(args: argparse.Namespace) -> dict:
     """librdkafka settings shared by producer, admin and test clients."""
-    conf = {"bootstrap.servers": args.bootstrap_servers}
+    # librdkafka leaves Nagle's algorithm on; a small request could then wait for the broker's delayed ACK.
+    conf = {"bootstrap.servers": args.bootstrap_servers, "socket.nagle.disable": True}
     if args.kafka_security_protocol:
         conf["security.protocol"] = args.kafka_security_protocol
         if args.kafka_sasl_username:
@@ -101,8 +102,11 @@ def consumer_parser() -> argparse.ArgumentParser:
                    help="where a new checkpoint starts reading (env STARTING_OFFSETS)")
     p.add_argument("--max-offsets-per-trigger", type=int, default=env("MAX_OFFSETS_PER_TRIGGER", 100000),
                    help="records per micro-batch at most (env MAX_OFFSETS_PER_TRIGGER)")
-    p.add_argument("--trigger-seconds", type=float, default=env("TRIGGER_SECONDS", 1.0),
-                   help="micro-batch interval (env TRIGGER_SECONDS)")
+    p.add_argument("--trigger-seconds", type=float, default=env("TRIGGER_SECONDS", 0.0),
+                   help="micro-batch interval; 0 = the next batch starts when the previous one ends, as soon as "
+                        "data is there (env TRIGGER_SECONDS)")
+    p.add_argument("--idle-poll-ms", type=int, default=env("IDLE_POLL_MS", 100),
+                   help="with no new data, how often Kafka is asked for it (env IDLE_POLL_MS)")
     p.add_argument("--available-now", action="store_true", default=env("AVAILABLE_NOW", False),
                    help="process what the topic holds now, then exit 0 (env AVAILABLE_NOW)")
     p.add_argument("--checkpoint", default=env("CHECKPOINT_DIR", str(STACK_HOME / "checkpoints" / "consumer")),
@@ -110,8 +114,14 @@ def consumer_parser() -> argparse.ArgumentParser:
     p.add_argument("--master", default=env("SPARK_MASTER", ""),
                    help="Spark master when not given to spark-submit, e.g. local[2] or spark://host:7077 "
                         "(env SPARK_MASTER)")
+    p.add_argument("--kafka-fetch-wait-ms", type=int, default=env("KAFKA_FETCH_MAX_WAIT_MS", 10),
+                   help="how long the Kafka source waits for a fetch to fill (kafka.fetch.max.wait.ms) "
+                        "(env KAFKA_FETCH_MAX_WAIT_MS)")
+    p.add_argument("--single-task-records", type=int, default=env("SINGLE_TASK_RECORDS", 20000),
+                   help="micro-batches of at most this many records run as one task, without a shuffle "
+                        "(env SINGLE_TASK_RECORDS)")
     p.add_argument("--shuffle-partitions", type=int, default=env("SPARK_SHUFFLE_PARTITIONS", 4),
-                   help="partitions of the per-batch de-duplication (env SPARK_SHUFFLE_PARTITIONS)")
+                   help="tasks of a larger micro-batch, hash-partitioned by identifiant (env SPARK_SHUFFLE_PARTITIONS)")
     p.add_argument("--cassandra-hosts", default=env("CASSANDRA_HOSTS", "127.0.0.1"),
                    help="comma list of Cassandra contact points (env CASSANDRA_HOSTS)")
     p.add_argument("--cassandra-port", type=int, default=env("CASSANDRA_PORT", 9042),

@@ -5,14 +5,12 @@ The transformations are the pure functions of transform.py; the executor side is
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import time
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from . import errors, executor, transform
 from .config import kafka_client_config, spark_kafka_options
@@ -29,21 +27,25 @@ def kafka_stream(spark: SparkSession, args) -> DataFrame:
     reader = (spark.readStream.format("kafka").options(**spark_kafka_options(args))
               .option("subscribe", args.topic)
               .option("startingOffsets", args.starting_offsets)
-              .option("includeHeaders", "false"))
+              .option("includeHeaders", "false")
+              # The consumer waits this long for a fetch to fill: at its default (500 ms) a small batch
+              # spent most of its time in it.
+              .option("kafka.fetch.max.wait.ms", str(args.kafka_fetch_wait_ms)))
     if args.max_offsets_per_trigger > 0:
         reader = reader.option("maxOffsetsPerTrigger", str(args.max_offsets_per_trigger))
     return reader.load()
 
 
-def batch_time(offset_log: str) -> dt.datetime:
-    """The batch's clock from its offset-log entry (`offsets/<batch id>` in the checkpoint): Spark writes
-    `batchTimestampMs` there before the batch runs and restores it when it replays the batch, so every
-    attempt of a batch classifies each message on the same instant (a user turning 14 at midnight is
-    counted by all attempts or by none)."""
-    lines = offset_log.splitlines()
-    if len(lines) < 2 or not lines[0].startswith("v"):
-        raise ValueError("not a Structured Streaming offset log entry")
-    return dt.datetime.fromtimestamp(json.loads(lines[1])["batchTimestampMs"] / 1000, dt.timezone.utc)
+def batch_records(offset_log: str, previous_log: str | None) -> int | None:
+    """How many Kafka records the batch holds: its end offsets (offset-log entry) minus the previous
+    batch's. None when that is not known (the first batch, or a partition that was not there before)."""
+    if previous_log is None:
+        return None
+    end, start = (json.loads(text.splitlines()[2]) for text in (offset_log, previous_log))
+    try:
+        return sum(off - start[topic][p] for topic, parts in end.items() for p, off in parts.items())
+    except KeyError:
+        return None
 
 
 def read_offset_log(spark: SparkSession, checkpoint: str, batch_id: int) -> str:
@@ -58,19 +60,6 @@ def read_offset_log(spark: SparkSession, checkpoint: str, batch_id: int) -> str:
         return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
     finally:
         stream.close()
-
-
-def with_clock(df: DataFrame, now: dt.datetime) -> DataFrame:
-    """The batch with its clock as two columns, `_now` (timestamp) and `_today` (UTC date), joined from a
-    one-row table. As literals they would change Spark's generated code at every batch, which was then
-    compiled again each time; as columns the code is reused."""
-    clock = df.sparkSession.createDataFrame([(now, now.date())], "_now timestamp, _today date")
-    return df.crossJoin(F.broadcast(clock))
-
-
-def classified(df: DataFrame, now: dt.datetime) -> DataFrame:
-    clocked = with_clock(df, now)
-    return transform.classify(transform.parse(clocked, now=F.col("_now")), today=F.col("_today"))
 
 
 def partition_writer(*, cass: CassandraConf, mongo: MongoConf, dlq: DeadLetterConf, query: str, batch: int):
@@ -100,6 +89,14 @@ class BatchHandler:
             self._query_id = json.loads(meta.read_text().splitlines()[0])["id"]
         return self._query_id
 
+    def _previous_offset_log(self, spark: SparkSession, batch_id: int) -> str | None:
+        if batch_id == 0:
+            return None
+        try:
+            return read_offset_log(spark, self.args.checkpoint, batch_id - 1)
+        except Exception:  # purged (Spark keeps the last 100) or unreadable: the batch's size is unknown
+            return None
+
     def __call__(self, df: DataFrame, batch_id: int) -> None:
         try:
             self._run(df, batch_id)
@@ -107,19 +104,28 @@ class BatchHandler:
             raise errors.BatchFailed(f"batch {batch_id}: {errors.cause_line(exc, self.args.checkpoint)}") from None
 
     def _run(self, df: DataFrame, batch_id: int) -> None:
-        # One Spark job: parse and classify once, hash-partition by identifiant (every copy of a profile in
-        # one task), then each task writes its rows, claims and dead letters; the driver adds the deltas.
+        # One Spark job: the records (parsed and classified once) go to tasks that each hold every copy of
+        # their profiles; each task writes its rows, claims and dead letters; the driver adds the deltas.
         t0 = time.monotonic()
-        now = batch_time(read_offset_log(df.sparkSession, self.args.checkpoint, batch_id))
-        records = transform.for_sinks(classified(df, now))
+        records = df  # already parsed and classified by the streaming plan (see start_query)
+        size = batch_records(read_offset_log(df.sparkSession, self.args.checkpoint, batch_id),
+                             self._previous_offset_log(df.sparkSession, batch_id))
+        if size is not None and size <= self.args.single_task_records:
+            # A small batch runs as one task, all copies of each profile in it, without a shuffle: the
+            # shuffle's second stage and its scheduling were most of a small batch's fixed cost.
+            records = records.coalesce(1)
+        else:
+            records = records.repartition(self.args.shuffle_partitions, "identifiant")
         write = partition_writer(cass=self.cass, mongo=self.mongo, dlq=self.dlq, query=self.query_id(),
                                  batch=batch_id)
-        parts = records.repartition(self.args.shuffle_partitions, "identifiant").rdd.mapPartitions(write).collect()
+        t_job = time.monotonic()
+        parts = records.rdd.mapPartitions(write).collect()
         t1 = time.monotonic()
         res = executor.TaskResult.total(parts)
         apply_totals(self.mongo, res.deltas, self.query_id(), batch_id)
-        log.debug("batch %d timing: tasks=%.2f counters=%.2f %s", batch_id, t1 - t0, time.monotonic() - t1,
-                  " ".join(f"{k}={v:.2f}" for k, v in res.seconds.items()))
+        log.debug("batch %d timing: prepare=%.3f job=%.3f counters=%.3f tasks: %s", batch_id, t_job - t0, t1 - t_job,
+                  time.monotonic() - t1,
+                  " ".join(f"{k}={v:.3f}" for k, v in res.seconds.items()))
         stats = {"read": sum(res.counts.values()), **res.counts, "refused": res.refused, "written": res.written,
                  "deleted": res.deleted, "stale": res.stale}
         for k, v in stats.items():
@@ -132,7 +138,11 @@ class BatchHandler:
 
 
 def start_query(spark: SparkSession, args, handler: BatchHandler):
-    writer = (kafka_stream(spark, args).writeStream.foreachBatch(handler)
+    # The transformations are part of the streaming plan: Spark analyses them once, not per batch, and
+    # gives current_timestamp()/current_date() the batch's timestamp from its offset-log entry, which a
+    # replayed batch gets back (a user turning 14 at midnight is counted by all attempts or by none).
+    records = transform.sink_records(kafka_stream(spark, args))
+    writer = (records.writeStream.foreachBatch(handler)
               .option("checkpointLocation", args.checkpoint)
               .queryName("users_profiles"))
     if args.available_now:

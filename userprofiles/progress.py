@@ -80,6 +80,8 @@ class ProgressListener(StreamingQueryListener):
         src = p.sources[0] if p.sources else None
         lag = kafka_lag(src.latestOffset, src.endOffset) if src else {}
         seconds = p.batchDuration / 1000
+        # Spark's own breakdown of the batch (addBatch is the Kafka read and the foreachBatch job).
+        log.debug("batch %d phases ms: %s", p.batchId, " ".join(f"{k}={v}" for k, v in sorted(p.durationMs.items())))
         log.info(batch_line(p.batchId, stats, seconds=seconds, input_rate=p.inputRowsPerSecond,
                             processed_rate=p.processedRowsPerSecond, lag=lag))
         if self.metrics:

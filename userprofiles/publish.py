@@ -151,10 +151,10 @@ def run(args, batches=None) -> Stats:
                 if not _produce(producer, args.topic, key, value, stats):
                     continue
                 stats.sent += 1
-                if args.rate > 0:  # hold the offered rate: sleep until this message is due
+                if args.rate > 0:  # hold the offered rate: wait until the next message is due
                     due = paced_start + stats.sent / args.rate
-                    delay = due - time.monotonic()
-                    if delay > 0:
+                    # poll() returns as soon as it has served a delivery report, long before `due`.
+                    while (delay := due - time.monotonic()) > 0:
                         producer.poll(delay)
             producer.poll(0)
             if time.monotonic() >= next_progress:

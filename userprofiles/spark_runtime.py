@@ -32,6 +32,14 @@ def build_spark(args) -> SparkSession:
              .config("spark.ui.enabled", "true" if args.ui else "false")
              .config("spark.ui.port", str(args.ui_port))
              .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
+             # Spark's default (10 ms) asks Kafka for new offsets 100 times a second while the topic is idle:
+             # ~0.2 cores of the consumer and the broker for nothing.
+             .config("spark.sql.streaming.pollingDelay", f"{args.idle_poll_ms}ms")
+             # Spark 4.0's default (FileContext) checkpoint writer runs `chmod` and `readlink` processes for
+             # every offset and commit file on a local disk without Hadoop's native library; the FileSystem
+             # one writes and renames the same files without them.
+             .config("spark.sql.streaming.checkpointFileManagerClass",
+                     "org.apache.spark.sql.execution.streaming.FileSystemBasedCheckpointFileManager")
              .getOrCreate())
     spark.sparkContext.setLogLevel("WARN")
     ship_package(spark)

@@ -49,7 +49,8 @@ def _u(path: str) -> Column:
 def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
     """Decode and validate each message once. Adds `u` (the parsed record), `dob_ts` and `reason`
     (null for a valid record, else why it cannot become a row). `now` (default current_timestamp()) is the
-    instant a date of birth must not pass; the consumer gives a column, see pipeline.with_clock (the batch clock from the offset log)."""
+    instant a date of birth must not pass; in a streaming query, current_timestamp() is the micro-batch's
+    timestamp, which a replayed batch gets back from its offset-log entry."""
     raw = F.col("value").cast("string")
     df = kafka_df.withColumn("raw", raw).withColumn(
         "u", F.from_json("raw", PARSE_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}))
@@ -167,3 +168,9 @@ def for_sinks(classified: DataFrame) -> DataFrame:
         F.col("status"), F.col("reason"), *_profile_columns(), F.col("topic"), F.col("partition"),
         F.col("offset"), F.unix_millis(F.col("timestamp")).alias("timestamp_ms"),
         F.when(dead, F.col("value").cast("binary")).alias("value"))
+
+
+def sink_records(kafka_df: DataFrame) -> DataFrame:
+    """Kafka's records as SINK_COLUMNS, classified on the clock of Spark: in a streaming query,
+    current_timestamp() and current_date() are the micro-batch's timestamp."""
+    return for_sinks(classify(parse(kafka_df)))

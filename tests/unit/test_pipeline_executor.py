@@ -5,7 +5,7 @@ import json
 
 from userprofiles import analytics
 from userprofiles.executor import latest_copies, version
-from userprofiles.pipeline import batch_time, classified
+from userprofiles.pipeline import batch_records
 from userprofiles.schema import PROFILE_COLUMNS
 from userprofiles.sinks.mongo import Candidate, plan_claims
 from userprofiles.transform import SINK_COLUMNS
@@ -68,27 +68,67 @@ def test_claim_decisions():
     assert analytics.delta(FR, FR) == {}
 
 
-def offset_log(ms: int) -> str:
-    return "v1\n" + json.dumps({"batchWatermarkMs": 0, "batchTimestampMs": ms, "conf": {}}) + "\n{}\n"
+def _run_stream(spark, src, checkpoint) -> list[tuple]:
+    """transform.sink_records as a streaming query over a folder of JSON lines (Kafka's columns made up)."""
+    from pyspark.sql import functions as F
+
+    from userprofiles.transform import sink_records
+
+    out = []
+    raw = spark.readStream.text(str(src)).select(
+        F.col("value").cast("binary").alias("value"), F.lit("users_profiles").alias("topic"),
+        F.lit(0).alias("partition"), F.lit(0).cast("long").alias("offset"),
+        F.lit("2026-01-01").cast("timestamp").alias("timestamp"))
+    q = (sink_records(raw).writeStream.option("checkpointLocation", str(checkpoint)).trigger(availableNow=True)
+         .foreachBatch(lambda df, _id: out.extend((r.status, r.age) for r in df.collect())).start())
+    q.awaitTermination(120)
+    q.stop()
+    return out
 
 
-def test_the_replay_clock_is_the_batch_timestamp_of_the_offset_log():
-    t = dt.datetime(2026, 11, 27, 23, 59, 59, 500000, tzinfo=dt.timezone.utc)
-    assert batch_time(offset_log(int(t.timestamp() * 1000))) == t
+def _forget(path):
+    """Delete a checkpoint file with the checksum file that Hadoop's local file system keeps beside it."""
+    path.unlink()
+    (path.parent / f".{path.name}.crc").unlink(missing_ok=True)
 
 
-def test_the_same_batch_classifies_the_same_on_another_day(kafka_frame):
+def _rewrite(path, text):
+    _forget(path)
+    path.write_text(text)
+
+
+def test_a_replayed_batch_is_classified_on_the_clock_of_its_first_attempt(spark, tmp_path):
     """A user who turns 14 at midnight UTC: the batch that first ran at 23:59:59 filters them, and its
-    replay the next day (or a year later) must filter them too, since its clock comes from the offset log."""
+    replay the next day must filter them too. Spark gives current_timestamp() the batch's timestamp,
+    written to offsets/<id> before the batch runs and read back when the batch is replayed."""
     rec = {"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "email": "a@b.c",
            "dob": {"date": "2012-11-28T00:00:00.000Z"}}
-    log = offset_log(int(dt.datetime(2026, 11, 27, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp() * 1000))
-    first = classified(kafka_frame([json.dumps(rec)]), batch_time(log)).select("status", "age").collect()
-    replay = classified(kafka_frame([json.dumps(rec)]), batch_time(log)).select("status", "age").collect()
-    next_day = dt.datetime(2026, 11, 28, 0, 0, 1, tzinfo=dt.timezone.utc)
-    fresh = classified(kafka_frame([json.dumps(rec)]), next_day).select("status", "age").collect()
-    assert [tuple(r) for r in first] == [tuple(r) for r in replay] == [("filtered", 13)]
-    assert [tuple(r) for r in fresh] == [("valid", 14)]  # a new batch on the new day counts them
+    src, ckpt = tmp_path / "in", tmp_path / "checkpoint"
+    src.mkdir()
+    (src / "a.json").write_text(json.dumps(rec) + "\n")
+    assert len(_run_stream(spark, src, ckpt)) == 1
+    # Make batch 0 an unfinished batch that first ran at 2026-11-27 23:59:59 UTC: Spark replays it.
+    _forget(ckpt / "commits" / "0")
+    entry = (ckpt / "offsets" / "0").read_text().split("\n")
+    meta = json.loads(entry[1])
+    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 27, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    _rewrite(ckpt / "offsets" / "0", "\n".join([entry[0], json.dumps(meta), *entry[2:]]))
+    assert _run_stream(spark, src, ckpt) == [("filtered", 13)]
+    # The same record in a new batch of a later day counts.
+    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 28, 0, 0, 1, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    _rewrite(ckpt / "offsets" / "0", "\n".join([entry[0], json.dumps(meta), *entry[2:]]))
+    _forget(ckpt / "commits" / "0")
+    assert _run_stream(spark, src, ckpt) == [("valid", 14)]
+
+
+def test_the_size_of_a_batch_is_its_end_offsets_minus_the_previous_ones():
+    def entry(offsets):
+        return "v1\n" + json.dumps({"batchWatermarkMs": 0, "batchTimestampMs": 0, "conf": {}}) + "\n" + \
+            json.dumps(offsets)
+    prev = entry({"t": {"0": 10, "1": 5}})
+    assert batch_records(entry({"t": {"0": 12, "1": 9}}), prev) == 6
+    assert batch_records(entry({"t": {"0": 12, "1": 9, "2": 3}}), prev) is None  # a new partition
+    assert batch_records(entry({"t": {"0": 12, "1": 9}}), None) is None  # the first batch
 
 
 def test_sink_columns_start_with_status_reason_and_the_profile():
