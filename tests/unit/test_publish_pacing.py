@@ -1,0 +1,38 @@
+"""producer.py --rate: no message leaves before its due time, even when delivery reports wake poll() early."""
+import time
+
+from userprofiles import publish
+from userprofiles.config import producer_parser
+
+
+class EarlyWakingProducer:
+    """Kafka's client as the pacing sees it: poll() returns after ~1 ms, as it does when a delivery
+    report arrives, whatever timeout it was given."""
+
+    def __init__(self):
+        self.sent_at = []
+
+    def produce(self, topic, value=None, key=None, on_delivery=None):
+        self.sent_at.append(time.monotonic())
+        if on_delivery:
+            on_delivery(None, None)
+
+    def poll(self, timeout=0):
+        time.sleep(min(timeout, 0.001))
+        return 1
+
+    def flush(self, timeout=0):
+        return 0
+
+
+def test_the_offered_rate_is_held_when_poll_returns_early(monkeypatch):
+    fake = EarlyWakingProducer()
+    monkeypatch.setattr(publish, "make_producer", lambda args: fake)
+    monkeypatch.setattr(publish, "check_topic", lambda producer, args: None)
+    args = producer_parser().parse_args(["--rate", "100", "--progress-seconds", "3600"])
+    start = time.monotonic()
+    publish.run(args, batches=[[(b"k", b"{}")] * 20])
+    assert len(fake.sent_at) == 20
+    # Message k (from 0) is due k/rate after the start: none may leave before it.
+    early = [k for k, t in enumerate(fake.sent_at) if t - start < k / 100 - 0.002]
+    assert early == []
