@@ -93,18 +93,24 @@ def process(rows, *, cass: cassandra.CassandraConf, mongo_conf: mongo.MongoConf,
     res.counts, dead, latest = latest_copies(rows)
     t_input = time.monotonic()  # the records arrive as they are read: this is the Kafka read and the transform
     letters = [_letter(r, r[_I["reason"]]) for r in dead]
-    claims = mongo.plan_claims([_candidate(r) for r in latest.values()],
-                               mongo.load_claims(mongo_conf, list(latest)), query, batch)
-    res.stale = sum(c.action == "stale" for c in claims)
-    refused: dict[str, tuple[str, str]] = {}
-    for c in claims:
+    candidates = [_candidate(r) for r in latest.values()]
+    # Profiles that count are claimed as new first; those that already have a claim (and the 13 or younger,
+    # who are never claimed as new) are planned against their stored claim.
+    made, refused_new, existing = mongo.insert_new_claims(
+        mongo_conf, [c for c in candidates if c.attrs is not None], query, batch)
+    rest = existing + [c for c in candidates if c.attrs is None]
+    planned = mongo.plan_claims(rest, mongo.load_claims(mongo_conf, [c.identifiant for c in rest]), query, batch)
+    refused: dict[str, tuple[str, str]] = {i: (why, "mongodb") for i, why in refused_new.items()}
+    for c in planned:
         if c.action in ("new", "newer"):
             why = mongo.encodable(c, query, batch)
             if why:
                 refused[c.candidate.identifiant] = (why, "mongodb")
-    to_claim = [c for c in claims if c.candidate.identifiant not in refused]
+    to_claim = [c for c in planned if c.candidate.identifiant not in refused]
     for ident, why in mongo.write_claims(mongo_conf, to_claim, query, batch).items():
         refused[ident] = (why, "mongodb")
+    claims = made + planned
+    res.stale = sum(c.action == "stale" for c in claims)
     applied = [c for c in claims
                if c.action in ("new", "newer", "replay") and c.candidate.identifiant not in refused]
     t1 = time.monotonic()

@@ -73,3 +73,28 @@ def test_claims_follow_the_latest_copy_and_a_crashed_attempt_replays_the_same_de
     restore_claims(conf, [second[ids[0]]])
     back = load_claims(conf, [ids[0]])[ids[0]]
     assert back["attrs"] == FR and back["b"] == 4
+
+
+def test_new_profiles_are_claimed_by_insert_and_the_others_come_back_to_be_planned(conf):
+    from userprofiles.sinks.mongo import BULK_CHUNK, insert_new_claims
+
+    old = [str(uuid.uuid4()) for _ in range(2)]
+    _claims(conf, [Candidate(i, (10, 0, n), FR) for n, i in enumerate(old)], "q-1", 1)
+    new = [str(uuid.uuid4()) for _ in range(BULK_CHUNK + 5)]  # more than one request
+    bad = str(uuid.uuid4())  # a key MongoDB cannot store: refused alone, its chunk still inserted
+    cands = ([Candidate(i, (20, 0, n), GB) for n, i in enumerate(new)] + [Candidate(old[0], (30, 0, 0), GB)]
+             + [Candidate(bad, (20, 0, 99), {**GB, "domain": "a\udcff.uk"})] + [Candidate(old[1], (1, 0, 0), GB)])
+    made, refused, existing = insert_new_claims(conf, cands, "q-1", 2)
+    assert {c.candidate.identifiant for c in made} == set(new)
+    assert {c.action for c in made} == {"new"} and all(c.prev_attrs is None for c in made)
+    assert set(refused) == {bad} and "encode" in refused[bad]
+    assert {c.identifiant for c in existing} == set(old)
+    planned = {c.candidate.identifiant: c.action for c in
+               plan_claims(existing, load_claims(conf, [c.identifiant for c in existing]), "q-1", 2)}
+    assert planned == {old[0]: "newer", old[1]: "stale"}
+    # The attempt is retried (a lost reply): its own inserts come back as existing, planned as replays.
+    made2, refused2, existing2 = insert_new_claims(conf, [c for c in cands if c.identifiant in new], "q-1", 2)
+    assert made2 == [] and refused2 == {}
+    replayed = plan_claims(existing2, load_claims(conf, [c.identifiant for c in existing2]), "q-1", 2)
+    assert {c.action for c in replayed} == {"replay"}
+    assert all((c.attrs, c.prev_attrs) == (GB, None) for c in replayed)

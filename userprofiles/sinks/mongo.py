@@ -138,6 +138,58 @@ def encodable(c: Claim, query: str, batch: int) -> str | None:
     return None
 
 
+def _encode_errors():
+    from bson.errors import BSONError
+    return (BSONError, UnicodeError, OverflowError, ValueError, TypeError)
+
+
+def insert_new_claims(conf: MongoConf, candidates: Sequence[Candidate], query: str,
+                      batch: int) -> tuple[list[Claim], dict[str, str], list[Candidate]]:
+    """Claim each profile as new with an insert, BULK_CHUNK per request: in a stream of mostly new profiles
+    most need no lookup (a lookup is one request per profile on FerretDB). Returns the claims made, the
+    profiles MongoDB refused for good ({identifiant: reason}), and the candidates that already have a claim,
+    to be planned against it (plan_claims). A retried attempt finds its own inserts there, as replays."""
+    from pymongo import InsertOne
+    from pymongo.errors import BulkWriteError
+
+    made: list[Claim] = []
+    refused: dict[str, str] = {}
+    existing: list[Candidate] = []
+
+    def attempt():
+        made.clear(), refused.clear(), existing.clear()
+        coll = database(conf)[CLAIMS]
+        for start in range(0, len(candidates), BULK_CHUNK):
+            chunk = [Claim(c, "new", None, c.attrs, None) for c in candidates[start:start + BULK_CHUNK]]
+            try:
+                try:
+                    coll.bulk_write([InsertOne(_claim_doc(c, query, batch)) for c in chunk], ordered=False)
+                except _encode_errors():  # nothing of the chunk was sent: find the document(s), send the rest
+                    whys = {c.candidate.identifiant: encodable(c, query, batch) for c in chunk}
+                    refused.update({i: why for i, why in whys.items() if why})
+                    chunk = [c for c in chunk if not whys[c.candidate.identifiant]]
+                    if chunk:
+                        coll.bulk_write([InsertOne(_claim_doc(c, query, batch)) for c in chunk], ordered=False)
+            except BulkWriteError as exc:
+                errors = {e["index"]: e for e in exc.details.get("writeErrors", [])}
+                for i, c in enumerate(chunk):
+                    e = errors.get(i)
+                    if e is None:
+                        made.append(c)
+                    elif e.get("code") == DUPLICATE_KEY:
+                        existing.append(c.candidate)
+                    else:
+                        refused[c.candidate.identifiant] = f"MongoDB refused the profile: {str(e.get('errmsg'))[:300]}"
+                continue
+            made.extend(chunk)
+        return made, refused, existing
+
+    if not candidates:
+        return [], {}, []
+    return with_retry(f"writing {len(candidates)} claims in MongoDB {conf.db}", attempt, _transient(),
+                      conf.retry_seconds, _FIX)
+
+
 def load_claims(conf: MongoConf, identifiants: Sequence[str]) -> dict[str, dict]:
     if not identifiants:
         return {}
