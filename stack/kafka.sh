@@ -176,5 +176,6 @@ status() {
 
 case "${1:-}" in
   install|start|stop|status) "$1" ;;
+  render) write_config; cat "$CONF" ;;  # the node's server.properties (tests/unit/test_cluster_config.py)
   *) die "usage: $0 install|start|stop|status" ;;
 esac
