@@ -44,6 +44,7 @@ up() {
   local installed=$((SECONDS - t0))
   # Kafka's nodes together (a broker answers once the controller quorum has a majority), FerretDB beside
   # them, and Cassandra's nodes one after another (a node joins, i.e. bootstraps, only when none else is).
+  kafka_node 1 cluster-id >/dev/null
   local -A pids=()
   for i in $(nodes); do kafka_node "$i" start >"$RUN_DIR/kafka-$i.start.out" 2>&1 & pids[kafka-$i]=$!; done
   bash "$STACK_DIR/ferretdb.sh" start >"$RUN_DIR/ferretdb.start.out" 2>&1 & pids[ferretdb]=$!

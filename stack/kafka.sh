@@ -93,16 +93,29 @@ EOF
 
 java_tool() { java -Xmx256m -Djava.awt.headless=true -Dlog4j2.configurationFile="$LOG4J" -cp "$CACHE/*" "$@"; }
 
+new_id() {
+  local out
+  out=$(java_tool kafka.tools.StorageTool random-uuid 2>>"$LOG_DIR/$SVC.log") \
+    || die "generating a Kafka cluster id failed (see $LOG_DIR/$SVC.log); remove $CACHE and run '$0 install' again."
+  echo "${out##*$'\n'}"  # the id is the last line
+}
+
+# The cluster's id, made once in .stack/data/kafka-cluster.id (stack/cluster.sh asks for it before it starts
+# the nodes in parallel, so that they do not each make one).
+cluster_id() {
+  local idfile="$DATA_DIR/kafka-cluster.id"
+  [ -s "$idfile" ] || { new_id >"$idfile.tmp" && mv "$idfile.tmp" "$idfile"; }
+  cat "$idfile"
+}
+
 # Format once: meta.properties marks a formatted log dir, so topics and offsets survive restarts.
 format_once() {
   [ -f "$HOME_DIR/logs/meta.properties" ] && return 0
-  local id idfile="$DATA_DIR/kafka-cluster.id"
-  if [ -n "$NODE" ] && [ -s "$idfile" ]; then
-    id=$(cat "$idfile")  # every node of a cluster is formatted with the same cluster id
+  local id
+  if [ -n "$NODE" ]; then
+    id=$(cluster_id)  # every node of a cluster is formatted with the same cluster id
   else
-    id=$(java_tool kafka.tools.StorageTool random-uuid 2>>"$LOG_DIR/$SVC.log") \
-      || die "generating a Kafka cluster id failed (see $LOG_DIR/$SVC.log); remove $CACHE and run '$0 install' again."
-    [ -z "$NODE" ] || echo "$id" >"$idfile"
+    id=$(new_id)
   fi
   log "formatting Kafka storage in $HOME_DIR/logs (cluster id $id)"
   java_tool kafka.tools.StorageTool format -t "$id" -c "$CONF" >>"$LOG_DIR/$SVC.log" 2>&1 \
@@ -176,6 +189,7 @@ status() {
 
 case "${1:-}" in
   install|start|stop|status) "$1" ;;
-  render) write_config; cat "$CONF" ;;  # the node's server.properties (tests/unit/test_cluster_config.py)
+  render) write_config; cat "$CONF" ;;
+  cluster-id) install; write_config; cluster_id ;;  # the node's server.properties (tests/unit/test_cluster_config.py)
   *) die "usage: $0 install|start|stop|status" ;;
 esac
