@@ -179,7 +179,14 @@ start() {
 
 # nodetool of this node, over its JMX port (the NodeTool class of cassandra-all; no bin/nodetool on Maven Central).
 nodetool() {
-  java -Xmx256m -Djava.net.preferIPv4Stack=true -Dlogback.configurationFile="file://$STACK_DIR/cassandra-logback.xml" \
+  # The server's --add-exports/--add-opens (conf/jvm17-clients.options has the same).
+  jvm_opts
+  local opens=() i
+  for ((i = 0; i < ${#JVM_OPTS[@]}; i++)); do
+    case "${JVM_OPTS[$i]}" in --add-exports|--add-opens) opens+=("${JVM_OPTS[$i]}" "${JVM_OPTS[$((i + 1))]}") ;; esac
+  done
+  java -Xmx256m -Djava.net.preferIPv4Stack=true "${opens[@]}" -Dcassandra.logdir="$CLOG" \
+    -Dlogback.configurationFile="file://$STACK_DIR/cassandra-logback.xml" \
     -cp "$LIB/*" org.apache.cassandra.tools.NodeTool -h 127.0.0.1 -p "$CASSANDRA_JMX_PORT" "$@"
 }
 
