@@ -51,6 +51,8 @@ def pytest_terminal_summary(terminalreporter):
         f"{text}\n\n"
         "Columns as in chaos.md. *recovery time*: from the restart of the killed node and broker until the "
         "stores hold every expected row and the exact analytics (reads at LOCAL_QUORUM); the notes give the "
-        "time to ISR restored, hints delivered, the repair, and the final read at ALL.\n",
+        "ISR restored and the hints delivered as first seen by the checks that run after the stores are complete "
+        "(upper bounds), the duration of `nodetool repair -full` on the restarted node, the final read at ALL, "
+        "and the peak RSS of the cluster's services and of the consumer (JVM + Python workers).\n",
         encoding="utf-8")
     terminalreporter.write_line(f"(written to {RESULTS_FILE.relative_to(ROOT)})")

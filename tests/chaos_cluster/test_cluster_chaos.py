@@ -14,9 +14,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from tests.chaos import chaoslib
-from tests.chaos.chaoslib import (Consumer, Producer, Row, STACK, STACK_HOME, dead_letter_check, finish, make_input,
+from tests.chaos.chaoslib import (_session_members, Consumer, Producer, Row, STACK, STACK_HOME, dead_letter_check, finish, make_input,
                                   observe, service_running, wait_caught_up, wait_complete)
 from tests.integration.harness import BOOTSTRAP, CASSANDRA_HOSTS, CASSANDRA_PORT, ROOT
 
@@ -66,6 +67,35 @@ def read_all_ids(keyspace: str) -> set[str]:
     return {str(r.identifiant) for r in chaoslib.cassandra().execute(st, timeout=120)}
 
 
+def _rss_mb(pids) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) // 1024
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+class Memory:
+    """Peak RSS of the cluster's services (their PID files) and of the consumer (its session: JVM + Python workers)."""
+    def __init__(self, cons: Consumer):
+        self.cons, self.cluster_peak, self.consumer_peak = cons, 0, 0
+
+    def sample(self) -> None:
+        pids = []
+        for f in (STACK_HOME / "run").glob("*.pid"):
+            try:
+                pids.append(int(f.read_text()))
+            except ValueError:
+                pass
+        self.cluster_peak = max(self.cluster_peak, _rss_mb(pids))
+        if self.cons.running():
+            self.consumer_peak = max(self.consumer_peak, _rss_mb(_session_members(self.cons.proc.pid)))
+
+
 def _keep_running(cons: Consumer, events: list):
     def watch():
         if not cons.running():
@@ -89,7 +119,9 @@ def test_cassandra_node_and_kafka_broker_killed_mid_stream(sandbox, tmp_path):
         cons.start()
         producers.append(Producer(sandbox, tmp_path, inp.path, "--rate", str(N_USERS / 150), "--batch-size", "50",
                                   n=1).start())
+        mem = Memory(cons)
         assert cons.wait_batches(1, 300), cons.output()[-3000:].decode("utf-8", "replace")
+        mem.sample()
         assert "consistency LOCAL_QUORUM" in cons.output().decode("utf-8", "replace"), "the writes are not at LOCAL_QUORUM"
         time.sleep(rng.uniform(1.0, 5.0))
         stored = observe(sandbox).row_count
@@ -116,6 +148,7 @@ def test_cassandra_node_and_kafka_broker_killed_mid_stream(sandbox, tmp_path):
 
         def watch():
             keep_consumer()
+            mem.sample()
             p = producers[-1]
             if not p.running() and state["produced_at"] is None:
                 if p.proc.returncode == 0:
@@ -172,9 +205,10 @@ def test_cassandra_node_and_kafka_broker_killed_mid_stream(sandbox, tmp_path):
     rode = "consumer rode it out" if not consumer_exits else f"consumer restarted {len(consumer_exits)}x"
     notes = [events[0], rode,
              f"producer done +{state['produced_at'] - back:.0f}s",
-             f"ISR restored +{isr_at - back:.0f}s",
-             f"hints delivered +{hints_at - back:.0f}s" if hints_at else "hints still pending after 300s",
+             f"ISR restored by +{isr_at - back:.0f}s",
+             f"hints delivered by +{hints_at - back:.0f}s" if hints_at else "hints still pending after 300s",
              f"nodetool repair {repair_s:.0f}s; read at ALL: {len(all_ids):,} rows",
+             f"peak RSS cluster {mem.cluster_peak / 1024:.1f} GB + consumer {mem.consumer_peak / 1024:.1f} GB",
              f"wall {time.monotonic() - t_start:.0f}s"] + [e for e in events[1:] if not e.startswith("consumer exit")]
     row = finish(Row("cluster: cassandra node + kafka broker SIGKILL, 30s down",
                      recovery_s=(done - back) if done else None, notes="; ".join(notes)),
