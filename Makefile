@@ -4,13 +4,15 @@ PY := .venv/bin/python
 SPARK_SUBMIT := .venv/bin/spark-submit
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export SPARK_LOCAL_IP ?= 127.0.0.1
+# NODES=3: up/down/status/clean act on the replicated cluster (stack/cluster.sh); unset or 1: the single node.
+export NODES ?= 1
 
-.PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos bench cqlsh mongosh venv reconcile fresh-check
+.PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv reconcile fresh-check
 
 help:          ## this list: each target and what it does
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-up:            ## install (once) and start Kafka, Cassandra and FerretDB on 127.0.0.1
+up:            ## install (once) and start Kafka, Cassandra and FerretDB on 127.0.0.1 (NODES=3: a 3-node cluster)
 	@bash stack/stack.sh up
 
 down:          ## stop what `make up` started
@@ -51,6 +53,9 @@ test-integration: up ## integration tests only (on the running stack)
 
 chaos: up      ## fault-injection scenarios, with a table of figures
 	$(PY) -m pytest tests/chaos -q -s
+
+chaos-cluster: ## on a NODES=3 cluster (started and stopped here): kill -9 a Cassandra node and a Kafka broker mid-stream
+	@bash stack/chaos-cluster.sh
 
 reconcile: venv ## compare the MongoDB analytics with the Cassandra table (ARGS=--repair to rewrite them)
 	$(PY) -m userprofiles.reconcile $(ARGS)

@@ -2,7 +2,8 @@
 
 Usage: python stack/apply_cql.py FILE.cql
 Statements are split on ';' outside comments (--, //, /* */) and string literals ('...', $$...$$), so the file
-may be commented freely. Host 127.0.0.1, port from CASSANDRA_PORT (default 9042). Exit 1 on the first failure.
+may be commented freely. Host CASSANDRA_HOST (127.0.0.1), port CASSANDRA_PORT (9042); CASSANDRA_REPLICATION replaces the
+keyspace's replication map. Exit 1 on the first failure.
 """
 import os
 import sys
@@ -53,11 +54,15 @@ def main() -> int:
         return 2
     path = sys.argv[1]
     with open(path, encoding="utf-8") as f:
-        statements = split_statements(f.read())
+        text = f.read()
+    # The cluster (stack/cluster.sh) creates the keyspace with its own replication map.
+    if os.environ.get("CASSANDRA_REPLICATION"):
+        text = text.replace("{'class': 'SimpleStrategy', 'replication_factor': 1}", os.environ["CASSANDRA_REPLICATION"])
+    statements = split_statements(text)
 
     from cassandra.cluster import Cluster
 
-    cluster = Cluster(["127.0.0.1"], port=int(os.environ.get("CASSANDRA_PORT", "9042")),
+    cluster = Cluster([os.environ.get("CASSANDRA_HOST", "127.0.0.1")], port=int(os.environ.get("CASSANDRA_PORT", "9042")),
                       connect_timeout=10, control_connection_timeout=10)
     try:
         session = cluster.connect()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Apache Cassandra, single node on 127.0.0.1 (CQL on $CASSANDRA_PORT), without Docker.
 #
-# Usage: stack/cassandra.sh install|start|stop|status
+# Usage: stack/cassandra.sh install|start|stop|status|nodetool ARGS...
+# NODE=i with NODES=N (stack/cluster.sh sets them): node i of an N-node cluster on its own loopback address
+# $(cassandra_address_of i) (127.0.0.i), the same CQL/storage ports, JMX on $(cassandra_jmx_port_of i), seed node 1.
 #   install  download cassandra-all $CASSANDRA_VERSION and its runtime dependencies from Maven Central (once)
 #   start    start the node (heap $CASSANDRA_HEAP), wait until CQL answers, apply cassandra_schema.cql
 #   stop     stop the node (SIGTERM: Cassandra drains, i.e. flushes its memtables, before it exits)
@@ -13,10 +15,27 @@
 # .stack/data/cassandra; logs go to .stack/logs/cassandra/system.log (and warnings to .stack/logs/cassandra.log).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-export CASSANDRA_PORT
 LIB="$STACK_CACHE/cassandra-$CASSANDRA_VERSION"
+NODE="${NODE:-}"
+SVC=cassandra
 CDATA="$DATA_DIR/cassandra"
 CLOG="$LOG_DIR/cassandra"
+CASSANDRA_HOST=127.0.0.1
+SEEDS="127.0.0.1:$CASSANDRA_STORAGE_PORT"
+ALLOC_RF=1
+RING_DELAY_MS=1000
+if [ -n "$NODE" ]; then
+  # A joining node waits this long to learn the ring before it bootstraps: longer than a lone node's 1 s.
+  RING_DELAY_MS="${CASSANDRA_CLUSTER_RING_DELAY_MS:-5000}"
+  SVC="cassandra-$NODE"; CDATA="$DATA_DIR/cassandra-$NODE"; CLOG="$LOG_DIR/cassandra-$NODE"
+  CASSANDRA_HOST=$(cassandra_address_of "$NODE")
+  CASSANDRA_JMX_PORT=$(cassandra_jmx_port_of "$NODE")
+  SEEDS="$(cassandra_address_of 1):$CASSANDRA_STORAGE_PORT"
+  ALLOC_RF=$CLUSTER_RF; ((ALLOC_RF <= NODES)) || ALLOC_RF=$NODES
+fi
+# Read by ready.py and apply_cql.py. CASSANDRA_REPLICATION (the keyspace's replication map when this start
+# creates it) is set by stack/cluster.sh; unset, cassandra_schema.cql's own SimpleStrategy RF 1.
+export CASSANDRA_PORT CASSANDRA_HOST
 CONF="$CDATA/conf/cassandra.yaml"
 
 install() {
@@ -38,6 +57,7 @@ render_conf() {
   mkdir -p "$CDATA/conf" "$CDATA/data" "$CDATA/commitlog" "$CDATA/saved_caches" "$CDATA/hints" \
            "$CDATA/cdc_raw" "$CDATA/tmp" "$CDATA/triggers" "$CLOG"
   sed -e "s|@DATA@|$CDATA|g" -e "s|@NATIVE_PORT@|$CASSANDRA_PORT|g" -e "s|@STORAGE_PORT@|$CASSANDRA_STORAGE_PORT|g" \
+    -e "s|@ADDRESS@|$CASSANDRA_HOST|g" -e "s|@SEEDS@|$SEEDS|g" -e "s|@ALLOC_RF@|$ALLOC_RF|g" \
     "$STACK_DIR/cassandra.yaml" >"$CONF.tmp"
   mv "$CONF.tmp" "$CONF"
 }
@@ -115,62 +135,76 @@ jvm_opts() {
     -Djava.security.manager=allow
     # --- fast start of a lone node: no peers to wait for ---
     -Dcassandra.skip_wait_for_gossip_to_settle=0
-    -Dcassandra.ring_delay_ms=1000
+    "-Dcassandra.ring_delay_ms=$RING_DELAY_MS"
   )
 }
 
-line() { printf '%-10s %-16s %-8s %s\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "$1" "$2"; }
+line() { printf '%-10s %-16s %-8s %s\n' "$SVC" "$CASSANDRA_HOST:$CASSANDRA_PORT" "$1" "$2"; }
 
 start() {
   need_driver
   local secs version
-  if is_running cassandra && version=$(ready --version 2>/dev/null); then
-    line "$version" "already running (pid $(cat "$(pidfile cassandra)"))"
+  if is_running "$SVC" && version=$(ready --version 2>/dev/null); then
+    line "$version" "already running (pid $(cat "$(pidfile "$SVC")"))"
     return 0
   fi
-  if ! is_running cassandra && port_open "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
+  if ! is_running "$SVC" && addr_open "$CASSANDRA_HOST" "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
     # A Cassandra already answers on this port (docker compose, or the stack of another checkout): use it.
     "$PY" "$STACK_DIR/apply_cql.py" "$ROOT/cassandra_schema.cql" >/dev/null \
       || die "applying $ROOT/cassandra_schema.cql to the Cassandra on 127.0.0.1:$CASSANDRA_PORT failed (error above)."
-    external_line cassandra "127.0.0.1:$CASSANDRA_PORT" "$version"
+    external_line cassandra "$CASSANDRA_HOST:$CASSANDRA_PORT" "$version"
     return 0
   fi
-  if ! is_running cassandra; then
+  if ! is_running "$SVC"; then
     need_java17
     local jv
     jv=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
     [ "$jv" = 17 ] || log "warning: Cassandra $CASSANDRA_VERSION supports Java 11 and 17 only; 'java' is Java $jv"
-    need_free_port cassandra "$CASSANDRA_PORT"
-    need_free_port cassandra "$CASSANDRA_STORAGE_PORT"
-    need_free_port cassandra "$CASSANDRA_JMX_PORT"
+    need_bindable "$CASSANDRA_HOST"
+    need_free_addr "$SVC" "$CASSANDRA_HOST" "$CASSANDRA_PORT"
+    need_free_addr "$SVC" "$CASSANDRA_HOST" "$CASSANDRA_STORAGE_PORT"
+    need_free_port "$SVC" "$CASSANDRA_JMX_PORT"
     install
     render_conf
     jvm_opts
     # Cassandra's own default (cassandra-env.sh): fewer glibc malloc arenas, less native memory.
-    MALLOC_ARENA_MAX=4 spawn cassandra java "${JVM_OPTS[@]}" -cp "$LIB/*" org.apache.cassandra.service.CassandraDaemon
+    MALLOC_ARENA_MAX=4 spawn "$SVC" java "${JVM_OPTS[@]}" -cp "$LIB/*" org.apache.cassandra.service.CassandraDaemon
   fi
-  secs=$(wait_ready cassandra 180 "$PY" "$STACK_DIR/ready.py" cassandra)
+  secs=$(wait_ready "$SVC" 180 "$PY" "$STACK_DIR/ready.py" cassandra)
   "$PY" "$STACK_DIR/apply_cql.py" "$ROOT/cassandra_schema.cql" >/dev/null \
     || die "applying $ROOT/cassandra_schema.cql failed (error above); fix the file or see $CLOG/system.log, then run '$0 start' again."
   version=$(ready --version) || die "Cassandra stopped answering right after start; see $CLOG/system.log."
-  printf '%-10s %-16s %-8s ready in %ss\n' cassandra "127.0.0.1:$CASSANDRA_PORT" "$version" "$secs"
+  printf '%-10s %-16s %-8s ready in %ss\n' "$SVC" "$CASSANDRA_HOST:$CASSANDRA_PORT" "$version" "$secs"
+}
+
+# nodetool of this node, over its JMX port (the NodeTool class of cassandra-all; no bin/nodetool on Maven Central).
+nodetool() {
+  # The server's --add-exports/--add-opens (conf/jvm17-clients.options has the same).
+  jvm_opts
+  local opens=() i
+  for ((i = 0; i < ${#JVM_OPTS[@]}; i++)); do
+    case "${JVM_OPTS[$i]}" in --add-exports|--add-opens) opens+=("${JVM_OPTS[$i]}" "${JVM_OPTS[$((i + 1))]}") ;; esac
+  done
+  java -Xmx256m -Djava.net.preferIPv4Stack=true "${opens[@]}" -Dcassandra.logdir="$CLOG" \
+    -Dlogback.configurationFile="file://$STACK_DIR/cassandra-logback.xml" \
+    -cp "$LIB/*" org.apache.cassandra.tools.NodeTool -h 127.0.0.1 -p "$CASSANDRA_JMX_PORT" "$@"
 }
 
 stop() {
   # SIGTERM runs Cassandra's drain hook (flush memtables, close the commit log); give it time.
-  stop_pid cassandra 60
+  stop_pid "$SVC" 60
 }
 
 status() {
   local version
-  if ! is_running cassandra; then
-    if [ -x "$PY" ] && port_open "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
+  if ! is_running "$SVC"; then
+    if [ -x "$PY" ] && addr_open "$CASSANDRA_HOST" "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
       line "$version" "answering, not started here"
     else line - stopped; fi
   elif version=$(ready --version 2>/dev/null); then
-    line "$version" "running (pid $(cat "$(pidfile cassandra)"))"
+    line "$version" "running (pid $(cat "$(pidfile "$SVC")"))"
   else
-    line - "starting or not answering (pid $(cat "$(pidfile cassandra)"), log $CLOG/system.log)"
+    line - "starting or not answering (pid $(cat "$(pidfile "$SVC")"), log $CLOG/system.log)"
   fi
 }
 
@@ -179,5 +213,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  nodetool) shift; nodetool "$@" ;;
+  render) render_conf; cat "$CONF" ;;  # the node's cassandra.yaml (tests/unit/test_cluster_config.py)
   *) die "usage: $0 install|start|stop|status" ;;
 esac

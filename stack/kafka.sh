@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Local Apache Kafka: one KRaft node (broker + controller) on 127.0.0.1, from Maven Central jars, no Docker.
 # Usage: stack/kafka.sh install|start|stop|status
+# NODE=i with NODES=N (stack/cluster.sh sets them): node i of an N-node cluster, each broker and controller,
+# broker on $(kafka_port_of i), controller on $(kafka_controller_port_of i), data in .stack/data/kafka-i.
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP (512m),
 #      KAFKA_TOPIC (users_profiles), KAFKA_PARTITIONS (6), KAFKA_DLQ_TOPIC (users_profiles_dlq), KAFKA_DLQ_PARTITIONS (1).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,7 +13,21 @@ KAFKA_DLQ_TOPIC="${KAFKA_DLQ_TOPIC:-users_profiles_dlq}"
 KAFKA_DLQ_PARTITIONS="${KAFKA_DLQ_PARTITIONS:-1}"
 
 CACHE="$STACK_CACHE/kafka-$KAFKA_VERSION"
+NODE="${NODE:-}"
+SVC=kafka
 HOME_DIR="$DATA_DIR/kafka"
+NODE_ID=1
+RF=1; MIN_ISR=1
+VOTERS="1@127.0.0.1:$KAFKA_CONTROLLER_PORT"
+if [ -n "$NODE" ]; then
+  # Node NODE of the cluster: its own ports, folder, PID and log; every node a voter of the quorum.
+  SVC="kafka-$NODE"; HOME_DIR="$DATA_DIR/kafka-$NODE"; NODE_ID=$NODE
+  RF=$CLUSTER_RF; MIN_ISR=$CLUSTER_MIN_ISR; ((RF <= NODES)) || RF=$NODES; ((MIN_ISR < RF)) || MIN_ISR=$((RF > 1 ? RF - 1 : 1))
+  KAFKA_PORT=$(kafka_port_of "$NODE"); KAFKA_CONTROLLER_PORT=$(kafka_controller_port_of "$NODE")
+  VOTERS=""
+  for ((i = 1; i <= NODES; i++)); do VOTERS+="${VOTERS:+,}$i@127.0.0.1:$(kafka_controller_port_of "$i")"; done
+fi
+export KAFKA_PORT
 CONF="$HOME_DIR/server.properties"
 LOG4J="$HOME_DIR/log4j2.properties"
 ADDR="127.0.0.1:$KAFKA_PORT"
@@ -22,7 +38,7 @@ install() {
 
 probe() { env KAFKA_PORT="$KAFKA_PORT" KAFKA_VERSION="$KAFKA_VERSION" "$PY" "$STACK_DIR/ready.py" kafka; }
 
-line() { printf '%-10s %-16s %-8s ready in %ss\n' kafka "$ADDR" "$KAFKA_VERSION" "$1"; }
+line() { printf '%-10s %-16s %-8s ready in %ss\n' "$SVC" "$ADDR" "$KAFKA_VERSION" "$1"; }
 
 write_config() {
   mkdir -p "$HOME_DIR/logs"
@@ -32,8 +48,8 @@ write_config() {
   # auto.create.topics.enable=false: a misspelt topic fails loudly instead of silently existing.
   cat >"$CONF" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+node.id=$NODE_ID
+controller.quorum.voters=$VOTERS
 listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
 advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -41,16 +57,16 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$HOME_DIR/logs
 num.partitions=6
-default.replication.factor=1
-min.insync.replicas=1
+default.replication.factor=$RF
+min.insync.replicas=$MIN_ISR
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=$RF
 offsets.topic.num.partitions=6
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$RF
+transaction.state.log.min.isr=$MIN_ISR
 transaction.state.log.num.partitions=6
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor=$RF
+share.coordinator.state.topic.min.isr=$MIN_ISR
 group.initial.rebalance.delay.ms=0
 EOF
   # Everything to stderr, which spawn() appends to $LOG_DIR/kafka.log; stdout stays clean for StorageTool.
@@ -77,33 +93,54 @@ EOF
 
 java_tool() { java -Xmx256m -Djava.awt.headless=true -Dlog4j2.configurationFile="$LOG4J" -cp "$CACHE/*" "$@"; }
 
+new_id() {
+  local out
+  out=$(java_tool kafka.tools.StorageTool random-uuid 2>>"$LOG_DIR/$SVC.log") \
+    || die "generating a Kafka cluster id failed (see $LOG_DIR/$SVC.log); remove $CACHE and run '$0 install' again."
+  echo "${out##*$'\n'}"  # the id is the last line
+}
+
+# The cluster's id, made once in .stack/data/kafka-cluster.id (stack/cluster.sh asks for it before it starts
+# the nodes in parallel, so that they do not each make one).
+cluster_id() {
+  local idfile="$DATA_DIR/kafka-cluster.id"
+  [ -s "$idfile" ] || { new_id >"$idfile.tmp" && mv "$idfile.tmp" "$idfile"; }
+  cat "$idfile"
+}
+
 # Format once: meta.properties marks a formatted log dir, so topics and offsets survive restarts.
 format_once() {
   [ -f "$HOME_DIR/logs/meta.properties" ] && return 0
   local id
-  id=$(java_tool kafka.tools.StorageTool random-uuid 2>>"$LOG_DIR/kafka.log") \
-    || die "generating a Kafka cluster id failed (see $LOG_DIR/kafka.log); remove $CACHE and run '$0 install' again."
+  if [ -n "$NODE" ]; then
+    id=$(cluster_id)  # every node of a cluster is formatted with the same cluster id
+  else
+    id=$(new_id)
+  fi
   log "formatting Kafka storage in $HOME_DIR/logs (cluster id $id)"
-  java_tool kafka.tools.StorageTool format -t "$id" -c "$CONF" >>"$LOG_DIR/kafka.log" 2>&1 \
-    || { tail -n 15 "$LOG_DIR/kafka.log" >&2; die "formatting Kafka storage failed (log above); remove $HOME_DIR and start again."; }
+  java_tool kafka.tools.StorageTool format -t "$id" -c "$CONF" >>"$LOG_DIR/$SVC.log" 2>&1 \
+    || { tail -n 15 "$LOG_DIR/$SVC.log" >&2; die "formatting Kafka storage failed (log above); remove $HOME_DIR and start again."; }
 }
 
 create_topics() {
+  # A cluster node does not: a topic of RF 3 needs every broker registered (stack/cluster.sh creates them).
+  [ -z "$NODE" ] || return 0
+  KAFKA_REPLICATION_FACTOR=$RF KAFKA_MIN_ISR=$MIN_ISR \
   "$PY" "$STACK_DIR/kafka_topics.py" "$ADDR" "$KAFKA_TOPIC:$KAFKA_PARTITIONS" "$KAFKA_DLQ_TOPIC:$KAFKA_DLQ_PARTITIONS" \
-    || die "creating the Kafka topics failed (message above); Kafka is still running, see $LOG_DIR/kafka.log."
+    || die "creating the Kafka topics failed (message above); Kafka is still running, see $LOG_DIR/$SVC.log."
 }
 
 start() {
   local t0=$SECONDS secs
   "$PY" -c 'import confluent_kafka' 2>/dev/null \
     || die "the Python venv $VENV has no confluent-kafka (needed to probe Kafka and create topics); install requirements.txt into it and retry."
-  if is_running kafka; then
+  if is_running "$SVC"; then
     # Already ours: answer fast when it is up, or wait for a start that is still in progress.
     if probe >/dev/null 2>&1; then create_topics; line 0; return 0; fi
-    secs=$(wait_ready kafka 90 probe)
+    secs=$(wait_ready "$SVC" 90 probe)
     create_topics; line "$secs"; return 0
   fi
-  rm -f "$(pidfile kafka)"
+  rm -f "$(pidfile "$SVC")"
   if answers kafka; then
     # A broker already answers on this address (docker compose, or the stack of another checkout): use it.
     create_topics
@@ -111,46 +148,48 @@ start() {
     return 0
   fi
   need_java17
-  need_free_port kafka "$KAFKA_PORT"
-  need_free_port "kafka controller" "$KAFKA_CONTROLLER_PORT"
+  need_free_port "$SVC" "$KAFKA_PORT"
+  need_free_port "$SVC controller" "$KAFKA_CONTROLLER_PORT"
   install
   write_config
   format_once
   # G1 settings as in Kafka's own kafka-run-class.sh; fixed heap so RSS stays predictable.
-  spawn kafka java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
+  spawn "$SVC" java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$LOG4J" \
     -cp "$CACHE/*" kafka.Kafka "$CONF"
-  wait_ready kafka 90 probe >/dev/null
+  wait_ready "$SVC" 90 probe >/dev/null
   create_topics
   secs=$(( SECONDS - t0 ))
   line "$secs"
 }
 
 stop() {
-  is_running kafka || { rm -f "$(pidfile kafka)"; return 0; }
+  is_running "$SVC" || { rm -f "$(pidfile "$SVC")"; return 0; }
   # TERM triggers Kafka's controlled shutdown (flushes logs, closes cleanly), usually a few seconds.
-  stop_pid kafka 30
-  log "kafka stopped"
+  stop_pid "$SVC" 30
+  log "$SVC stopped"
 }
 
 status() {
-  if is_running kafka; then
-    local pid; pid=$(cat "$(pidfile kafka)")
+  if is_running "$SVC"; then
+    local pid; pid=$(cat "$(pidfile "$SVC")")
     if probe >/dev/null 2>&1; then
-      printf '%-10s %-16s %-8s up (pid %s)\n' kafka "$ADDR" "$KAFKA_VERSION" "$pid"
+      printf '%-10s %-16s %-8s up (pid %s)\n' "$SVC" "$ADDR" "$KAFKA_VERSION" "$pid"
     else
-      printf '%-10s %-16s %-8s up (pid %s), not answering yet\n' kafka "$ADDR" "$KAFKA_VERSION" "$pid"
+      printf '%-10s %-16s %-8s up (pid %s), not answering yet\n' "$SVC" "$ADDR" "$KAFKA_VERSION" "$pid"
     fi
   elif answers kafka; then
-    printf '%-10s %-16s %-8s answering, not started here\n' kafka "$ADDR" -
+    printf '%-10s %-16s %-8s answering, not started here\n' "$SVC" "$ADDR" -
   else
-    printf '%-10s %-16s %-8s down\n' kafka "$ADDR" "$KAFKA_VERSION"
+    printf '%-10s %-16s %-8s down\n' "$SVC" "$ADDR" "$KAFKA_VERSION"
   fi
 }
 
 case "${1:-}" in
   install|start|stop|status) "$1" ;;
+  render) write_config; cat "$CONF" ;;
+  cluster-id) install; write_config; cluster_id ;;  # the node's server.properties (tests/unit/test_cluster_config.py)
   *) die "usage: $0 install|start|stop|status" ;;
 esac

@@ -29,6 +29,61 @@ KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 # Exported: the readiness probes (ready.py) read them.
 export KAFKA_PORT CASSANDRA_PORT MONGO_PORT
 
+# --- NODES=3: a replicated cluster on this one machine (make up NODES=3). Every address and port below is
+# an environment variable, so a second cluster can run beside another stack (offsets, see README "Scaling out").
+# NODES=1 (the default) is the single-node stack: none of these are used and nothing changes.
+NODES="${NODES:-1}"
+# Kafka node i (1..N): broker on 127.0.0.1:KAFKA_PORT+i-1 (9092-9094), controller on
+# 127.0.0.1:KAFKA_CLUSTER_CONTROLLER_PORT+i-1 (9095-9097; every node is broker and controller, a 3-voter quorum).
+KAFKA_CLUSTER_CONTROLLER_PORT="${KAFKA_CLUSTER_CONTROLLER_PORT:-$((KAFKA_PORT + 3))}"
+# Cassandra node i: listen/rpc address CASSANDRA_CLUSTER_NET.(CASSANDRA_CLUSTER_FIRST+i-1) (127.0.0.1-3), the same
+# CQL and storage ports on each address; JMX on 127.0.0.1 only, so CASSANDRA_JMX_PORT+i-1 (7199-7201).
+CASSANDRA_CLUSTER_NET="${CASSANDRA_CLUSTER_NET:-127.0.0}"
+CASSANDRA_CLUSTER_FIRST="${CASSANDRA_CLUSTER_FIRST:-1}"
+# Replication: topics RF 3 with min.insync.replicas 2; keyspace NetworkTopologyStrategy RF 3 in the snitch's
+# datacenter (SimpleSnitch: datacenter1).
+CLUSTER_RF="${CLUSTER_RF:-3}"
+CLUSTER_MIN_ISR="${CLUSTER_MIN_ISR:-2}"
+CASSANDRA_DC="${CASSANDRA_DC:-datacenter1}"
+if ((NODES > 1)); then
+  # Heaps of a cluster node: 3 x (768M + 384m) plus off-heap stays near 5-6 GB of RSS (measured in README).
+  CASSANDRA_HEAP="${CASSANDRA_CLUSTER_HEAP:-768M}"
+  KAFKA_HEAP="${KAFKA_CLUSTER_HEAP:-384m}"
+fi
+
+kafka_port_of() { echo $((KAFKA_PORT + $1 - 1)); }
+kafka_controller_port_of() { echo $((KAFKA_CLUSTER_CONTROLLER_PORT + $1 - 1)); }
+cassandra_address_of() { echo "$CASSANDRA_CLUSTER_NET.$((CASSANDRA_CLUSTER_FIRST + $1 - 1))"; }
+cassandra_jmx_port_of() { echo $((CASSANDRA_JMX_PORT + $1 - 1)); }
+# Comma lists of the cluster's client addresses: what the producer, consumer and tests are given.
+kafka_bootstrap() {
+  local i out=""
+  for ((i = 1; i <= NODES; i++)); do out+="${out:+,}127.0.0.1:$(kafka_port_of "$i")"; done
+  echo "$out"
+}
+cassandra_hosts() {
+  local i out=""
+  for ((i = 1; i <= NODES; i++)); do out+="${out:+,}$(cassandra_address_of "$i")"; done
+  echo "$out"
+}
+
+# True when something listens on ADDRESS:PORT.
+addr_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# Can this machine bind ADDRESS (a loopback alias)? Linux routes all of 127.0.0.0/8 to lo; other systems
+# (macOS, some containers) need an alias per address.
+need_bindable() {
+  local addr=$1
+  [ "$addr" = 127.0.0.1 ] && return 0
+  python3 - "$addr" <<'PY' 2>/dev/null && return 0
+import socket, sys
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.close()
+PY
+  die "this machine cannot bind $addr (a loopback alias the Cassandra cluster needs); add it with 'sudo ip addr add $addr/8 dev lo' (Linux) or 'sudo ifconfig lo0 alias $addr up' (macOS), then retry."
+}
+
 mkdir -p "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_CACHE"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
@@ -166,6 +221,14 @@ need_free_port() {
   local svc=$1 port=$2
   if port_open "$port"; then
     die "port $port (for $svc) is already taken by another process; stop it (ss -ltnp 'sport = :$port' shows which) or set the port variable and retry."
+  fi
+}
+
+# The same on ADDRESS:PORT (a service bound to one loopback address, e.g. a Cassandra node of the cluster).
+need_free_addr() {
+  local svc=$1 addr=$2 port=$3
+  if addr_open "$addr" "$port"; then
+    die "$addr:$port (for $svc) is already taken by another process; stop it (ss -ltnp 'sport = :$port' shows which) or set the address/port variables and retry."
   fi
 }
 

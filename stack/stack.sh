@@ -6,6 +6,8 @@
 #   status  each service's process, then the figures (rows, analytics, dead letters, lag).
 #   clean   down, then delete data and logs (.stack/); the download cache stays.
 source "$(dirname "$0")/lib.sh"
+# NODES=3: the replicated cluster on this machine (stack/cluster.sh); NODES=1 (default): the single node below.
+if ((NODES > 1)); then exec bash "$STACK_DIR/cluster.sh" "$@"; fi
 
 SERVICES=(kafka cassandra ferretdb)
 

@@ -10,6 +10,8 @@ from .helpformat import DefaultsHelpFormatter
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_HOME = Path(os.environ.get("STACK_HOME", ROOT / ".stack"))
+# Cassandra's consistency levels a write may ask for (cassandra.ConsistencyLevel), and AUTO.
+CONSISTENCY_CHOICES = ("AUTO", "ANY", "ONE", "TWO", "THREE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL", "LOCAL_ONE")
 
 
 def env(name: str, default):
@@ -132,9 +134,17 @@ def consumer_parser() -> argparse.ArgumentParser:
                    help="Cassandra keyspace (env CASSANDRA_KEYSPACE)")
     p.add_argument("--table", default=env("CASSANDRA_TABLE", "users_profiles"),
                    help="Cassandra table (env CASSANDRA_TABLE)")
-    p.add_argument("--replication", default=env("CASSANDRA_REPLICATION",
-                                                "{'class': 'SimpleStrategy', 'replication_factor': 1}"),
-                   help="replication map used when the keyspace is created (env CASSANDRA_REPLICATION)")
+    p.add_argument("--replication-factor", type=int, default=env("CASSANDRA_REPLICATION_FACTOR", 1),
+                   help="replicas of each row when the consumer creates the keyspace: 1 = SimpleStrategy, 2 or more = "
+                        "NetworkTopologyStrategy in the datacenter of the node it talks to (make up NODES=3: 3) "
+                        "(env CASSANDRA_REPLICATION_FACTOR)")
+    p.add_argument("--replication", default=env("CASSANDRA_REPLICATION", ""),
+                   help="a whole replication map instead, e.g. \"{'class': 'NetworkTopologyStrategy', 'dc1': 3, "
+                        "'dc2': 3}\"; empty = from --replication-factor (env CASSANDRA_REPLICATION)")
+    p.add_argument("--consistency", type=str.upper, choices=CONSISTENCY_CHOICES,
+                   default=env("CASSANDRA_CONSISTENCY", "AUTO"),
+                   help="consistency level of the Cassandra writes; AUTO = LOCAL_QUORUM when the keyspace has 3 or "
+                        "more replicas, else ONE (env CASSANDRA_CONSISTENCY)")
     p.add_argument("--cassandra-concurrency", type=int, default=env("CASSANDRA_CONCURRENCY", 16),
                    help="in-flight write requests (batches) per Spark task (env CASSANDRA_CONCURRENCY)")
     p.add_argument("--cassandra-batch-rows", type=int, default=env("CASSANDRA_BATCH_ROWS", 50),

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.integration.harness import (BOOTSTRAP, CASSANDRA_PORT, MONGO_URI, ROOT, VENV_BIN, consume_all,
+from tests.integration.harness import (BOOTSTRAP, CASSANDRA_HOSTS, CASSANDRA_PORT, MONGO_URI, ROOT, VENV_BIN, consume_all,
                                        env_for_children, mongo_client)
 from tests.reference import age, expected_analytics
 
@@ -234,17 +234,23 @@ def make_input(tmp: Path, n: int, seed: int, garbage_every: int = 100) -> Input:
 # --- measuring the output --------------------------------------------------------------------------
 
 _cass = None
+READ_CONSISTENCY = os.environ.get("CHAOS_READ_CONSISTENCY", "LOCAL_ONE")
 
 
 def cassandra():
     """A session that reconnects every second (the scenarios restart Cassandra under it)."""
     global _cass
     if _cass is None:
-        from cassandra.cluster import Cluster
+        from cassandra import ConsistencyLevel
+        from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
         from cassandra.policies import ConstantReconnectionPolicy, DCAwareRoundRobinPolicy
 
-        cluster = Cluster(["127.0.0.1"], port=CASSANDRA_PORT, protocol_version=5,
-                          load_balancing_policy=DCAwareRoundRobinPolicy(),
+        # The checks read at READ_CONSISTENCY: LOCAL_ONE (the driver's default) on one node; the cluster
+        # scenario reads at LOCAL_QUORUM, then ALL once the lost node is back and repaired.
+        profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(), request_timeout=60,
+                                   consistency_level=ConsistencyLevel.name_to_value[READ_CONSISTENCY])
+        cluster = Cluster(CASSANDRA_HOSTS, port=CASSANDRA_PORT, protocol_version=5,
+                          execution_profiles={EXEC_PROFILE_DEFAULT: profile},
                           # max_attempts=None: the default gives up on the node after 64 attempts,
                           # i.e. for good after a 64 s outage.
                           reconnection_policy=ConstantReconnectionPolicy(1.0, max_attempts=None), connect_timeout=5,

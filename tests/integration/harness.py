@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 CASSANDRA_PORT = int(os.environ.get("CASSANDRA_PORT", "9042"))
+# make up NODES=3 (stack/cluster.sh env): every node's address, and topics replicated like the stack's.
+CASSANDRA_HOSTS = [h for h in os.environ.get("CASSANDRA_HOSTS", "127.0.0.1").split(",") if h]
+TOPIC_RF = int(os.environ.get("KAFKA_REPLICATION_FACTOR", "1"))
+TOPIC_MIN_ISR = int(os.environ.get("KAFKA_MIN_ISR", "1"))
 MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
 
 
@@ -55,7 +59,9 @@ class Sandbox:
         from confluent_kafka.admin import AdminClient, NewTopic
 
         admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-        futures = admin.create_topics([NewTopic(self.topic, self.partitions, 1), NewTopic(self.dlq, 1, 1)])
+        conf = {"min.insync.replicas": str(TOPIC_MIN_ISR)} if TOPIC_MIN_ISR > 1 else {}
+        futures = admin.create_topics([NewTopic(self.topic, self.partitions, TOPIC_RF, config=conf),
+                                       NewTopic(self.dlq, 1, TOPIC_RF, config=conf)])
         for f in futures.values():
             f.result(30)
 
@@ -112,7 +118,7 @@ def cassandra_session():
         from cassandra.cluster import Cluster
         from cassandra.policies import DCAwareRoundRobinPolicy
 
-        cluster = Cluster(["127.0.0.1"], port=CASSANDRA_PORT, protocol_version=5,
+        cluster = Cluster(CASSANDRA_HOSTS, port=CASSANDRA_PORT, protocol_version=5,
                           load_balancing_policy=DCAwareRoundRobinPolicy())
         _session = cluster.connect()
     return _session

@@ -33,6 +33,8 @@ class CassandraConf:
     retry_seconds: float = 120.0
     connect_timeout: float = 10.0
     batch_rows: int = 50
+    # The writes' consistency level: a cassandra.ConsistencyLevel name, or AUTO (from the keyspace's RF).
+    consistency: str = "AUTO"
 
     @classmethod
     def from_args(cls, args) -> "CassandraConf":
@@ -40,7 +42,8 @@ class CassandraConf:
                    port=args.cassandra_port, keyspace=args.keyspace, table=args.table,
                    username=args.cassandra_username, password=args.cassandra_password,
                    concurrency=args.cassandra_concurrency, retry_seconds=args.sink_retry_seconds,
-                   connect_timeout=args.preflight_timeout, batch_rows=args.cassandra_batch_rows)
+                   connect_timeout=args.preflight_timeout, batch_rows=args.cassandra_batch_rows,
+                   consistency=getattr(args, "consistency", "AUTO"))
 
 
 _sessions: dict = {}
@@ -81,10 +84,70 @@ def schema_statements(keyspace: str, table: str, replication: str) -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-def ensure_schema(conf: CassandraConf, replication: str) -> None:
+def replication_map(replication_factor: int, datacenter: str) -> str:
+    """The keyspace's replication for --replication-factor: SimpleStrategy for 1 (one node, as before),
+    NetworkTopologyStrategy in DATACENTER for more (what a real multi-rack or multi-DC cluster needs)."""
+    if replication_factor < 1:
+        raise ValueError(f"the replication factor must be 1 or more, not {replication_factor}")
+    if replication_factor == 1:
+        return "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+    return f"{{'class': 'NetworkTopologyStrategy', '{datacenter}': {replication_factor}}}"
+
+
+def replication_factor_of(options: dict, datacenter: str | None = None) -> int:
+    """Replicas per row of a keyspace from its replication options (system_schema.keyspaces.replication):
+    SimpleStrategy's replication_factor, or NetworkTopologyStrategy's factor in DATACENTER (the largest
+    when DATACENTER is None or absent). '3/1' (transient replicas) counts its full replicas."""
+    def full(v) -> int:
+        return int(str(v).split("/")[0])
+    cls = str(options.get("class", ""))
+    if cls.endswith("SimpleStrategy"):
+        return full(options.get("replication_factor", 1))
+    dcs = {k: full(v) for k, v in options.items() if k not in ("class", "replication_factor")}
+    if datacenter in dcs:
+        return dcs[datacenter]
+    return max(dcs.values(), default=1)
+
+
+def default_consistency(replication_factor: int) -> str:
+    """AUTO: LOCAL_QUORUM with 3 replicas or more (a write survives one node lost, and a LOCAL_QUORUM read
+    sees it), ONE below (a quorum of 2 is 2: one node lost would stop every write)."""
+    return "LOCAL_QUORUM" if replication_factor >= 3 else "ONE"
+
+
+def _local_dc(s) -> str:
+    return s.execute("SELECT data_center FROM system.local", timeout=10).one()[0]
+
+
+def ensure_schema(conf: CassandraConf, replication: str = "", replication_factor: int = 1) -> None:
+    """Create the keyspace (REPLICATION, else replication_map(REPLICATION_FACTOR, the node's datacenter)) and
+    the table when missing; an existing keyspace keeps its replication."""
     s = session(conf)
+    if not replication:
+        replication = replication_map(replication_factor, _local_dc(s) if replication_factor > 1 else "")
     for stmt in schema_statements(conf.keyspace, conf.table, replication):
         s.execute(stmt, timeout=60)
+
+
+def resolve_consistency(conf: CassandraConf) -> str:
+    """The level the writes use: conf.consistency, or for AUTO the default for the keyspace's RF."""
+    if conf.consistency.upper() != "AUTO":
+        return conf.consistency.upper()
+    s = session(conf)
+    options = _replication_options(s, conf.keyspace)
+    if not options:
+        return "ONE"
+    try:
+        dc = _local_dc(s)
+    except Exception:
+        dc = None
+    return default_consistency(replication_factor_of(options, dc))
+
+
+def _replication_options(s, keyspace: str) -> dict:
+    row = s.execute("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = %s", (keyspace,),
+                    timeout=10).one()
+    return dict(row[0]) if row else {}
 
 
 def insert_statement(conf: CassandraConf) -> str:
@@ -168,7 +231,12 @@ def _statement_for(conf: CassandraConf, cql: str):
         s = session(conf)
         key = (id(s), cql)
         if key not in _prepared:
-            _prepared[key] = s.prepare(cql)
+            from cassandra import ConsistencyLevel
+
+            stmt = s.prepare(cql)
+            # Bound rows inherit it; the batches copy it (see _apply).
+            stmt.consistency_level = ConsistencyLevel.name_to_value[resolve_consistency(conf)]
+            _prepared[key] = stmt
         return s, _prepared[key]
     return with_retry(f"preparing a statement on Cassandra {','.join(conf.hosts)}:{conf.port}", attempt,
                       _transient_errors(), conf.retry_seconds, _FIX)
@@ -203,7 +271,7 @@ def _apply(conf: CassandraConf, what: str, cql: str, rows: Sequence[tuple]) -> W
             if len(group) == 1:
                 statements.append((group[0][1], None))
             else:
-                b = BatchStatement(batch_type=BatchType.UNLOGGED)
+                b = BatchStatement(batch_type=BatchType.UNLOGGED, consistency_level=stmt.consistency_level)
                 for _, row in group:
                     b.add(row)
                 statements.append((b, None))
