@@ -22,6 +22,7 @@ def main(argv=None) -> int:
         print(f"consumer_spark.py: error: {exc}", file=sys.stderr)
         return 2
 
+    log.info("Cassandra writes at consistency %s (keyspace %s)", args.consistency, args.keyspace)
     from userprofiles.errors import cause_line
     from userprofiles.pipeline import BatchHandler, start_query
     from userprofiles.spark_runtime import build_spark

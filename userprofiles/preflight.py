@@ -42,9 +42,7 @@ def check_cassandra(args) -> None:
         cassandra.ensure_schema(conf, args.replication, getattr(args, "replication_factor", 1))
         # AUTO becomes the level itself here, once, so that every executor writes at the same level.
         if hasattr(args, "consistency"):
-            args.consistency = cassandra.resolve_consistency(conf)
-            logging.getLogger("consumer").info("Cassandra writes at consistency %s (keyspace %s)",
-                                               args.consistency, args.keyspace)
+            args.consistency = cassandra.resolve_consistency(conf)  # logged by the consumer once every check passed
     except Exception as exc:
         raise PreflightError(f"Cassandra at {args.cassandra_hosts}:{args.cassandra_port} is unusable "
                              f"({_short(exc)}); start it (make up) or fix --cassandra-hosts / CASSANDRA_HOSTS "
