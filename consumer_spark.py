@@ -1,54 +1,60 @@
-"""Spark Structured Streaming consumer: Kafka `users_profiles` -> Cassandra + MongoDB analytics.
+"""Spark Structured Streaming consumer: Kafka `users_profiles` -> Cassandra profiles + MongoDB analytics.
 
-    spark-submit consumer_spark.py [--available-now] [--help]
+    spark-submit consumer_spark.py [--available-now] [--checkpoint DIR] [--help]
+
+Every flag has an environment variable (see --help); the settings are read once, here, checked against the
+services (preflight.py), then the query runs (consumer_job.py) until Ctrl-C, SIGTERM or, with
+--available-now, the end of what the topic holds.
 """
+import dataclasses
 import logging
 import signal
 import sys
 
-from userprofiles.config import consumer_parser
 from userprofiles.logs import setup_logging
+from userprofiles.options import consumer_parser, consumer_settings
 
 
 def main(argv=None) -> int:
-    args = consumer_parser().parse_args(argv)
-    setup_logging(args.log_level)
+    settings = consumer_settings(consumer_parser().parse_args(argv))
+    setup_logging(settings.log_level)
     log = logging.getLogger("consumer")
 
     from userprofiles import preflight
     try:
-        preflight.run_all(args)
+        consistency = preflight.run_all(settings)
     except preflight.PreflightError as exc:
         print(f"consumer_spark.py: error: {exc}", file=sys.stderr)
         return 2
+    # AUTO becomes the level itself, once, so that every executor writes at the same level.
+    settings = dataclasses.replace(settings, cassandra=dataclasses.replace(settings.cassandra, consistency=consistency))
+    log.info("Cassandra writes at consistency %s (keyspace %s)", consistency, settings.cassandra.keyspace)
 
-    log.info("Cassandra writes at consistency %s (keyspace %s)", args.consistency, args.keyspace)
+    from userprofiles.consumer_job import start_query
     from userprofiles.errors import cause_line
-    from userprofiles.pipeline import BatchHandler, start_query
-    from userprofiles.spark_runtime import build_spark
-    from userprofiles.sinks.cassandra import CassandraConf
-    from userprofiles.sinks.mongo import MongoConf
-
+    from userprofiles.microbatch import BatchHandler
     from userprofiles.progress import Metrics, ProgressListener
+    from userprofiles.spark_runtime import build_spark
 
-    spark = build_spark(args)
-    listener = ProgressListener(Metrics(args.metrics_port) if args.metrics_port else None)
+    spark = build_spark(settings.stream)
+    listener = ProgressListener(Metrics(settings.metrics_port) if settings.metrics_port else None)
     spark.streams.addListener(listener)
-    handler = BatchHandler(args, CassandraConf.from_args(args), MongoConf.from_args(args), progress=listener)
-    query = start_query(spark, args, handler)
-    if args.ui:
+    handler = BatchHandler(settings, progress=listener)
+    query = start_query(spark, handler)
+    stream = settings.stream
+    if stream.ui:
         port = (spark.sparkContext.uiWebUrl or "").rsplit(":", 1)[-1]  # the next free port if --ui-port was taken
         log.info("Spark UI: http://127.0.0.1:%s (Structured Streaming tab: query users_profiles)", port)
-    if args.metrics_port:
-        log.info("Prometheus metrics: http://127.0.0.1:%d/metrics", args.metrics_port)
-    signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the current batch ends, or is replayed
+    if settings.metrics_port:
+        log.info("Prometheus metrics: http://127.0.0.1:%d/metrics", settings.metrics_port)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the current micro-batch ends, or is replayed
     # Ctrl-C or a SIGTERM to the process group interrupts Py4J mid-call, and reaches the JVM too, which may
     # already be shutting down: Py4J then logs tracebacks that say nothing useful (failures of the query
     # itself come as the exception of awaitTermination).
     for log_handler in logging.getLogger().handlers:
         log_handler.addFilter(lambda record: "py4j" not in record.pathname)
-    log.info("reading %s from %s (checkpoint %s)%s", args.topic, args.bootstrap_servers, args.checkpoint,
-             ", until caught up" if args.available_now else "; Ctrl-C to stop")
+    log.info("reading %s from %s (checkpoint %s)%s", settings.kafka.topic, settings.kafka.bootstrap_servers,
+             stream.checkpoint_dir, ", until caught up" if stream.available_now else "; Ctrl-C to stop")
     try:
         query.awaitTermination()
     except KeyboardInterrupt:
@@ -57,8 +63,9 @@ def main(argv=None) -> int:
             query.stop()
         except Exception:
             pass
-    except Exception as exc:  # StreamingQueryException: the batch failed after its retries
-        print(f"consumer_spark.py: error: the stream stopped: {cause_line(exc, args.checkpoint)}", file=sys.stderr)
+    except Exception as exc:  # StreamingQueryException: the micro-batch failed after its retries
+        print(f"consumer_spark.py: error: the stream stopped: {cause_line(exc, stream.checkpoint_dir)}",
+              file=sys.stderr)
         return 1
     finally:
         listener.drain()

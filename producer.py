@@ -1,27 +1,30 @@
 """Publish randomuser.me user records to Kafka, one JSON message per user, keyed by login.uuid.
 
-    python producer.py [--source api|synthetic|auto|file:PATH] [--batch-size N] [--interval S] [--help]
+    python producer.py [--source api|synthetic|auto|file:PATH] [--messages-per-iteration N]
+                       [--pause-seconds S] [--rate R] [--max-messages N] [--help]
+
+Every flag has an environment variable (see --help); the settings are read once, here.
 """
 import logging
 import sys
 
-from userprofiles.config import producer_parser
 from userprofiles.logs import setup_logging
+from userprofiles.options import producer_parser, producer_settings
 
 
 def main(argv=None) -> int:
-    args = producer_parser().parse_args(argv)
-    setup_logging(args.log_level)
-    from userprofiles import publish, sources
+    settings = producer_settings(producer_parser().parse_args(argv))
+    setup_logging(settings.log_level)
+    from userprofiles import producer_loop, sources
 
     try:
-        stats = publish.run(args)
-    except (publish.KafkaUnavailable, sources.SourceError) as exc:
+        stats = producer_loop.run(settings)
+    except (producer_loop.KafkaUnavailable, sources.SourceError) as exc:
         print(f"producer.py: error: {exc}", file=sys.stderr)
         return 2
     logging.getLogger("producer").info("done: %s", stats.line())
     rerun = ("rerun: the same file gives the same keyed records, so stored users are overwritten, not doubled"
-             if args.source.startswith("file:") else
+             if settings.source.startswith("file:") else
              "the api and synthetic sources give new users at each run, so a rerun does not resend these")
     if stats.failed:
         print(f"producer.py: error: {stats.failed} messages were not delivered ({stats.first_error}); "

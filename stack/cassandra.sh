@@ -33,8 +33,9 @@ if [ -n "$NODE" ]; then
   SEEDS="$(cassandra_address_of 1):$CASSANDRA_STORAGE_PORT"
   ALLOC_RF=$CLUSTER_RF; ((ALLOC_RF <= NODES)) || ALLOC_RF=$NODES
 fi
-# Read by ready.py and apply_cql.py. CASSANDRA_REPLICATION (the keyspace's replication map when this start
-# creates it) is set by stack/cluster.sh; unset, cassandra_schema.cql's own SimpleStrategy RF 1.
+# Read by ready.py and by userprofiles.sinks.cassandra_schema, which applies cassandra_schema.cql. CASSANDRA_REPLICATION
+# (the keyspace's replication map when this start creates it) is set by stack/cluster.sh; unset, the file's own
+# SimpleStrategy RF 1.
 export CASSANDRA_PORT CASSANDRA_HOST
 CONF="$CDATA/conf/cassandra.yaml"
 
@@ -50,7 +51,7 @@ need_driver() {
     || die "the Python package cassandra-driver is not importable by $PY; create the venv (pip install -r requirements.txt) and retry."
 }
 
-ready() { "$PY" "$STACK_DIR/ready.py" cassandra "$@"; }
+ready() { probe_service cassandra "$@"; }
 
 # stack/cassandra.yaml with this machine's paths and ports.
 render_conf() {
@@ -139,7 +140,7 @@ jvm_opts() {
   )
 }
 
-line() { printf '%-10s %-16s %-8s %s\n' "$SVC" "$CASSANDRA_HOST:$CASSANDRA_PORT" "$1" "$2"; }
+line() { status_line "$SVC" "$CASSANDRA_HOST:$CASSANDRA_PORT" "$1" "$2"; }  # version, state
 
 start() {
   need_driver
@@ -150,7 +151,7 @@ start() {
   fi
   if ! is_running "$SVC" && addr_open "$CASSANDRA_HOST" "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
     # A Cassandra already answers on this port (docker compose, or the stack of another checkout): use it.
-    "$PY" "$STACK_DIR/apply_cql.py" "$ROOT/cassandra_schema.cql" >/dev/null \
+    CASSANDRA_HOSTS="$CASSANDRA_HOST" "$PY" -m userprofiles.sinks.cassandra_schema >/dev/null \
       || die "applying $ROOT/cassandra_schema.cql to the Cassandra on 127.0.0.1:$CASSANDRA_PORT failed (error above)."
     external_line cassandra "$CASSANDRA_HOST:$CASSANDRA_PORT" "$version"
     return 0
@@ -170,11 +171,11 @@ start() {
     # Cassandra's own default (cassandra-env.sh): fewer glibc malloc arenas, less native memory.
     MALLOC_ARENA_MAX=4 spawn "$SVC" java "${JVM_OPTS[@]}" -cp "$LIB/*" org.apache.cassandra.service.CassandraDaemon
   fi
-  secs=$(wait_ready "$SVC" 180 "$PY" "$STACK_DIR/ready.py" cassandra)
-  "$PY" "$STACK_DIR/apply_cql.py" "$ROOT/cassandra_schema.cql" >/dev/null \
+  secs=$(wait_ready "$SVC" 180 ready)
+  CASSANDRA_HOSTS="$CASSANDRA_HOST" "$PY" -m userprofiles.sinks.cassandra_schema >/dev/null \
     || die "applying $ROOT/cassandra_schema.cql failed (error above); fix the file or see $CLOG/system.log, then run '$0 start' again."
   version=$(ready --version) || die "Cassandra stopped answering right after start; see $CLOG/system.log."
-  printf '%-10s %-16s %-8s ready in %ss\n' "$SVC" "$CASSANDRA_HOST:$CASSANDRA_PORT" "$version" "$secs"
+  line "$version" "ready in ${secs}s"
 }
 
 # nodetool of this node, over its JMX port (the NodeTool class of cassandra-all; no bin/nodetool on Maven Central).

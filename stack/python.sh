@@ -7,7 +7,7 @@ SPARK_JARS_DIR="$STACK_CACHE/spark-kafka-$SPARK_VERSION"
 install_venv() {
   command -v python3 >/dev/null || die "python3 is not installed; install Python 3.11 (apt-get install python3-venv) and retry."
   local stamp="$VENV/.requirements.sha256" want
-  want=$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)
+  want=$(cat "$ROOT/requirements.txt" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)
   if [ -x "$PY" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   log "installing the Python environment ($VENV) from requirements.txt"
   [ -x "$PY" ] || python3 -m venv "$VENV" || die "python3 -m venv failed; install the venv module (apt-get install python3-venv) and retry."
@@ -17,6 +17,14 @@ install_venv() {
     die "pip install -r requirements.txt failed (log above); check access to PyPI and retry."
   fi
   echo "$want" >"$stamp"
+}
+
+# The project itself, editable (pyproject.toml): `userprofiles` imports from anywhere, with no sys.path edits.
+install_project() {
+  # Already installed from this checkout (asked from / so that the working folder does not answer instead).
+  [ "$(cd / && "$PY" -c 'import userprofiles; print(userprofiles.__path__[0])' 2>/dev/null)" = "$ROOT/userprofiles" ] && return 0
+  "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT" >"$LOG_DIR/pip-project.log" 2>&1 \
+    || { tail -n 15 "$LOG_DIR/pip-project.log" >&2; die "pip install -e . failed (log above); check pyproject.toml and retry."; }
 }
 
 install_connector() {
@@ -65,6 +73,7 @@ install_cqlsh() {
 # through spark.jars.packages, which Spark resolves from Maven Central at the consumer's first start.
 venv_only() {
   install_venv
+  install_project
   if [ -f "$SPARK_JARS_DIR/.complete" ] || have_mvn; then
     install_connector
   else
@@ -75,12 +84,13 @@ venv_only() {
 }
 
 case "${1:-install}" in
-  install) install_venv; install_connector; install_cqlsh ;;
+  install) install_venv; install_project; install_connector; install_cqlsh ;;
   venv) venv_only ;;
   # The Dockerfile's image: the venv and the connector (Maven fetched from Maven Central when absent); no cqlsh,
   # and Spark may listen beyond the loopback (SPARK_LOOPBACK_ONLY=0), as containers talk over their network.
+  # The project is installed by the Dockerfile once its code is copied (install_project needs it).
   runtime) install_venv; install_connector ;;
-  jars-dir) echo "$SPARK_JARS_DIR" ;;
+  project) install_project ;;
   cqlsh-path) echo "$CQLSH_HOME/bin/cqlsh" ;;
-  *) die "usage: stack/python.sh install|venv|runtime|jars-dir|cqlsh-path" ;;
+  *) die "usage: stack/python.sh install|venv|runtime|project|cqlsh-path" ;;
 esac

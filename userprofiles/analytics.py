@@ -7,7 +7,7 @@ Collections (documents `{_id: key, count, ...}`), over distinct profiles:
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 AGE_GROUPS = ((14, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
 COLLECTIONS = ("by_nationality", "by_gender", "by_age_group", "by_email_domain")

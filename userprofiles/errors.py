@@ -5,17 +5,19 @@ import re
 
 
 class BatchFailed(RuntimeError):
-    """A micro-batch failed for good (a sink past its retry budget); the message names the batch."""
+    """A micro-batch failed for good (a sink past its retry budget); the message names the micro-batch."""
 
 
 # Causes that Spark reports in many lines (text to look for: the line to print), with the fix it does not give.
-_KAFKA_FIX = "start it (make up) or fix --bootstrap-servers, then rerun: the batch is replayed from the checkpoint"
+_KAFKA_FIX = ("start it (make up) or fix --bootstrap-servers, then rerun: the micro-batch is replayed from the "
+              "checkpoint")
 KNOWN_CAUSES = {
     "Some data may have been lost": "Some data may have been lost: the checkpoint points past the topic's data "
                                     "(the topic was recreated or its retention deleted it); start from a new "
                                     "checkpoint: delete {checkpoint} (make clean does) or choose another --checkpoint",
     # The Kafka source's fetch gives up after 2 minutes without a broker.
-    "Cannot fetch record for offset": "Kafka did not answer for 2 minutes while the batch read the topic; " + _KAFKA_FIX,
+    "Cannot fetch record for offset": "Kafka did not answer for 2 minutes while the micro-batch read the topic; "
+                                      + _KAFKA_FIX,
 }
 # Our own exceptions carry their one line after their name, wherever Spark nests them.
 MARKERS = ("BatchFailed: ", "SinkUnavailable: ", "RuntimeError: ")
@@ -23,7 +25,8 @@ MARKERS = ("BatchFailed: ", "SinkUnavailable: ", "RuntimeError: ")
 
 # A Python exception's own line inside Spark's text ("TypeError: ..."), rather than Py4J's wrapper.
 _PYTHON_ERROR = re.compile(r"^([A-Z]\w*(?:Error|Exception)): (.+)$", re.M)
-_UNKNOWN_FIX = "the traceback above says where; fix the cause and rerun: the batch is replayed from the checkpoint"
+_UNKNOWN_FIX = ("the traceback above says where; fix the cause and rerun: the micro-batch is replayed from the "
+                "checkpoint")
 
 
 def cause_line(exc: BaseException, checkpoint: str = "") -> str:

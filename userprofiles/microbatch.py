@@ -1,8 +1,5 @@
-"""The streaming query: Kafka -> parse/validate/transform -> executors (rows, claims, dead letters) ->
-the batch's counter deltas applied once on the driver.
-
-The transformations are the pure functions of transform.py; the executor side is executor.py.
-"""
+"""foreachBatch on the driver: each micro-batch's records go to tasks (executor.py), whose results are summed
+and whose counter deltas are applied once, guarded by the micro-batch's id."""
 from __future__ import annotations
 
 import json
@@ -12,33 +9,19 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from . import errors, executor, transform
-from .config import kafka_client_config, spark_kafka_options
-from .sinks.cassandra import CassandraConf
-from .sinks.deadletter import DeadLetterConf
-from .sinks.mongo import MongoConf, apply_totals
+from . import errors, executor
 from .progress import ProgressListener, batch_line
+from .settings import ConsumerSettings
+from .sinks.deadletter import DeadLetterConf
+from .sinks.mongo import apply_totals
 from .spark_runtime import skip_static_zip_rereads
 
 log = logging.getLogger("consumer")
 
 
-def kafka_stream(spark: SparkSession, args) -> DataFrame:
-    reader = (spark.readStream.format("kafka").options(**spark_kafka_options(args))
-              .option("subscribe", args.topic)
-              .option("startingOffsets", args.starting_offsets)
-              .option("includeHeaders", "false")
-              # The consumer waits this long for a fetch to fill: at its default (500 ms) a small batch
-              # spent most of its time in it.
-              .option("kafka.fetch.max.wait.ms", str(args.kafka_fetch_wait_ms)))
-    if args.max_offsets_per_trigger > 0:
-        reader = reader.option("maxOffsetsPerTrigger", str(args.max_offsets_per_trigger))
-    return reader.load()
-
-
 def batch_records(offset_log: str, previous_log: str | None) -> int | None:
-    """How many Kafka records the batch holds: its end offsets (offset-log entry) minus the previous
-    batch's. None when that is not known (the first batch, or a partition that was not there before)."""
+    """How many Kafka records a micro-batch holds: its end offsets (offset-log entry) minus the previous
+    one's. None when that is not known (the first micro-batch, or a partition that was not there before)."""
     if previous_log is None:
         return None
     end, start = (json.loads(text.splitlines()[2]) for text in (offset_log, previous_log))
@@ -62,91 +45,77 @@ def read_offset_log(spark: SparkSession, checkpoint: str, batch_id: int) -> str:
         stream.close()
 
 
-def partition_writer(*, cass: CassandraConf, mongo: MongoConf, dlq: DeadLetterConf, query: str, batch: int):
-    """The function each task runs on its records (a closure over plain settings, shipped to executors)."""
+def task_function(settings: ConsumerSettings, dlq: DeadLetterConf, query_id: str, batch_id: int):
+    """What each task runs on its records: a closure over frozen settings, pickled to the executors."""
+    cass, mongo_settings = settings.cassandra, settings.mongo
+
     def run(rows):
         skip_static_zip_rereads()
-        return iter([executor.process(rows, cass=cass, mongo_conf=mongo, dlq=dlq, query=query, batch=batch)])
+        return iter([executor.process(rows, cass=cass, mongo_settings=mongo_settings, dlq=dlq, query_id=query_id,
+                                      batch_id=batch_id)])
     return run
 
 
 class BatchHandler:
     """foreachBatch: called on the driver with each micro-batch and its id."""
 
-    def __init__(self, args, cass: CassandraConf, mongo: MongoConf, progress: ProgressListener | None = None):
-        self.args, self.cass, self.mongo, self.progress = args, cass, mongo, progress
-        self.dlq = DeadLetterConf(topic=args.dlq_topic, client=kafka_client_config(args),
-                                  timeout_s=args.sink_retry_seconds)
+    def __init__(self, settings: ConsumerSettings, progress: ProgressListener | None = None):
+        self.settings, self.progress = settings, progress
+        self.checkpoint = settings.stream.checkpoint_dir
+        self.dlq = DeadLetterConf(topic=settings.kafka.dlq_topic, client=settings.kafka.client_config(),
+                                  timeout_s=settings.sink_retry_seconds)
         self._query_id: str | None = None
         self.totals = {"read": 0, "valid": 0, "filtered": 0, "dead": 0, "refused": 0, "written": 0, "deleted": 0,
                        "stale": 0}
 
     def query_id(self) -> str:
         # The query's id is kept in the checkpoint's metadata: stable across restarts from one checkpoint,
-        # new for a new checkpoint (whose batch ids start again at 0).
+        # new for a new checkpoint (whose micro-batch ids start again at 0).
         if self._query_id is None:
-            meta = Path(self.args.checkpoint) / "metadata"
+            meta = Path(self.checkpoint) / "metadata"
             self._query_id = json.loads(meta.read_text().splitlines()[0])["id"]
         return self._query_id
 
-    def _previous_offset_log(self, spark: SparkSession, batch_id: int) -> str | None:
+    def _size(self, spark: SparkSession, batch_id: int) -> int | None:
         if batch_id == 0:
             return None
         try:
-            return read_offset_log(spark, self.args.checkpoint, batch_id - 1)
-        except Exception:  # purged (Spark keeps the last 100) or unreadable: the batch's size is unknown
+            previous = read_offset_log(spark, self.checkpoint, batch_id - 1)
+        except Exception:  # purged (Spark keeps the last 100) or unreadable: the size is unknown
             return None
+        return batch_records(read_offset_log(spark, self.checkpoint, batch_id), previous)
 
     def __call__(self, df: DataFrame, batch_id: int) -> None:
         try:
             self._run(df, batch_id)
-        except Exception as exc:  # one line with the batch, the cause and the fix, instead of Spark's prose
-            raise errors.BatchFailed(f"batch {batch_id}: {errors.cause_line(exc, self.args.checkpoint)}") from None
+        except Exception as exc:  # one line with the micro-batch, the cause and the fix, instead of Spark's prose
+            raise errors.BatchFailed(f"micro-batch {batch_id}: {errors.cause_line(exc, self.checkpoint)}") from None
 
-    def _run(self, df: DataFrame, batch_id: int) -> None:
-        # One Spark job: the records (parsed and classified once) go to tasks that each hold every copy of
-        # their profiles; each task writes its rows, claims and dead letters; the driver adds the deltas.
+    def _run(self, records: DataFrame, batch_id: int) -> None:
+        # One Spark job: the records (parsed and classified once, by the streaming plan) go to tasks that each
+        # hold every copy of their profiles; each task writes its rows, claims and dead letters.
         t0 = time.monotonic()
-        records = df  # already parsed and classified by the streaming plan (see start_query)
-        size = batch_records(read_offset_log(df.sparkSession, self.args.checkpoint, batch_id),
-                             self._previous_offset_log(df.sparkSession, batch_id))
-        if size is not None and size <= self.args.single_task_records:
-            # A small batch runs as one task, all copies of each profile in it, without a shuffle: the
-            # shuffle's second stage and its scheduling were most of a small batch's fixed cost.
+        stream = self.settings.stream
+        size = self._size(records.sparkSession, batch_id)
+        if size is not None and size <= stream.single_task_records:
+            # A small micro-batch runs as one task, all copies of each profile in it, without a shuffle: the
+            # shuffle's second stage and its scheduling were most of a small micro-batch's fixed cost.
             records = records.coalesce(1)
         else:
-            records = records.repartition(self.args.shuffle_partitions, "identifiant")
-        write = partition_writer(cass=self.cass, mongo=self.mongo, dlq=self.dlq, query=self.query_id(),
-                                 batch=batch_id)
+            records = records.repartition(stream.shuffle_partitions, "identifiant")
+        run = task_function(self.settings, self.dlq, self.query_id(), batch_id)
         t_job = time.monotonic()
-        parts = records.rdd.mapPartitions(write).collect()
+        res = executor.TaskResult.total(records.rdd.mapPartitions(run).collect())
         t1 = time.monotonic()
-        res = executor.TaskResult.total(parts)
-        apply_totals(self.mongo, res.deltas, self.query_id(), batch_id)
-        log.debug("batch %d timing: prepare=%.3f job=%.3f counters=%.3f tasks: %s", batch_id, t_job - t0, t1 - t_job,
-                  time.monotonic() - t1,
-                  " ".join(f"{k}={v:.3f}" for k, v in res.seconds.items()))
+        apply_totals(self.settings.mongo, res.deltas, self.query_id(), batch_id)
+        log.debug("micro-batch %d timing: prepare=%.3f job=%.3f counters=%.3f tasks: %s", batch_id, t_job - t0,
+                  t1 - t_job, time.monotonic() - t1, " ".join(f"{k}={v:.3f}" for k, v in res.seconds.items()))
         stats = {"read": sum(res.counts.values()), **res.counts, "refused": res.refused, "written": res.written,
                  "deleted": res.deleted, "stale": res.stale}
         for k, v in stats.items():
             self.totals[k] += v
         stats.update(seconds=time.monotonic() - t0, latencies_ms=res.latencies_ms)
         if self.progress is not None:
-            self.progress.add(batch_id, stats)  # logged by the listener once Spark commits the batch
+            self.progress.add(batch_id, stats)  # logged by the listener once Spark commits the micro-batch
         else:
             log.info(batch_line(batch_id, stats, seconds=stats["seconds"]))
-
-
-def start_query(spark: SparkSession, args, handler: BatchHandler):
-    # The transformations are part of the streaming plan: Spark analyses them once, not per batch, and
-    # gives current_timestamp()/current_date() the batch's timestamp from its offset-log entry, which a
-    # replayed batch gets back (a user turning 14 at midnight is counted by all attempts or by none).
-    records = transform.sink_records(kafka_stream(spark, args))
-    writer = (records.writeStream.foreachBatch(handler)
-              .option("checkpointLocation", args.checkpoint)
-              .queryName("users_profiles"))
-    if args.available_now:
-        writer = writer.trigger(availableNow=True)
-    else:
-        writer = writer.trigger(processingTime=f"{args.trigger_seconds} seconds")
-    return writer.start()

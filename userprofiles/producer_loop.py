@@ -1,4 +1,4 @@
-"""The producer's loop: take batches from a source and publish one Kafka message per user."""
+"""The producer's loop: take pages of records from a source and publish one Kafka message per user."""
 from __future__ import annotations
 
 import logging
@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from . import sources
-from .config import kafka_client_config
+from .settings import ProducerSettings
 
 log = logging.getLogger("producer")
 
@@ -35,15 +35,15 @@ class Stats:
                 f"rate={self.delivered / secs:,.0f} msg/s elapsed={secs:.1f}s")
 
 
-def make_producer(args):
+def make_producer(settings: ProducerSettings):
     from confluent_kafka import Producer
 
-    conf = kafka_client_config(args)
+    conf = settings.kafka.client_config()
     conf.update({
         "enable.idempotence": True,      # a retried send is not written twice
         "acks": "all",
-        "compression.type": args.compression,
-        "linger.ms": args.linger_ms,
+        "compression.type": settings.compression,
+        "linger.ms": settings.linger_ms,
         "batch.size": 1_000_000,
         "queue.buffering.max.messages": 500_000,
         "message.timeout.ms": 60_000,
@@ -52,35 +52,34 @@ def make_producer(args):
     return Producer(conf)
 
 
-def check_topic(producer, args) -> None:
+def check_topic(producer, settings: ProducerSettings) -> None:
     """Fail fast, with the fix, when the broker or the topic is missing (librdkafka would retry silently)."""
     try:
         md = producer.list_topics(timeout=10)
     except Exception as exc:
-        raise KafkaUnavailable(f"Kafka at {args.bootstrap_servers} is unreachable ({type(exc).__name__}: "
+        raise KafkaUnavailable(f"Kafka at {settings.kafka.bootstrap_servers} is unreachable ({type(exc).__name__}: "
                                f"{str(exc)[:120]}); start it (make up) or fix --bootstrap-servers.") from None
-    if args.topic not in md.topics:
-        raise KafkaUnavailable(f"Kafka topic '{args.topic}' does not exist on {args.bootstrap_servers}; create it "
+    topic = settings.kafka.topic
+    if topic not in md.topics:
+        raise KafkaUnavailable(f"Kafka topic '{topic}' does not exist on {settings.kafka.bootstrap_servers}; create it "
                                f"(make up creates users_profiles) or fix --topic / KAFKA_TOPIC.")
 
 
-def choose_batches(args):
-    if args.source == "auto":
-        ok, why = sources.api_reachable(args.api_url, timeout=min(args.api_timeout, 5.0))
-        if ok:
-            log.info("randomuser.me API reachable: using it")
-            args.source = "api"
-        else:
-            log.info("randomuser.me API unreachable (%s): using the synthetic source", why)
-            args.source = "synthetic"
-    if args.source == "api":
-        return sources.api_batches(args.api_url, args.batch_size, args.nat, args.seed, args.api_timeout,
-                                   args.api_retries), False
-    if args.source == "synthetic":
-        return sources.synthetic_batches(args.batch_size, args.nat, args.seed), False
-    if args.source.startswith("file:"):
-        return sources.file_batches(Path(args.source[5:]), args.batch_size), True
-    raise sources.SourceError(f"unknown --source '{args.source}'; use api, synthetic, auto or file:PATH.")
+def open_source(settings: ProducerSettings) -> tuple[str, object, bool]:
+    """(the source's name, its pages, whether they end). `auto` is the API when it answers, else synthetic."""
+    source = settings.source
+    if source == "auto":
+        ok, why = sources.api_reachable(settings.api_url, timeout=min(settings.api_timeout, 5.0))
+        source = "api" if ok else "synthetic"
+        log.info("randomuser.me API %s: using the %s source", "reachable" if ok else f"unreachable ({why})", source)
+    if source == "api":
+        return source, sources.api_pages(settings.api_url, settings.messages_per_iteration, settings.nat,
+                                         settings.seed, settings.api_timeout, settings.api_retries), False
+    if source == "synthetic":
+        return source, sources.synthetic_pages(settings.messages_per_iteration, settings.nat, settings.seed), False
+    if source.startswith("file:"):
+        return source, sources.file_pages(Path(source[5:]), settings.messages_per_iteration), True
+    raise sources.SourceError(f"unknown --source '{source}'; use api, synthetic, auto or file:PATH.")
 
 
 def serve_metrics(stats: Stats, port: int) -> None:
@@ -120,18 +119,18 @@ def _produce(producer, topic: str, key, value, stats: Stats) -> bool:
             return False
 
 
-def run(args, batches=None) -> Stats:
-    """Publish until the source ends, --max-messages, or a signal. `batches` (an iterable of message
-    lists) replaces the source given by args, e.g. records prepared beforehand by the benchmark."""
-    if batches is None:
-        batches, finite = choose_batches(args)
+def run(settings: ProducerSettings, pages=None) -> Stats:
+    """Publish until the source ends, --max-messages, or a signal. `pages` (an iterable of message lists)
+    replaces the source of the settings, e.g. records prepared beforehand by the benchmark."""
+    if pages is None:
+        _, pages, finite = open_source(settings)
     else:
         finite = True
-    producer = make_producer(args)
-    check_topic(producer, args)
+    producer = make_producer(settings)
+    check_topic(producer, settings)
     stats = Stats()
-    if getattr(args, "metrics_port", 0):
-        serve_metrics(stats, args.metrics_port)
+    if settings.metrics_port:
+        serve_metrics(stats, settings.metrics_port)
     stop = {"now": False}
 
     def on_signal(signum, _frame):
@@ -141,29 +140,30 @@ def run(args, batches=None) -> Stats:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        next_progress = time.monotonic() + args.progress_seconds
+        next_progress = time.monotonic() + settings.progress_seconds
         paced_start = time.monotonic()
-        limit = args.max_messages or float("inf")
-        for batch in batches:
-            for key, value in batch:
+        limit = settings.max_messages or float("inf")
+        topic = settings.kafka.topic
+        for page in pages:
+            for key, value in page:
                 if stop["now"] or stats.sent >= limit:
                     break
-                if not _produce(producer, args.topic, key, value, stats):
+                if not _produce(producer, topic, key, value, stats):
                     continue
                 stats.sent += 1
-                if args.rate > 0:  # hold the offered rate: wait until the next message is due
-                    due = paced_start + stats.sent / args.rate
+                if settings.rate > 0:  # hold the offered rate: wait until the next message is due
+                    due = paced_start + stats.sent / settings.rate
                     # poll() returns as soon as it has served a delivery report, long before `due`.
                     while (delay := due - time.monotonic()) > 0:
                         producer.poll(delay)
             producer.poll(0)
             if time.monotonic() >= next_progress:
                 log.info("progress: %s", stats.line())
-                next_progress = time.monotonic() + args.progress_seconds
+                next_progress = time.monotonic() + settings.progress_seconds
             if stop["now"] or stats.sent >= limit:
                 break
-            if not finite and args.interval > 0 and args.rate <= 0:
-                deadline = time.monotonic() + args.interval
+            if not finite and settings.pause_seconds > 0 and settings.rate <= 0:
+                deadline = time.monotonic() + settings.pause_seconds
                 while not stop["now"]:
                     left = deadline - time.monotonic()
                     if left <= 0:

@@ -1,5 +1,5 @@
 """Watching the stream the Spark way: a StreamingQueryListener that logs one line per micro-batch (rates
-and duration from Spark's progress, rows written and dead-lettered from the batch handler, Kafka lag from
+and duration from Spark's progress, rows written and dead-lettered from the micro-batch handler, Kafka lag from
 the source's offsets), and optional Prometheus metrics on a loopback port."""
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def batch_line(batch: int, stats: dict, *, seconds: float, input_rate: float | N
                processed_rate: float | None = None, lag: dict[str, int] | None = None) -> str:
     rates = "" if input_rate is None else f" input={input_rate:,.0f}/s processed={processed_rate:,.0f}/s"
     lag_text = "" if lag is None else " lag " + " ".join(f"{t}={n:,}" for t, n in lag.items())
-    return (f"batch {batch}: read={stats['read']} valid={stats['valid']} filtered={stats['filtered']} "
+    return (f"micro-batch {batch}: read={stats['read']} valid={stats['valid']} filtered={stats['filtered']} "
             f"dead_lettered={stats['dead'] + stats['refused']} written={stats['written']} stale={stats['stale']} "
             f"in {seconds:.2f}s{rates}{lag_text}")
 
@@ -60,8 +60,8 @@ class Metrics:
 
 
 class ProgressListener(StreamingQueryListener):
-    """One log line per micro-batch, once Spark has committed it. The batch handler leaves its figures in
-    `pending` (by batch id); Spark's progress event brings the rates, the duration and the offsets."""
+    """One log line per micro-batch, once Spark has committed it. The micro-batch handler leaves its figures in
+    `pending` (by micro-batch id); Spark's progress event brings the rates, the duration and the offsets."""
 
     def __init__(self, metrics: Metrics | None = None):
         self.pending: dict[int, dict] = {}
@@ -80,8 +80,9 @@ class ProgressListener(StreamingQueryListener):
         src = p.sources[0] if p.sources else None
         lag = kafka_lag(src.latestOffset, src.endOffset) if src else {}
         seconds = p.batchDuration / 1000
-        # Spark's own breakdown of the batch (addBatch is the Kafka read and the foreachBatch job).
-        log.debug("batch %d phases ms: %s", p.batchId, " ".join(f"{k}={v}" for k, v in sorted(p.durationMs.items())))
+        # Spark's own breakdown of the micro-batch (addBatch is the Kafka read and the foreachBatch job).
+        log.debug("micro-batch %d phases ms: %s", p.batchId,
+                  " ".join(f"{k}={v}" for k, v in sorted(p.durationMs.items())))
         log.info(batch_line(p.batchId, stats, seconds=seconds, input_rate=p.inputRowsPerSecond,
                             processed_rate=p.processedRowsPerSecond, lag=lag))
         if self.metrics:

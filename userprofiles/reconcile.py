@@ -14,15 +14,16 @@ from __future__ import annotations
 import sys
 
 from . import analytics
-from .config import consumer_parser
+from .options import OBSERVE_OPTIONS, observe_settings, parser
+from .settings import CassandraSettings, MongoSettings
 from .sinks import cassandra, mongo
 
 
-def table_profiles(conf: cassandra.CassandraConf) -> dict[str, dict]:
+def table_profiles(settings: CassandraSettings) -> dict[str, dict]:
     """{identifiant: claim_fields} of every row of the table, paged."""
-    s = cassandra.session(conf)
-    rs = s.execute(f"SELECT identifiant, gender, domain_name, age, nationality FROM {conf.keyspace}.{conf.table}",
-                   timeout=300)
+    s = cassandra.session(settings)
+    rs = s.execute(f"SELECT identifiant, gender, domain_name, age, nationality FROM {settings.keyspace}."
+                   f"{settings.table}", timeout=300)
     return {str(r.identifiant): analytics.claim_fields(
         {"nationality": r.nationality, "gender": r.gender, "domain_name": r.domain_name, "age": r.age}) for r in rs}
 
@@ -46,10 +47,10 @@ def differences(want: dict, got: dict) -> list[tuple[str, str, dict | None, dict
     return out
 
 
-def repair(conf: mongo.MongoConf, diffs, profiles: dict[str, dict]) -> tuple[int, int]:
+def repair(settings: MongoSettings, diffs, profiles: dict[str, dict]) -> tuple[int, int]:
     """Set each differing counter to the table's figure (guards kept); align the claims. Returns
     (counters set, claims changed)."""
-    db = mongo.database(conf)
+    db = mongo.database(settings)
     for coll, key, _, w in diffs:
         figures = {"count": (w or {}).get("count", 0)}
         if coll == "by_nationality":
@@ -64,8 +65,9 @@ def repair(conf: mongo.MongoConf, diffs, profiles: dict[str, dict]) -> tuple[int
     for ident, attrs in profiles.items():
         if ident not in claims or claims[ident].get("attrs") != attrs:
             # Version 0: any copy still in the topic is newer, and rewrites the row and the claim.
-            db[mongo.CLAIMS].update_one({"_id": ident}, {"$set": {"attrs": attrs, "q": "reconcile", "b": -1},
-                                                         "$setOnInsert": {"ver": [0, 0, 0], "prev": None}},
+            db[mongo.CLAIMS].update_one({"_id": ident}, {"$set": {"attrs": attrs, "query_id": "reconcile",
+                                                                  "batch_id": -1},
+                                                         "$setOnInsert": {"version": [0, 0, 0], "prev": None}},
                                         upsert=True)
             changed += 1
     return len(diffs), changed
@@ -76,11 +78,11 @@ def _fmt(v: dict | None) -> str:
 
 
 def main(argv=None) -> int:
-    p = consumer_parser()
-    p.prog, p.description = "python -m userprofiles.reconcile", __doc__.split("\n\n")[0]
+    p = parser("python -m userprofiles.reconcile", __doc__.split("\n\n")[0], OBSERVE_OPTIONS)
     p.add_argument("--repair", action="store_true", help="rewrite the analytics (and claims) from the table")
     args = p.parse_args(argv)
-    cass, mconf = cassandra.CassandraConf.from_args(args), mongo.MongoConf.from_args(args)
+    stores = observe_settings(args)
+    cass, mconf = stores.cassandra, stores.mongo
     try:
         profiles = table_profiles(cass)
         diffs = differences(expected(profiles), mongo.read_analytics(mconf))

@@ -1,8 +1,9 @@
-"""Where the producer's user records come from. Each source yields batches: lists of (key, value) with
-value the record's JSON as UTF-8 bytes and key its login.uuid (None when the record has none).
+"""Where the producer's user records come from. Each source yields pages, one per iteration of the producer's
+loop: lists of (key, value) with value the record's JSON as UTF-8 bytes and key its login.uuid (None when
+the record has none).
 
 - api:        the randomuser.me API (retries with backoff on timeouts, 429 and 5xx, honouring Retry-After);
-- synthetic:  the offline generator of synthetic.py, same JSON format;
+- synthetic:  the offline generator of the synthetic package, same JSON format;
 - file:PATH:  JSON Lines of records, or whole API responses ({"results": [...]}), sent as they are.
 """
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import random
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 log = logging.getLogger("producer.source")
 
@@ -80,17 +81,18 @@ def parse_api_response(status: int, body: bytes) -> list[dict]:
     return [r for r in results if isinstance(r, dict)]
 
 
-def api_batches(url: str, batch_size: int, nat: str = "", seed: str = "", timeout: float = 10.0,
+def api_pages(url: str, per_page: int, nat: str = "", seed: str = "", timeout: float = 10.0,
                 retries: int = 5) -> Iterator[list[Message]]:
     import requests
 
-    if not 1 <= batch_size <= MAX_API_RESULTS:
-        raise SourceError(f"--batch-size {batch_size} is outside the API's 1-{MAX_API_RESULTS}; choose a value in range.")
+    if not 1 <= per_page <= MAX_API_RESULTS:
+        raise SourceError(f"--messages-per-iteration {per_page} is outside the API's 1-{MAX_API_RESULTS} results per "
+                          f"request; choose a value in range.")
     session = api_session(retries)
     page = 0
     while True:
         page += 1
-        params = {"results": batch_size}
+        params = {"results": per_page}
         if nat:
             params["nat"] = nat
         if seed:  # with a seed, pages give new reproducible users
@@ -116,16 +118,17 @@ def api_reachable(url: str, timeout: float = 5.0) -> tuple[bool, str]:
 
 # --- synthetic -------------------------------------------------------------------------------------
 
-def synthetic_batches(batch_size: int, nat: str = "", seed: str = "") -> Iterator[list[Message]]:
+def synthetic_pages(per_page: int, nat: str = "", seed: str = "") -> Iterator[list[Message]]:
     from . import synthetic
 
     nats = [n.strip().upper() for n in nat.split(",") if n.strip()] or None
     unknown = [n for n in nats or [] if n not in synthetic.NATIONALITIES]
     if unknown:
-        raise SourceError(f"unknown nationality {','.join(unknown)}; use codes among {','.join(synthetic.NATIONALITIES)}.")
+        raise SourceError(f"unknown nationality {','.join(unknown)}; use codes among "
+                          f"{','.join(synthetic.NATIONALITIES)}.")
     rng = random.Random(seed or None)
     while True:
-        yield [encode(synthetic.generate_user(rng, rng.choice(nats) if nats else None)) for _ in range(batch_size)]
+        yield [encode(synthetic.generate_user(rng, rng.choice(nats) if nats else None)) for _ in range(per_page)]
 
 
 # --- file ------------------------------------------------------------------------------------------
@@ -165,12 +168,12 @@ def file_messages(path: Path) -> Iterator[Message]:
             yield (key_of(doc), line)
 
 
-def file_batches(path: Path, batch_size: int) -> Iterator[list[Message]]:
-    batch: list[Message] = []
+def file_pages(path: Path, per_page: int) -> Iterator[list[Message]]:
+    page: list[Message] = []
     for msg in file_messages(path):
-        batch.append(msg)
-        if len(batch) >= batch_size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        page.append(msg)
+        if len(page) >= per_page:
+            yield page
+            page = []
+    if page:
+        yield page

@@ -11,6 +11,7 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from .analytics import AGE_GROUPS
 from .schema import CORRUPT_COLUMN, PARSE_SCHEMA, PROFILE_COLUMNS
 
 MIN_AGE_EXCLUSIVE = 13          # keep users older than 13
@@ -25,7 +26,6 @@ EMAIL_RE = rf"\A[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\z"
 # escape): Java keeps it in a String and writes it as "?" in UTF-8, so the row would not be what was sent.
 _HIGH, _LOW = r"\\u[dD][89abAB][0-9a-fA-F]{2}", r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 LONE_SURROGATE_RE = rf"(?<!\\)(?:\\\\)*+(?:{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW})"
-AGE_GROUPS = ((14, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
 # ISO 8601 as the API writes it: with milliseconds (1.3+) or without (1.2).
 DOB_FORMATS = ("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ssXXX")
 OLDEST_DOB = "1900-01-01"
@@ -50,7 +50,7 @@ def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
     """Decode and validate each message once. Adds `u` (the parsed record), `dob_ts` and `reason`
     (null for a valid record, else why it cannot become a row). `now` (default current_timestamp()) is the
     instant a date of birth must not pass; in a streaming query, current_timestamp() is the micro-batch's
-    timestamp, which a replayed batch gets back from its offset-log entry."""
+    timestamp, which a replayed micro-batch gets back from its offset-log entry."""
     raw = F.col("value").cast("string")
     df = kafka_df.withColumn("raw", raw).withColumn(
         "u", F.from_json("raw", PARSE_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}))
@@ -87,7 +87,7 @@ def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
 
 def completed_years(birth: Column, today: Column) -> Column:
     """Whole years lived on `today`. `birth` is the UTC calendar date of the dob.date instant (the session
-    time zone is UTC): "1990-05-02T01:00:00+05:00" is born on 1990-05-01. `today` is the batch's UTC date.
+    time zone is UTC): "1990-05-02T01:00:00+05:00" is born on 1990-05-01. `today` is the micro-batch's UTC date.
     The birthday: the birthday must have been reached (a Feb 29 birthday is reached
     on Mar 1 in other years)."""
     before_birthday = (F.month(today) < F.month(birth)) | (
@@ -150,12 +150,7 @@ def _profile_columns() -> list[Column]:
     ]
 
 
-def to_profiles(classified: DataFrame) -> DataFrame:
-    """The table's columns of valid records (tests compare them with the reference)."""
-    return classified.where(F.col("status") == "valid").select(*_profile_columns())
-
-
-# What the executors receive of each record, in this order (see executor.py).
+# What the executors receive of each record, in this order (executor.SinkRecord).
 SINK_COLUMNS = ("status", "reason", *PROFILE_COLUMNS, "topic", "partition", "offset", "timestamp_ms", "value")
 
 
@@ -174,3 +169,9 @@ def sink_records(kafka_df: DataFrame) -> DataFrame:
     """Kafka's records as SINK_COLUMNS, classified on the clock of Spark: in a streaming query,
     current_timestamp() and current_date() are the micro-batch's timestamp."""
     return for_sinks(classify(parse(kafka_df)))
+
+
+def to_profiles(classified: DataFrame) -> DataFrame:
+    """The table's columns of the valid records, taken from what the sinks receive (tests compare them with
+    the reference, so they check the production columns)."""
+    return for_sinks(classified).where(F.col("status") == "valid").select(*PROFILE_COLUMNS)

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from userprofiles.config import consumer_parser
-from userprofiles.sinks.cassandra import (CassandraConf, default_consistency, replication_factor_of,
-                                          replication_map, schema_statements)
+from userprofiles.options import consumer_parser, consumer_settings
+from userprofiles.sinks.cassandra_schema import (
+    default_consistency,
+    replication_factor_of,
+    replication_map,
+    schema_statements,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,15 +50,15 @@ def test_replication_factor_of(options, dc, rf):
 def test_consumer_flags(monkeypatch):
     for var in ("CASSANDRA_CONSISTENCY", "CASSANDRA_REPLICATION_FACTOR", "CASSANDRA_REPLICATION"):
         monkeypatch.delenv(var, raising=False)
-    args = consumer_parser().parse_args([])
-    assert (args.replication_factor, args.replication, args.consistency) == (1, "", "AUTO")
-    args = consumer_parser().parse_args(["--replication-factor", "3", "--consistency", "local_quorum"])
-    assert (args.replication_factor, args.consistency) == (3, "LOCAL_QUORUM")
-    assert CassandraConf.from_args(args).consistency == "LOCAL_QUORUM"
+    c = consumer_settings(consumer_parser().parse_args([])).cassandra
+    assert (c.replication_factor, c.replication, c.consistency) == (1, "", "AUTO")
+    c = consumer_settings(consumer_parser().parse_args(["--replication-factor", "3", "--consistency",
+                                                        "local_quorum"])).cassandra
+    assert (c.replication_factor, c.consistency) == (3, "LOCAL_QUORUM")
     monkeypatch.setenv("CASSANDRA_CONSISTENCY", "all")
     monkeypatch.setenv("CASSANDRA_REPLICATION_FACTOR", "3")
-    args = consumer_parser().parse_args([])
-    assert (args.replication_factor, args.consistency) == (3, "ALL")
+    c = consumer_settings(consumer_parser().parse_args([])).cassandra
+    assert (c.replication_factor, c.consistency) == (3, "ALL")
     with pytest.raises(SystemExit):
         consumer_parser().parse_args(["--consistency", "MOST"])
 

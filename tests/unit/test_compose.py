@@ -113,11 +113,11 @@ def test_topics_are_the_local_stacks():
     assert created == {lib_default("KAFKA_TOPIC"): int(lib_default("KAFKA_PARTITIONS")),
                        lib_default("KAFKA_DLQ_TOPIC"): int(lib_default("KAFKA_DLQ_PARTITIONS"))}
     # ... and the names the producer and the consumer use by default.
-    from userprofiles.config import consumer_parser, producer_parser
+    from userprofiles.options import consumer_parser, consumer_settings, producer_parser, producer_settings
 
-    assert producer_parser().parse_args([]).topic in created
-    args = consumer_parser().parse_args([])
-    assert {args.topic, args.dlq_topic} == set(created)
+    assert producer_settings(producer_parser().parse_args([])).kafka.topic in created
+    kafka = consumer_settings(consumer_parser().parse_args([])).kafka
+    assert {kafka.topic, kafka.dlq_topic} == set(created)
     env = SERVICES["kafka"]["environment"]
     assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]) == "false"
     assert int(env["KAFKA_NUM_PARTITIONS"]) == int(lib_default("KAFKA_PARTITIONS"))
@@ -182,7 +182,7 @@ def test_profiles_carry_the_whole_system():
         SERVICES["producer"]["environment"]["KAFKA_BOOTSTRAP_SERVERS"]
     # The consumer's checkpoint is on a named volume (and the worker sees it at the same path).
     consumer = SERVICES["consumer"]
-    ckpt = consumer["environment"]["CHECKPOINT_DIR"]
+    ckpt = consumer["environment"]["SPARK_CHECKPOINT_DIR"]
     for name in ("consumer", "spark-worker"):
         vol, target = SERVICES[name]["volumes"][0].split(":")
         assert vol in COMPOSE["volumes"] and ckpt.startswith(target + "/"), name

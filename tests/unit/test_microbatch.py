@@ -4,20 +4,20 @@ import datetime as dt
 import json
 
 from userprofiles import analytics
-from userprofiles.executor import latest_copies, version
-from userprofiles.pipeline import batch_records
+from userprofiles.executor import SinkRecord, latest_copies
+from userprofiles.microbatch import batch_records
 from userprofiles.schema import PROFILE_COLUMNS
 from userprofiles.sinks.mongo import Candidate, plan_claims
 from userprofiles.transform import SINK_COLUMNS
 
-I = {c: i for i, c in enumerate(SINK_COLUMNS)}
+IDX = {c: i for i, c in enumerate(SINK_COLUMNS)}
 
 
 def row(status, ident, ts, partition, offset, tag="x"):
     r = [None] * len(SINK_COLUMNS)
-    r[I["status"]], r[I["identifiant"]] = status, ident
-    r[I["timestamp_ms"]], r[I["partition"]], r[I["offset"]] = ts, partition, offset
-    r[I["full_name"]] = tag
+    r[IDX["status"]], r[IDX["identifiant"]] = status, ident
+    r[IDX["timestamp_ms"]], r[IDX["partition"]], r[IDX["offset"]] = ts, partition, offset
+    r[IDX["full_name"]] = tag
     return tuple(r)
 
 
@@ -29,9 +29,14 @@ def test_latest_copy_is_by_timestamp_then_partition_then_offset_across_partition
     counts, dead, latest = latest_copies(iter(rows))
     assert counts == {"valid": 4, "filtered": 2, "dead": 2}
     assert len(dead) == 2
-    assert latest["a"][I["full_name"]] == "new"
-    assert latest["b"][I["full_name"]] == "now-a-minor" and latest["b"][I["status"]] == "filtered"
-    assert version(latest["a"]) == (100, 2, 1)
+    assert latest["a"].full_name == "new"
+    assert latest["b"].full_name == "now-a-minor" and latest["b"].status == "filtered"
+    assert latest["a"].version() == (100, 2, 1)
+
+
+def test_the_record_type_follows_the_streaming_plan():
+    assert SinkRecord._fields == SINK_COLUMNS
+    assert SinkRecord._make(row("valid", "a", 1, 0, 0)).profile() == (("a", None, "x") + (None,) * 9)
 
 
 def test_empty_partition():
@@ -44,11 +49,11 @@ GB = {"nat": "GB", "gender": "male", "age_group": "35-44", "domain": "b.uk", "ag
 
 def test_claim_decisions():
     current = {
-        "changed": {"_id": "changed", "q": "q", "b": 3, "ver": [10, 0, 1], "attrs": FR, "prev": None},
-        "older": {"_id": "older", "q": "q", "b": 3, "ver": [50, 0, 1], "attrs": FR, "prev": None},
-        "replayed": {"_id": "replayed", "q": "q", "b": 7, "ver": [60, 0, 2], "attrs": GB,
-                     "prev": {"q": "q", "b": 2, "ver": [1, 0, 0], "attrs": FR}},
-        "minor": {"_id": "minor", "q": "q", "b": 1, "ver": [1, 0, 0], "attrs": GB, "prev": None},
+        "changed": {"_id": "changed", "query_id": "q", "batch_id": 3, "version": [10, 0, 1], "attrs": FR, "prev": None},
+        "older": {"_id": "older", "query_id": "q", "batch_id": 3, "version": [50, 0, 1], "attrs": FR, "prev": None},
+        "replayed": {"_id": "replayed", "query_id": "q", "batch_id": 7, "version": [60, 0, 2], "attrs": GB,
+                     "prev": {"query_id": "q", "batch_id": 2, "version": [1, 0, 0], "attrs": FR}},
+        "minor": {"_id": "minor", "query_id": "q", "batch_id": 1, "version": [1, 0, 0], "attrs": GB, "prev": None},
     }
     cands = [Candidate("new", (5, 0, 0), FR), Candidate("changed", (20, 0, 9), GB),
              Candidate("older", (40, 1, 7), GB), Candidate("replayed", (60, 0, 2), GB),
@@ -64,7 +69,8 @@ def test_claim_decisions():
     assert analytics.delta(got["replayed"].attrs, got["replayed"].prev_attrs) == d
     assert analytics.delta(got["minor"].attrs, got["minor"].prev_attrs) == {
         ("by_nationality", "GB"): {"count": -1, "age_sum": -40}, ("by_gender", "male"): {"count": -1, "age_sum": 0},
-        ("by_age_group", "35-44"): {"count": -1, "age_sum": 0}, ("by_email_domain", "b.uk"): {"count": -1, "age_sum": 0}}
+        ("by_age_group", "35-44"): {"count": -1, "age_sum": 0},
+        ("by_email_domain", "b.uk"): {"count": -1, "age_sum": 0}}
     assert analytics.delta(FR, FR) == {}
 
 
@@ -111,11 +117,11 @@ def test_a_replayed_batch_is_classified_on_the_clock_of_its_first_attempt(spark,
     _forget(ckpt / "commits" / "0")
     entry = (ckpt / "offsets" / "0").read_text().split("\n")
     meta = json.loads(entry[1])
-    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 27, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 27, 23, 59, 59, tzinfo=dt.UTC).timestamp() * 1000)
     _rewrite(ckpt / "offsets" / "0", "\n".join([entry[0], json.dumps(meta), *entry[2:]]))
     assert _run_stream(spark, src, ckpt) == [("filtered", 13)]
     # The same record in a new batch of a later day counts.
-    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 28, 0, 0, 1, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 28, 0, 0, 1, tzinfo=dt.UTC).timestamp() * 1000)
     _rewrite(ckpt / "offsets" / "0", "\n".join([entry[0], json.dumps(meta), *entry[2:]]))
     _forget(ckpt / "commits" / "0")
     assert _run_stream(spark, src, ckpt) == [("valid", 14)]

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from userprofiles.config import consumer_parser, producer_parser
 from userprofiles.helpformat import DefaultsHelpFormatter
 from userprofiles.observe import checkpoint, dlq, figures, status
 from userprofiles.observe.checkpoint import Batch
-from userprofiles.observe.settings import ObserveConf, redact_uri
 from userprofiles.observe.stores import RowCount, Snapshot
+from userprofiles.options import consumer_parser, producer_parser
+from userprofiles.settings import MongoSettings, ObserveSettings, redact_uri
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,9 +124,10 @@ def test_rate_from_samples():
 
 def test_dead_letter_body_and_headers():
     body = {"reason": "missing login.uuid", "source_topic": "users_profiles", "source_partition": 2,
-            "source_offset": 41, "source_timestamp": "2026-11-28T10:00:00.000Z", "payload_bytes": 321,
+            "source_offset": 41, "source_timestamp_ms": 1764324000000, "payload_bytes": 321,
             "payload_redacted": '{"email":"***"}'}
-    d = figures.decode_dead_letter(json.dumps(body).encode(), [("__connect.errors.offset", b"41"), ("x", None)], 0, 7, 99)
+    d = figures.decode_dead_letter(json.dumps(body).encode(), [("__connect.errors.offset", b"41"), ("x", None)],
+                                   0, 7, 99)
     assert (d.reason, d.source_partition, d.source_offset, d.payload_bytes, d.payload_redacted) == \
         ("missing login.uuid", 2, 41, 321, '{"email":"***"}')
     assert d.headers == {"__connect.errors.offset": "41", "x": ""}
@@ -145,7 +146,7 @@ def test_reason_counts_most_frequent_first():
 
 
 def test_dlq_render_counts_first_then_the_latest():
-    letters = [figures.decode_dead_letter(json.dumps({"reason": "r%d" % (i % 2), "source_topic": "t",
+    letters = [figures.decode_dead_letter(json.dumps({"reason": f"r{i % 2}", "source_topic": "t",
                                                       "source_partition": 1, "source_offset": i}).encode(),
                                           [("reason", b"r")], 0, i, 1_764_324_000_000) for i in range(3)]
     out = dlq.render(letters, 3, "t_dlq", last=1, full=False).splitlines()
@@ -157,7 +158,7 @@ def test_dlq_render_counts_first_then_the_latest():
 # --- status text -----------------------------------------------------------------------------------------
 
 def test_status_render_says_what_is_down_and_prints_the_rest():
-    conf = ObserveConf(mongo_uri="mongodb://u:pw@db:27017/")
+    conf = ObserveSettings(mongo=MongoSettings(uri="mongodb://u:pw@db:27017/"))
     snap = Snapshot(taken_at=0.0, seconds=1.25, rows=RowCount(1_234_567, True, "estimate from table statistics"),
                     errors={"mongodb": "MongoDB at mongodb://u:***@db:27017/ does not answer (X); start it."},
                     lags=figures.partition_lags({0: (0, 5)}, {0: 2}), produced=5, dlq_total=0,
@@ -191,15 +192,15 @@ def test_help_shows_each_flags_env_and_default(make_parser, monkeypatch):
     assert "s3cr" not in text
     if make_parser is consumer_parser:
         assert "(env MONGO_URI, default: mongodb://bob:***@127.0.0.1:27017/)" in text
-        assert "(env AVAILABLE_NOW, default: off)" in text
+        assert "(env SPARK_AVAILABLE_NOW, default: off)" in text
 
 
 def test_make_help_lists_every_target_with_a_line():
     out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    targets = {l.split()[1] for l in out.splitlines()}
+    targets = {line.split()[1] for line in out.splitlines()}
     phony = (ROOT / "Makefile").read_text().split(".PHONY:", 1)[1].splitlines()[0].split()
     assert targets == set(phony)
-    assert all(len(l.split(None, 2)) == 3 for l in out.splitlines())
+    assert all(len(line.split(None, 2)) == 3 for line in out.splitlines())
 
 
 def test_long_steps_print_progress_and_their_duration():
@@ -210,7 +211,8 @@ def test_long_steps_print_progress_and_their_duration():
     assert "[stack] still building something (0m01s)\n[stack] still building something (0m02s)\n" in out.stderr
     assert "[stack] building something took 0m0" in out.stderr
     failing = subprocess.run(["bash", "-c", f'source {ROOT}/stack/lib.sh; set +e; with_progress x false; echo rc=$?'],
-                             capture_output=True, text=True, timeout=30, env={**os.environ, "STACK_HOME": "/tmp/observe-test-stack"})
+                             capture_output=True, text=True, timeout=30,
+                             env={**os.environ, "STACK_HOME": "/tmp/observe-test-stack"})
     assert failing.stdout.strip() == "rc=1"
 
 
@@ -239,7 +241,7 @@ def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were(
 
     from userprofiles.observe import dashboard
 
-    live = SimpleNamespace(conf=ObserveConf(), refresh=5.0, top=15, produced=deque([(0.0, 10), (5.0, 20)]))
+    live = SimpleNamespace(conf=ObserveSettings(), refresh=5.0, top=15, produced=deque([(0.0, 10), (5.0, 20)]))
     message = "MongoDB at mongodb://127.0.0.1:27017/ does not answer (X); start it (make up) or fix MONGO_URI."
     snap = Snapshot(taken_at=time.time(), rows=RowCount(42, False, "SELECT count(*)"), errors={"mongodb": message},
                     lags=figures.partition_lags({0: (0, 5)}, {0: 5}), produced=20, dlq_total=0)
@@ -267,7 +269,7 @@ def test_dashboard_reads_the_stores_only_while_a_page_is_open(monkeypatch):
             return Snapshot(taken_at=time.time())
 
     monkeypatch.setattr(dashboard, "IDLE", 0.3)
-    live = dashboard.Live(ObserveConf(), refresh=0.05, top=15)
+    live = dashboard.Live(ObserveSettings(), refresh=0.05, top=15)
     live.stores = CountingStores()
     live.start()
     try:

@@ -5,7 +5,6 @@ DataFrame, and each property runs a handful of examples: some hundreds of genera
 """
 import datetime as dt
 import json
-import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,8 +15,8 @@ from userprofiles import transform as T
 
 from ..reference import completed_years, expected_row
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()
-NOW = dt.datetime.now(dt.timezone.utc)
+TODAY = dt.datetime.now(dt.UTC).date()
+NOW = dt.datetime.now(dt.UTC)
 PROPS = settings(max_examples=5, deadline=None, derandomize=False, print_blob=True,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 BASES = synthetic.generate_users(40, seed=11, now=NOW, minor_share=0.0)
@@ -113,7 +112,8 @@ def any_message(draw):
     if kind == "text":
         return draw(st.text(max_size=200)).encode("utf-8", "surrogatepass")
     if kind == "json":
-        leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), text)
+        leaf = st.one_of(st.none(), st.booleans(), st.integers(),
+                         st.floats(allow_nan=False, allow_infinity=False), text)
         doc = draw(st.recursive(leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(text, c, max_size=3),
                                 max_leaves=10))
         return json.dumps(doc).encode("utf-8")
@@ -128,7 +128,7 @@ def test_arbitrary_bytes_never_crash_and_are_valid_or_have_a_reason(kafka_frame,
     df = classify(kafka_frame, values).select("offset", "status", "reason", "age").persist()
     rows = {r["offset"]: r for r in df.collect()}
     assert set(rows) == set(range(len(values)))
-    for off, r in rows.items():
+    for _off, r in rows.items():
         assert r["status"] in ("valid", "filtered", "dead"), r
         assert (r["status"] == "dead") == (r["reason"] is not None), r
         if r["status"] != "dead":
@@ -179,7 +179,7 @@ def dob_texts(draw):
     local = when.replace(tzinfo=tz)
     off = "Z" if minutes == 0 and draw(st.booleans()) else local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
     ms = f".{when.microsecond // 1000:03d}" if draw(st.booleans()) else ""
-    return local.strftime("%Y-%m-%dT%H:%M:%S") + ms + off, local.astimezone(dt.timezone.utc).date()
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + ms + off, local.astimezone(dt.UTC).date()
 
 
 @PROPS
@@ -213,7 +213,7 @@ def impossible_dates(draw):
 @given(st.lists(impossible_dates(), min_size=1, max_size=60))
 def test_impossible_dates_are_dead_lettered_as_unparsable(kafka_frame, dates):
     values = []
-    for i, d in enumerate(dates):
+    for _i, d in enumerate(dates):
         u = json.loads(json.dumps(BASES[1]))
         u["dob"]["date"] = d
         values.append(json.dumps(u))

@@ -55,7 +55,7 @@ def envelope(records):
 def test_api_source_publishes_each_user_keyed_by_uuid(fixture_records):
     api = FakeAPI([(200, envelope(fixture_records[:2]), {})])
     try:
-        batch = next(sources.api_batches(api.url, 2, nat="FR,GB", seed="s1"))
+        batch = next(sources.api_pages(api.url, 2, nat="FR,GB", seed="s1"))
     finally:
         api.close()
     assert [k for k, _ in batch] == [r["login"]["uuid"].encode() for r in fixture_records[:2]]
@@ -69,7 +69,7 @@ def test_api_source_retries_429_and_5xx_honouring_retry_after(fixture_records):
                    (200, envelope(fixture_records[:1]), {})])
     t0 = time.monotonic()
     try:
-        batch = next(sources.api_batches(api.url, 1, retries=3))
+        batch = next(sources.api_pages(api.url, 1, retries=3))
     finally:
         api.close()
     assert len(api.queries) == 3
@@ -98,39 +98,39 @@ def test_real_api_responses_give_their_users():
 
 def test_api_batch_size_outside_the_api_limits_is_refused():
     with pytest.raises(sources.SourceError, match="1-5000"):
-        next(sources.api_batches("http://127.0.0.1:9/", 5001))
+        next(sources.api_pages("http://127.0.0.1:9/", 5001))
 
 
 def test_file_source_reads_json_lines_and_api_responses(tmp_path, fixture_lines, fixture_records):
     lines = tmp_path / "users.jsonl"
     lines.write_text("\n".join(fixture_lines[:2] + ["", json.dumps(envelope(fixture_records[2:]))]) + "\n")
-    msgs = [m for b in sources.file_batches(lines, 3) for m in b]
+    msgs = [m for b in sources.file_pages(lines, 3) for m in b]
     assert [json.loads(v)["login"]["uuid"] for _, v in msgs] == [r["login"]["uuid"] for r in fixture_records]
     # A line is sent as it is: byte for byte what the file holds.
     assert msgs[0][1] == fixture_lines[0].encode()
 
     whole = tmp_path / "response.json"
     whole.write_text(json.dumps(envelope(fixture_records), indent=2))
-    assert len([m for b in sources.file_batches(whole, 10) for m in b]) == len(fixture_records)
+    assert len([m for b in sources.file_pages(whole, 10) for m in b]) == len(fixture_records)
 
 
 def test_file_source_keeps_a_line_that_is_not_json_for_the_dead_letters(tmp_path, fixture_lines, caplog):
     f = tmp_path / "mixed.jsonl"
     f.write_bytes(fixture_lines[0].encode() + b"\nnot json\n\xff\xfe\n")
-    msgs = [m for b in sources.file_batches(f, 10) for m in b]
+    msgs = [m for b in sources.file_pages(f, 10) for m in b]
     assert msgs[1:] == [(None, b"not json"), (None, b"\xff\xfe")]
     assert "mixed.jsonl:2 is not JSON" in caplog.text
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(sources.SourceError, match="cannot read .*missing.jsonl"):
-        next(sources.file_batches(tmp_path / "missing.jsonl", 10))
+        next(sources.file_pages(tmp_path / "missing.jsonl", 10))
 
 
 def test_synthetic_source_gives_api_shaped_records_of_the_asked_nationalities():
-    batch = next(sources.synthetic_batches(50, nat="fr,GB", seed="7"))
+    batch = next(sources.synthetic_pages(50, nat="fr,GB", seed="7"))
     recs = [json.loads(v) for _, v in batch]
     assert {r["nat"] for r in recs} <= {"FR", "GB"} and len(recs) == 50
-    assert all(k == r["login"]["uuid"].encode() for (k, _), r in zip(batch, recs))
+    assert all(k == r["login"]["uuid"].encode() for (k, _), r in zip(batch, recs, strict=True))
     with pytest.raises(sources.SourceError, match="unknown nationality XX"):
-        next(sources.synthetic_batches(1, nat="XX"))
+        next(sources.synthetic_pages(1, nat="XX"))

@@ -69,7 +69,7 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-@pytest.mark.parametrize("today", [dt.datetime.now(dt.timezone.utc).date(), TODAY, dt.date(2028, 2, 29),
+@pytest.mark.parametrize("today", [dt.datetime.now(dt.UTC).date(), TODAY, dt.date(2028, 2, 29),
                                    dt.date(2027, 3, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 1)])
 def test_age_boundary_at_the_fourteenth_birthday(kafka_frame, fixture_records, today):
     birthday_today = _years_before(today, 14)
@@ -140,7 +140,8 @@ def test_a_uuid_or_email_with_a_line_terminator_or_control_character_is_dead_let
     values = [json.dumps({"login": {"uuid": U + term}, "email": "a@b.c", "dob": {"date": "1990-01-01T00:00:00.000Z"}}),
               json.dumps({"login": {"uuid": term + U}, "email": "a@b.c", "dob": {"date": "1990-01-01T00:00:00.000Z"}}),
               json.dumps({"login": {"uuid": U}, "email": "a@b.c" + term, "dob": {"date": "1990-01-01T00:00:00.000Z"}}),
-              json.dumps({"login": {"uuid": U}, "email": "a" + term + "@b.c", "dob": {"date": "1990-01-01T00:00:00.000Z"}})]
+              json.dumps({"login": {"uuid": U}, "email": "a" + term + "@b.c",
+                          "dob": {"date": "1990-01-01T00:00:00.000Z"}})]
     got = [r["reason"] for r in run(kafka_frame, values).orderBy("offset").select("reason").collect()]
     assert got == ["invalid login.uuid", "invalid login.uuid", "invalid email", "invalid email"]
 
@@ -166,7 +167,7 @@ def test_the_birth_date_is_the_utc_date_of_the_instant(kafka_frame):
 
 
 def test_every_real_api_record_parses_and_is_valid(kafka_frame, real_records):
-    df = run(kafka_frame, real_records, dt.datetime.now(dt.timezone.utc).date())
+    df = run(kafka_frame, real_records, dt.datetime.now(dt.UTC).date())
     counts = {r["status"]: r["count"] for r in df.groupBy("status").count().collect()}
     assert counts == {"valid": len(real_records)}, df.where("status != 'valid'").select("reason").first()
 

@@ -1,7 +1,7 @@
 """The consumer's progress, read from its Structured Streaming checkpoint, which is the truth of what it
-has written: Spark writes offsets/N (the Kafka offsets batch N reads up to) before the batch, and
-commits/N after the batch's sinks have finished. So the offsets of the newest N that has a commits/N are
-the consumer's committed offsets, and the commit file's modification time is when that batch was done.
+has written: Spark writes offsets/N (the Kafka offsets micro-batch N reads up to) before the micro-batch, and
+commits/N after the micro-batch's sinks have finished. So the offsets of the newest N that has a commits/N are
+the consumer's committed offsets, and the commit file's modification time is when that micro-batch was done.
 
 Spark keeps the last 100 batches of both logs, which is the history the dashboard plots.
 
@@ -25,12 +25,12 @@ class CheckpointError(ValueError):
 @dataclass(frozen=True)
 class Batch:
     id: int
-    offsets: dict      # partition -> the next offset to read after this batch (exclusive end)
+    offsets: dict      # partition -> the next offset to read after this micro-batch (exclusive end)
     committed_at: float  # epoch seconds: the modification time of commits/N
 
 
 def parse_offsets(text: str, topic: str) -> dict[int, int]:
-    """The end offsets of TOPIC in one offsets/N file's text; {} when the batch has none for it."""
+    """The end offsets of TOPIC in one offsets/N file's text; {} when the micro-batch has none for it."""
     lines = text.splitlines()
     if not lines or not lines[0].startswith("v"):
         raise CheckpointError(f"not a Spark offsets file (first line {lines[0][:20] if lines else ''!r})")
@@ -70,8 +70,8 @@ def committed_batches(checkpoint: str | Path, topic: str, last: int = 100) -> li
 
 
 def committed_offsets(batches: list[Batch]) -> dict[int, int]:
-    """Partition -> committed offset: the newest batch's ends (a partition absent from it keeps the end
-    of the last batch that had it)."""
+    """Partition -> committed offset: the newest micro-batch's ends (a partition absent from it keeps the end
+    of the last micro-batch that had it)."""
     out: dict[int, int] = {}
     for b in batches:
         out.update(b.offsets)

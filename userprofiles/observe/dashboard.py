@@ -14,10 +14,10 @@ import threading
 import time
 from collections import deque
 
-from ..config import env
-from ..helpformat import DefaultsHelpFormatter
+from .. import options
+from ..options import Option
+from ..settings import ObserveSettings, redact_uri
 from . import figures
-from .settings import ObserveConf, add_arguments, redact_uri
 from .stores import Snapshot, Stores
 
 SPAN = 600          # seconds of history in the throughput and latency charts
@@ -26,20 +26,20 @@ WINDOW = 10         # seconds per throughput bar
 STORE_NAMES = {"kafka": "Kafka", "cassandra": "Cassandra", "mongodb": "MongoDB", "checkpoint": "Checkpoint"}
 
 
+OPTIONS = (
+    Option("--host", "DASHBOARD_HOST", "127.0.0.1", "address to listen on; loopback unless you mean to share it",
+           ("host",)),
+    Option("--port", "DASHBOARD_PORT", 8501, "port", ("port",)),
+    Option("--refresh-seconds", "DASHBOARD_REFRESH_SECONDS", 5.0, "seconds between two reads of the stores",
+           ("refresh_seconds",)),
+    Option("--top", "DASHBOARD_TOP", 15, "bars per chart of nationalities and e-mail domains", ("top",)),
+    Option("--latest-dead-letters", "DASHBOARD_DEAD_LETTERS", 10, "dead letters listed", ("latest_dead_letters",)),
+)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="make dashboard", formatter_class=DefaultsHelpFormatter,
-                                description="Serve the live dashboard of the pipeline on loopback.")
-    p.add_argument("--host", default=env("DASHBOARD_HOST", "127.0.0.1"),
-                   help="address to listen on; loopback unless you mean to share it (env DASHBOARD_HOST)")
-    p.add_argument("--port", type=int, default=env("DASHBOARD_PORT", 8501), help="port (env DASHBOARD_PORT)")
-    p.add_argument("--refresh-seconds", type=float, default=env("DASHBOARD_REFRESH_SECONDS", 5.0),
-                   help="seconds between two reads of the stores (env DASHBOARD_REFRESH_SECONDS)")
-    p.add_argument("--top", type=int, default=env("DASHBOARD_TOP", 15),
-                   help="bars per chart of nationalities and e-mail domains (env DASHBOARD_TOP)")
-    p.add_argument("--latest-dead-letters", type=int, default=env("DASHBOARD_DEAD_LETTERS", 10),
-                   help="dead letters listed (env DASHBOARD_DEAD_LETTERS)")
-    add_arguments(p)
-    return p
+    return options.parser("make dashboard", "Serve the live dashboard of the pipeline on loopback.",
+                           (*OPTIONS, *options.OBSERVE_OPTIONS))
 
 
 class Live:
@@ -48,7 +48,7 @@ class Live:
     store that was down made each read last longer than the refresh; the browser then dropped every
     answer as superseded by the next request, and the page froze on its last figures.)"""
 
-    def __init__(self, conf: ObserveConf, refresh: float, top: int):
+    def __init__(self, conf: ObserveSettings, refresh: float, top: int):
         self.conf, self.refresh, self.top = conf, refresh, top
         self.stores = Stores(conf)
         self.snap: Snapshot | None = None
@@ -59,7 +59,7 @@ class Live:
         self._wanted = threading.Event()   # set while a page is open (asked within IDLE seconds)
         self._last_ask = time.monotonic()
 
-    def start(self) -> "Live":
+    def start(self) -> Live:
         threading.Thread(target=self._loop, name="read-stores", daemon=True).start()
         return self
 
@@ -129,7 +129,8 @@ def _bar_chart(f: figures.CollectionFigures, top: int):
         keys, values = keys[::-1], values[::-1]
     bar = go.Bar(x=values if horizontal else keys, y=keys if horizontal else values,
                  orientation="h" if horizontal else "v", text=[f"{v:,}" for v in values],
-                 textposition="outside", textangle=0, cliponaxis=False, marker_color="#3b6ea5", hovertemplate="%{y}: %{x:,}<extra></extra>"
+                 textposition="outside", textangle=0, cliponaxis=False, marker_color="#3b6ea5",
+                 hovertemplate="%{y}: %{x:,}<extra></extra>"
                  if horizontal else "%{x}: %{y:,}<extra></extra>")
     shown = f"top {len(f.bars)} of {f.keys:,} keys" if horizontal and f.keys > len(f.bars) else f"{f.keys:,} keys"
     fig = go.Figure(bar)
@@ -152,7 +153,7 @@ def _series_chart(snap: Snapshot, live: Live):
 
     now = snap.taken_at
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08, subplot_titles=(
-        "Messages per second (last 10 min)", "End-to-end latency per batch, s (last 10 min)"))
+        "Messages per second (last 10 min)", "End-to-end latency per micro-batch, s (last 10 min)"))
     consumed = figures.consumed_rate(snap.batches, now, SPAN, WINDOW)
     fig.add_trace(go.Bar(x=[_t(t) for t, _ in consumed], y=[r for _, r in consumed], name="consumed (checkpoint)",
                          marker_color="#3b6ea5"), 1, 1)
@@ -160,7 +161,8 @@ def _series_chart(snap: Snapshot, live: Live):
     fig.add_trace(go.Scatter(x=[_t(t) for t, _ in produced], y=[r for _, r in produced], name="produced (end offsets)",
                              mode="lines+markers", line_color="#d9822b"), 1, 1)
     lat = sorted((b.committed_at, snap.latencies[b.id]) for b in snap.batches if b.id in snap.latencies)
-    fig.add_trace(go.Scatter(x=[_t(t) for t, _ in lat], y=[v for _, v in lat], name="latency (oldest message of a batch)",
+    fig.add_trace(go.Scatter(x=[_t(t) for t, _ in lat], y=[v for _, v in lat],
+                             name="latency (oldest message of a micro-batch)",
                              mode="lines+markers", line_color="#7a4ea3"), 1, 2)
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
                       legend=dict(orientation="h", y=-0.2), bargap=0.1)
@@ -170,7 +172,7 @@ def _series_chart(snap: Snapshot, live: Live):
 
 def _t(epoch: float):
     import datetime as dt
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
 def _card(ident: str, label: str, value: str, note: str):
@@ -204,9 +206,10 @@ def render(snap: Snapshot, live: Live, latest_dead_letters: int):
         _card("total-profiles", "distinct profiles", figures.thousands(snap.profiles),
               "MongoDB analytics (by gender, summed)" if snap.profiles is not None else "MongoDB unreachable"),
         _card("total-rows", "rows in Cassandra", figures.thousands(snap.rows.rows if snap.rows else None),
-              ("≈ " if snap.rows and snap.rows.estimated else "") + (snap.rows.how if snap.rows else "Cassandra unreachable")),
+              ("≈ " if snap.rows and snap.rows.estimated else "")
+              + (snap.rows.how if snap.rows else "Cassandra unreachable")),
         _card("total-dead-letters", "dead letters", figures.thousands(snap.dlq_total),
-              conf.dlq_topic if snap.dlq_total is not None else "Kafka unreachable"),
+              conf.kafka.dlq_topic if snap.dlq_total is not None else "Kafka unreachable"),
         _card("total-lag", "consumer lag", figures.thousands(lag_total),
               "messages not yet committed" if lag_total is not None else err.get("checkpoint", "Kafka unreachable")),
     ], className="cards")
@@ -251,11 +254,12 @@ def render(snap: Snapshot, live: Live, latest_dead_letters: int):
         html.H2("Throughput and latency"),
         html.Div("Consumed: Kafka messages (rows, filtered and dead letters) in the batches the consumer committed, "
                  "per 10 s, from its checkpoint. Produced: the growth of the topic's end offsets between two "
-                 "refreshes of this page. Latency: for each batch, its commit time minus the Kafka timestamp of its "
-                 "oldest message: the longest a message of the batch waited until both stores had it.",
+                 "refreshes of this page. Latency: for each micro-batch, its commit time minus the Kafka timestamp "
+                 "of its "
+                 "oldest message: the longest a message of the micro-batch waited until both stores had it.",
                  className="note"),
         series,
-        html.H2(f"Partitions of {conf.topic}"), *checkpoint_note, partitions,
+        html.H2(f"Partitions of {conf.kafka.topic}"), *checkpoint_note, partitions,
         html.H2("Dead letters"), dead,
         html.Div(f"read at {time.strftime('%H:%M:%S UTC', time.gmtime(snap.taken_at))} in {snap.seconds:.2f} s; "
                  f"refreshed every {live.refresh:g} s", id="refreshed", className="note"),
@@ -287,9 +291,9 @@ def make_app(live: Live, latest_dead_letters: int = 10):
     conf = live.conf
     app.layout = html.Div([
         html.H1("users_profiles pipeline, live"),
-        html.Div(f"Kafka {conf.bootstrap_servers} topic {conf.topic} → Cassandra {conf.cassandra_hosts}:"
-                 f"{conf.cassandra_port} {conf.keyspace}.{conf.table} + MongoDB {redact_uri(conf.mongo_uri)} "
-                 f"{conf.mongo_db}", className="sub"),
+        html.Div(f"Kafka {conf.kafka.bootstrap_servers} topic {conf.kafka.topic} → Cassandra "
+                 f"{conf.cassandra.address} {conf.cassandra.keyspace}.{conf.cassandra.table} + MongoDB "
+                 f"{redact_uri(conf.mongo.uri)} {conf.mongo.db}", className="sub"),
         dcc.Interval(id="tick", interval=int(live.refresh * 1000), n_intervals=0),
         html.Div(id="body"),
     ])
@@ -311,12 +315,12 @@ def main(argv=None) -> int:
         p.error(f"--port must be 1-65535, got {args.port}")
     if args.refresh_seconds < 1:
         p.error(f"--refresh-seconds must be 1 or more, got {args.refresh_seconds:g}")
-    conf = ObserveConf.from_args(args)
+    conf = options.observe_settings(args)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)   # not one line per refresh
     live = Live(conf, args.refresh_seconds, args.top).start()
     live.current()   # the first read, before the first page
     app = make_app(live, args.latest_dead_letters)
-    # Plotly builds its first figures ~1 s slower (imports and validators): pay that now, not on the first page.
+    # Plotly is slow to build its first figures (imports and validators): pay that now, not on the first page.
     render(Snapshot(taken_at=time.time(), collections=figures.all_collection_figures({})), live, 1)
     print(f"dashboard: http://{args.host}:{args.port}/ (refresh every {args.refresh_seconds:g} s; Ctrl-C stops)",
           flush=True)

@@ -8,19 +8,20 @@ import argparse
 import sys
 import time
 
-from ..helpformat import DefaultsHelpFormatter
-from ..config import env
+from .. import options
+from ..options import Option
 from . import figures
-from .settings import ObserveConf, add_arguments
 from .stores import StoreDown, Stores
+
+OPTIONS = (
+    Option("--last", "OBSERVE_DLQ_LAST", 20, "how many dead letters to print", ("last",), aliases=("DLQ_LAST",)),
+    Option("--full", "OBSERVE_DLQ_FULL", False, "print each redacted payload whole, not its first line", ("full",)),
+)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="make dlq", formatter_class=DefaultsHelpFormatter,
-                                description="The dead letters' count by reason, then the latest N, newest last.")
-    p.add_argument("-n", "--last", type=int, default=env("DLQ_LAST", 20), help="how many to print (env DLQ_LAST)")
-    p.add_argument("--full", action="store_true", help="print each redacted payload whole, not its first line")
-    add_arguments(p)
+    p = options.parser("make dlq", "The dead letters' count by reason, then the latest N, newest last.",
+                        (*OPTIONS, *options.OBSERVE_OPTIONS))
     return p
 
 
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     if args.last < 0:
         parser().error(f"-n must be 0 or more, got {args.last}")
-    conf = ObserveConf.from_args(args)
+    conf = options.observe_settings(args)
     stores = Stores(conf)
     try:
         total, letters = stores.dead_letters()
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
         return 1
     finally:
         stores.close()
-    print(render(letters, total, conf.dlq_topic, args.last, args.full))
+    print(render(letters, total, conf.kafka.dlq_topic, args.last, args.full))
     return 0
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from ..analytics import AGE_GROUPS, COLLECTIONS
 from .checkpoint import Batch
@@ -81,10 +81,10 @@ def partition_lags(watermarks: Mapping[int, tuple[int, int]], committed: Mapping
 # --- throughput and latency from the checkpoint ---------------------------------------------------------
 
 def batch_records(batches: Sequence[Batch]) -> list[tuple[Batch, int, dict]]:
-    """(batch, messages it consumed, {partition: its first offset}) for each batch after the first (the
+    """(micro-batch, messages it consumed, {partition: its first offset}) for each micro-batch after the first (the
     first's start is not in the kept history). Partitions where it read nothing are left out."""
     out = []
-    for prev, b in zip(batches, batches[1:]):
+    for prev, b in zip(batches, batches[1:], strict=False):
         starts = {p: prev.offsets.get(p, 0) for p, end in b.offsets.items() if end > prev.offsets.get(p, 0)}
         n = sum(b.offsets[p] - s for p, s in starts.items())
         out.append((b, n, starts))
@@ -94,7 +94,7 @@ def batch_records(batches: Sequence[Batch]) -> list[tuple[Batch, int, dict]]:
 def consumed_rate(batches: Sequence[Batch], now: float, span: float = 600, window: float = 10
                   ) -> list[tuple[float, float]]:
     """(window start, messages/s committed by the consumer) for each WINDOW seconds of the last SPAN;
-    a batch counts in the window where it was committed. Windows with no batch are 0."""
+    a micro-batch counts in the window where it was committed. Windows with no micro-batch are 0."""
     start = now - span
     n_windows = int(span // window)
     sums = [0] * n_windows
@@ -106,15 +106,16 @@ def consumed_rate(batches: Sequence[Batch], now: float, span: float = 600, windo
 
 
 def batch_latency(batch: Batch, oldest_timestamps_ms: Iterable[int]) -> float | None:
-    """Seconds from the Kafka timestamp of the batch's oldest message (the first offset it read in each
-    partition) to the batch's commit: the longest any of its messages waited to be in both stores."""
+    """Seconds from the Kafka timestamp of the micro-batch's oldest message (the first offset it read in each
+    partition) to the micro-batch's commit: the longest any of its messages waited to be in both stores."""
     ts = [t for t in oldest_timestamps_ms if t and t > 0]
     return batch.committed_at - min(ts) / 1000 if ts else None
 
 
 def rate_from_samples(samples: Sequence[tuple[float, int]]) -> list[tuple[float, float]]:
     """(time, total) samples of an ever-growing count -> (time, increase per second) between samples."""
-    return [(t1, max(0, n1 - n0) / (t1 - t0)) for (t0, n0), (t1, n1) in zip(samples, samples[1:]) if t1 > t0]
+    pairs = zip(samples, samples[1:], strict=False)
+    return [(t1, max(0, n1 - n0) / (t1 - t0)) for (t0, n0), (t1, n1) in pairs if t1 > t0]
 
 
 # --- dead letters --------------------------------------------------------------------------------------
@@ -127,7 +128,6 @@ class DeadLetter:
     source_topic: str | None
     source_partition: int | None
     source_offset: int | None
-    source_timestamp: str | None
     payload_bytes: int | None
     payload_redacted: str | None  # the redacted copy, as stored (None when the message was not a JSON object)
     headers: dict = field(default_factory=dict)
@@ -150,7 +150,7 @@ def decode_dead_letter(value: bytes | None, headers: Sequence[tuple[str, bytes]]
         hdrs[k] = v.decode("utf-8", "replace") if isinstance(v, (bytes, bytearray)) else ("" if v is None else str(v))
     return DeadLetter(partition, offset, str(body.get("reason") or hdrs.get("reason") or UNREADABLE),
                       body.get("source_topic"), body.get("source_partition"), body.get("source_offset"),
-                      body.get("source_timestamp"), body.get("payload_bytes"), body.get("payload_redacted"), hdrs,
+                      body.get("payload_bytes"), body.get("payload_redacted"), hdrs,
                       written_ms)
 
 

@@ -8,25 +8,23 @@ import argparse
 import sys
 import time
 
-from ..helpformat import DefaultsHelpFormatter
+from .. import options
+from ..settings import ObserveSettings, redact_uri
 from . import figures
-from .settings import ObserveConf, add_arguments, redact_uri
 from .stores import Snapshot, Stores
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="make status", formatter_class=DefaultsHelpFormatter,
-                                description="Each store up or down, Cassandra's rows, the analytics' keys and "
-                                            "profiles, dead letters by reason, the consumer's lag per partition.")
-    add_arguments(p)
-    return p
+    return options.parser("make status", "Each store up or down, Cassandra's rows, the analytics' keys and "
+                           "profiles, dead letters by reason, the consumer's lag per partition.",
+                           options.OBSERVE_OPTIONS)
 
 
 def _clock(t: float) -> str:
     return time.strftime("%H:%M:%S UTC", time.gmtime(t))
 
 
-def render(snap: Snapshot, conf: ObserveConf) -> str:
+def render(snap: Snapshot, conf: ObserveSettings) -> str:
     out = [f"pipeline status, read in {snap.seconds:.1f}s at {_clock(snap.taken_at)}", ""]
     err = snap.errors
 
@@ -34,34 +32,35 @@ def render(snap: Snapshot, conf: ObserveConf) -> str:
         state = f"down   {err[name]}" if name in err else f"up     {ok_text}"
         out.append(f"{name:<10} {addr:<28} {state}")
 
-    produced = "" if snap.lags is None else (f"{conf.topic}: {snap.produced:,} messages in "
+    kafka, cass, mongo = conf.kafka, conf.cassandra, conf.mongo
+    produced = "" if snap.lags is None else (f"{kafka.topic}: {snap.produced:,} messages in "
                                              f"{len(snap.lags)} partitions")
-    service("kafka", conf.bootstrap_servers, produced)
-    rows = "" if snap.rows is None else f"{conf.keyspace}.{conf.table}: {snap.rows.rows:,} rows ({snap.rows.how})"
-    service("cassandra", f"{conf.cassandra_hosts}:{conf.cassandra_port}", rows)
-    profiles = "" if snap.collections is None else f"{conf.mongo_db}: {snap.profiles:,} profiles"
-    service("mongodb", redact_uri(conf.mongo_uri), profiles)
+    service("kafka", kafka.bootstrap_servers, produced)
+    rows = "" if snap.rows is None else f"{cass.keyspace}.{cass.table}: {snap.rows.rows:,} rows ({snap.rows.how})"
+    service("cassandra", cass.address, rows)
+    profiles = "" if snap.collections is None else f"{mongo.db}: {snap.profiles:,} profiles"
+    service("mongodb", redact_uri(mongo.uri), profiles)
 
     if snap.collections is not None:
-        out += ["", f"{'analytics (' + conf.mongo_db + ')':<44} {'keys':>8} {'profiles':>10}"]
+        out += ["", f"{'analytics (' + mongo.db + ')':<44} {'keys':>8} {'profiles':>10}"]
         for name, f in snap.collections.items():
             out.append(f"  {name:<42} {f.keys:>8,} {f.profiles:>10,}")
 
     if snap.dlq_total is not None:
         scanned = len(snap.dlq_scanned)
         of = "" if scanned == snap.dlq_total else f" (reasons of the latest {scanned:,})"
-        out += ["", f"dead letters in {conf.dlq_topic}: {snap.dlq_total:,}{of}"]
+        out += ["", f"dead letters in {kafka.dlq_topic}: {snap.dlq_total:,}{of}"]
         out += [f"  {n:>8,}  {reason}" for reason, n in figures.reason_counts(snap.dlq_scanned)]
 
     if snap.lags is not None:
         out += [""]
         if "checkpoint" in err:
-            out.append(f"consumer lag on {conf.topic}: unknown, {err['checkpoint']}")
+            out.append(f"consumer lag on {kafka.topic}: unknown, {err['checkpoint']}")
         else:
             last = snap.batches[-1] if snap.batches else None
             when = f", last batch {last.id} committed at {_clock(last.committed_at)}" if last else ""
-            out.append(f"consumer lag on {conf.topic}: {sum(x.lag for x in snap.lags):,} messages "
-                       f"(end offsets - checkpoint {conf.checkpoint}{when})")
+            out.append(f"consumer lag on {kafka.topic}: {sum(x.lag for x in snap.lags):,} messages "
+                       f"(end offsets - checkpoint {conf.checkpoint_dir}{when})")
         out.append(f"  {'partition':>9} {'end offset':>12} {'committed':>12} {'lag':>10}")
         for x in snap.lags:
             committed = "-" if x.committed is None else f"{x.committed:,}"
@@ -71,7 +70,7 @@ def render(snap: Snapshot, conf: ObserveConf) -> str:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    conf = ObserveConf.from_args(args)
+    conf = options.observe_settings(args)
     stores = Stores(conf)
     try:
         print(render(stores.snapshot(), conf))

@@ -3,7 +3,7 @@ short timeout, and one snapshot of every figure, read in parallel so that a stor
 timeout once, not once per figure.
 
 Clients are kept between snapshots (the dashboard takes one every few seconds; connecting to Cassandra
-costs ~1 s) and dropped when they fail, so that a store that comes back is found again."""
+is slow) and dropped when they fail, so that a store that comes back is found again."""
 from __future__ import annotations
 
 import logging
@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..analytics import COLLECTIONS
+from ..settings import ObserveSettings, redact_uri
 from . import checkpoint, figures
-from .settings import ObserveConf, redact_uri
 
 
 class StoreDown(RuntimeError):
@@ -62,7 +62,7 @@ def _quiet(name: str) -> logging.Logger:
 
 
 class Stores:
-    def __init__(self, conf: ObserveConf, dlq_keep: int = 5000):
+    def __init__(self, conf: ObserveSettings, dlq_keep: int = 5000):
         self.conf = conf
         self.dlq_keep = dlq_keep          # dead letters kept per partition for the reason counts
         self._lock = threading.Lock()
@@ -81,7 +81,7 @@ class Stores:
         if self._consumer is None:
             from confluent_kafka import Consumer
 
-            conf = self.conf.kafka_config()
+            conf = self.conf.kafka.client_config()
             conf.update({"group.id": f"observe-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
                          "enable.partition.eof": False, "socket.timeout.ms": int(self.conf.timeout * 1000),
                          "logger": _quiet("librdkafka"), "error_cb": lambda _err: None})
@@ -89,7 +89,7 @@ class Stores:
         return self._consumer
 
     def _kafka_down(self, exc: BaseException) -> StoreDown:
-        return StoreDown(f"Kafka at {self.conf.bootstrap_servers} does not answer ({_short(exc)}); "
+        return StoreDown(f"Kafka at {self.conf.kafka.bootstrap_servers} does not answer ({_short(exc)}); "
                          f"start it (make up) or fix KAFKA_BOOTSTRAP_SERVERS.")
 
     def watermarks(self, topic: str) -> dict[int, tuple[int, int]]:
@@ -104,7 +104,7 @@ class Stores:
         if t is None or t.error is not None or not t.partitions:
             if not md.brokers:
                 raise self._kafka_down(RuntimeError("no broker"))
-            raise StoreDown(f"Kafka topic '{topic}' does not exist on {self.conf.bootstrap_servers}; "
+            raise StoreDown(f"Kafka topic '{topic}' does not exist on {self.conf.kafka.bootstrap_servers}; "
                             f"make up creates it (or fix KAFKA_TOPIC / KAFKA_DLQ_TOPIC).")
         out = {}
         for p in sorted(t.partitions):
@@ -141,7 +141,7 @@ class Stores:
     def dead_letters(self) -> tuple[int, list]:
         """(messages in the dead-letter topic, the latest ones read, oldest first). New dead letters are
         read incrementally; at most dlq_keep per partition are kept."""
-        marks = self.watermarks(self.conf.dlq_topic)
+        marks = self.watermarks(self.conf.kafka.dlq_topic)
         starts = {}
         for p, (low, end) in marks.items():
             nxt = self._dlq_next.get(p)
@@ -149,7 +149,7 @@ class Stores:
                 self._dlq[p] = deque(maxlen=self.dlq_keep)
                 nxt = max(low, end - self.dlq_keep)
             starts[p] = nxt
-        for m in self._read(self.conf.dlq_topic, starts, {p: e for p, (_, e) in marks.items()},
+        for m in self._read(self.conf.kafka.dlq_topic, starts, {p: e for p, (_, e) in marks.items()},
                             budget=self.conf.timeout * 2):
             self._dlq[m.partition()].append(
                 figures.decode_dead_letter(m.value(), m.headers(), m.partition(), m.offset(), m.timestamp()[1]))
@@ -174,7 +174,7 @@ class Stores:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            msgs = self._read(self.conf.topic, starts, {p: s + 1 for p, s in starts.items()},
+            msgs = self._read(self.conf.kafka.topic, starts, {p: s + 1 for p, s in starts.items()},
                               budget=min(self.conf.timeout, max(left, 0.5)))
             if len({m.partition() for m in msgs}) == len(starts):   # else slow: tried again next time
                 self._latency[b.id] = figures.batch_latency(b, [m.timestamp()[1] for m in msgs])
@@ -186,22 +186,10 @@ class Stores:
     # --- Cassandra ----------------------------------------------------------------------------------------
     def _cassandra(self):
         if self._session is None:
-            from cassandra.auth import PlainTextAuthProvider
-            from cassandra.cluster import Cluster
-            from cassandra.policies import ExponentialReconnectionPolicy
+            from ..sinks.cassandra import connect
 
-            c = self.conf
-            auth = PlainTextAuthProvider(c.cassandra_username, c.cassandra_password) if c.cassandra_username else None
-            cluster = Cluster([h.strip() for h in c.cassandra_hosts.split(",") if h.strip()], port=c.cassandra_port,
-                              auth_provider=auth, connect_timeout=c.timeout, control_connection_timeout=c.timeout,
-                              reconnection_policy=ExponentialReconnectionPolicy(0.5, 5.0, max_attempts=None),
-                              protocol_version=5)
-            try:
-                self._session = cluster.connect()
-            except Exception:
-                cluster.shutdown()
-                raise
-            self._cluster = cluster
+            self._session = connect(self.conf.cassandra, timeout=self.conf.timeout)
+            self._cluster = self._session.cluster
         return self._session
 
     def row_count(self, reuse_for: float = 0.0) -> RowCount:
@@ -210,19 +198,19 @@ class Stores:
         estimate. REUSE_FOR: seconds during which the last count is reused (a count reads the whole table)."""
         if self._count_cache and time.monotonic() - self._count_cache[0] < reuse_for:
             return self._count_cache[1]
-        c = self.conf
-        where = f"{c.cassandra_hosts}:{c.cassandra_port}"
+        c, where = self.conf, self.conf.cassandra.address
         try:
             s = self._cassandra()
             est = sum(r.partitions_count for r in s.execute(
                 "SELECT partitions_count FROM system.size_estimates WHERE keyspace_name=%s AND table_name=%s",
-                (c.keyspace, c.table), timeout=c.timeout))
+                (c.cassandra.keyspace, c.cassandra.table), timeout=c.timeout))
             if est > c.exact_count_limit:
                 result = RowCount(est, True, f"estimate from Cassandra's table statistics (over "
                                              f"{c.exact_count_limit:,} rows; not counted)")
             else:
                 try:
-                    n = s.execute(f"SELECT count(*) FROM {c.keyspace}.{c.table}", timeout=c.timeout * 3).one()[0]
+                    n = s.execute(f"SELECT count(*) FROM {c.cassandra.keyspace}.{c.cassandra.table}",
+                                  timeout=c.timeout * 3).one()[0]
                     result = RowCount(n, False, "SELECT count(*)")
                 except Exception as exc:
                     if type(exc).__name__ not in ("OperationTimedOut", "ReadTimeout") or not est:
@@ -231,7 +219,8 @@ class Stores:
                                                  f"{c.timeout * 3:.0f}s)")
         except Exception as exc:
             if type(exc).__name__ == "InvalidRequest":
-                raise StoreDown(f"Cassandra table {c.keyspace}.{c.table} does not exist on {where} (the consumer "
+                raise StoreDown(f"Cassandra table {c.cassandra.keyspace}.{c.cassandra.table} does not exist on {where} "
+                                f"(the consumer "
                                 f"creates it; or fix CASSANDRA_KEYSPACE / CASSANDRA_TABLE).") from None
             self._drop_cassandra()
             raise StoreDown(f"Cassandra at {where} does not answer ({_short(exc)}); start it (make up) or fix "
@@ -257,12 +246,12 @@ class Stores:
                 from pymongo import MongoClient
 
                 ms = int(c.timeout * 1000)
-                self._mongo = MongoClient(c.mongo_uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
+                self._mongo = MongoClient(c.mongo.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
                                           socketTimeoutMS=ms * 3)
-            db = self._mongo[c.mongo_db]
+            db = self._mongo[c.mongo.db]
             return {name: list(db[name].find({}, {"count": 1})) for name in COLLECTIONS}
         except Exception as exc:
-            raise StoreDown(f"MongoDB at {redact_uri(c.mongo_uri)} does not answer ({_short(exc)}); start it "
+            raise StoreDown(f"MongoDB at {redact_uri(c.mongo.uri)} does not answer ({_short(exc)}); start it "
                             f"(make up) or fix MONGO_URI.") from None
 
     def close(self) -> None:
@@ -285,13 +274,13 @@ class Stores:
 
             def kafka_part():
                 try:
-                    marks = self.watermarks(self.conf.topic)
+                    marks = self.watermarks(self.conf.kafka.topic)
                 except StoreDown as exc:
                     snap.errors["kafka"] = str(exc)
                     return
                 snap.produced = sum(end for _, end in marks.values())
                 try:
-                    snap.batches = checkpoint.committed_batches(self.conf.checkpoint, self.conf.topic)
+                    snap.batches = checkpoint.committed_batches(self.conf.checkpoint_dir, self.conf.kafka.topic)
                     committed = checkpoint.committed_offsets(snap.batches)
                 except (checkpoint.CheckpointError, OSError) as exc:
                     snap.errors["checkpoint"] = str(exc)

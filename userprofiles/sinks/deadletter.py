@@ -1,6 +1,6 @@
 """Dead letters: sent by the executors to their own Kafka topic, with Kafka Connect's error headers.
 
-At-least-once: a replayed batch may send a letter again; its key (topic:partition:offset of the source
+At-least-once: a replayed micro-batch may send a letter again; its key (topic:partition:offset of the source
 message) identifies it. Each Python worker keeps one producer, reused across batches.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class DeadLetterConf:
     """:param client: librdkafka settings (bootstrap.servers, security); :param topic: the dead-letter topic;
-    :param timeout_s: how long a letter may wait for the broker before the batch fails (and is replayed)."""
+    :param timeout_s: how long a letter may wait for the broker before the micro-batch fails (and is replayed)."""
     topic: str
     client: dict = field(default_factory=dict)
     timeout_s: float = 120.0
@@ -58,4 +58,4 @@ def send(conf: DeadLetterConf, letters: list[tuple[bytes, bytes, list]]) -> None
         why = str(errors[0]) if errors else f"{left} still queued"
         raise SinkUnavailable(f"sending {len(letters)} dead letters to Kafka topic {conf.topic} failed ({why}); "
                               f"start Kafka (make up) or fix --bootstrap-servers / --dlq-topic, then rerun: the "
-                              f"batch is replayed from the checkpoint")
+                              f"micro-batch is replayed from the checkpoint")

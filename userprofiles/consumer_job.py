@@ -1,0 +1,34 @@
+"""The consumer's streaming query: Kafka -> parse, validate, transform (transform.py) -> foreachBatch
+(microbatch.py). The transformations are part of the streaming plan: Spark analyses them once, not per
+micro-batch, and gives current_timestamp()/current_date() the micro-batch's timestamp from its offset-log
+entry, which a replayed micro-batch gets back (a user turning 14 at midnight is counted by all attempts or
+by none)."""
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.streaming import StreamingQuery
+
+from . import transform
+from .microbatch import BatchHandler
+from .settings import KafkaSettings, StreamSettings
+
+
+def kafka_stream(spark: SparkSession, kafka: KafkaSettings, stream: StreamSettings) -> DataFrame:
+    reader = (spark.readStream.format("kafka").options(**kafka.spark_options())
+              .option("subscribe", kafka.topic)
+              .option("startingOffsets", stream.starting_offsets)
+              .option("includeHeaders", "false")
+              # At the client's default (500 ms) a small micro-batch spent most of its time waiting for a fetch.
+              .option("kafka.fetch.max.wait.ms", str(stream.kafka_fetch_wait_ms)))
+    if stream.max_offsets_per_trigger > 0:
+        reader = reader.option("maxOffsetsPerTrigger", str(stream.max_offsets_per_trigger))
+    return reader.load()
+
+
+def start_query(spark: SparkSession, handler: BatchHandler) -> StreamingQuery:
+    kafka, stream = handler.settings.kafka, handler.settings.stream
+    records = transform.sink_records(kafka_stream(spark, kafka, stream))
+    trigger = ({"availableNow": True} if stream.available_now else
+               {"processingTime": f"{stream.trigger_seconds} seconds"})
+    return (records.writeStream.foreachBatch(handler).trigger(**trigger)
+            .option("checkpointLocation", stream.checkpoint_dir).queryName("users_profiles").start())

@@ -1,0 +1,305 @@
+"""Every option of the programs, in one table: its flag, environment variable, default, help, and the
+settings field it fills (settings.py). An entry point parses its flags with `parser(...)` and builds its
+typed settings with `consumer_settings(args)` (or the producer's, the observers'): one hop from the command
+line to the field that is used.
+
+Environment variables are named SECTION_SETTING: KAFKA_, CASSANDRA_, MONGO_, SPARK_, PRODUCER_, CONSUMER_,
+RANDOMUSER_ (the API source), OBSERVE_ and DASHBOARD_, and LOG_LEVEL for every program. Older names are read
+as aliases; NUM_MESSAGES_PER_ITERATION and PAUSE_INTERVAL_SECONDS are the project brief's.
+
+The local stack's ports (KAFKA_PORT, CASSANDRA_PORT, MONGO_PORT, read by stack/lib.sh too) give the clients'
+default addresses, so a stack moved to other ports is found without setting anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .helpformat import DefaultsHelpFormatter
+from .settings import (
+    CONSISTENCY_CHOICES,
+    CassandraSettings,
+    ConsumerSettings,
+    KafkaSettings,
+    MongoSettings,
+    ObserveSettings,
+    ProducerSettings,
+    StreamSettings,
+    stack_home,
+)
+
+SECTIONS = ("KAFKA", "CASSANDRA", "MONGO", "SPARK", "PRODUCER", "CONSUMER", "RANDOMUSER", "OBSERVE", "DASHBOARD")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its flag (None: environment only), variable, default, help, and the fields it fills
+    ("section.field", or a plain field of the program's own settings)."""
+    flag: str | None
+    env: str
+    default: Any
+    help: str
+    fills: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    convert: Callable[[str], Any] | None = None
+    choices: Sequence[str] | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.fills[0].replace(".", "__")
+
+
+def _hosts(text: str) -> tuple[str, ...]:
+    return tuple(h.strip() for h in text.split(",") if h.strip())
+
+
+def _local(port_var: str, port: int, fmt: str) -> Callable[[], str]:
+    return lambda: fmt.format(os.environ.get(port_var) or port)
+
+
+def _checkpoint_default() -> str:
+    return str(stack_home() / "checkpoints" / "consumer")
+
+
+KAFKA = (
+    Option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", _local("KAFKA_PORT", 9092, "127.0.0.1:{}"),
+           "Kafka bootstrap servers; unset, the local stack's (KAFKA_PORT)", ("kafka.bootstrap_servers",)),
+    Option("--kafka-security-protocol", "KAFKA_SECURITY_PROTOCOL", "", "e.g. SASL_SSL, for clusters that need it",
+           ("kafka.security_protocol",)),
+    Option("--kafka-sasl-mechanism", "KAFKA_SASL_MECHANISM", "PLAIN", "SASL mechanism", ("kafka.sasl_mechanism",)),
+    Option(None, "KAFKA_SASL_USERNAME", "", "SASL user", ("kafka.sasl_username",)),
+    Option(None, "KAFKA_SASL_PASSWORD", "", "SASL password", ("kafka.sasl_password",)),
+)
+TOPIC = (Option("--topic", "KAFKA_TOPIC", "users_profiles", "topic of the user records", ("kafka.topic",)),)
+DLQ_TOPIC = (Option("--dlq-topic", "KAFKA_DLQ_TOPIC", "users_profiles_dlq", "dead-letter topic",
+                    ("kafka.dlq_topic",)),)
+CASSANDRA = (
+    Option("--cassandra-hosts", "CASSANDRA_HOSTS", "127.0.0.1", "comma list of Cassandra contact points",
+           ("cassandra.hosts",), convert=_hosts),
+    Option("--cassandra-port", "CASSANDRA_PORT", 9042, "Cassandra CQL port (the local stack's too)",
+           ("cassandra.port",)),
+    Option("--keyspace", "CASSANDRA_KEYSPACE", "usersprofilespace", "Cassandra keyspace", ("cassandra.keyspace",)),
+    Option("--table", "CASSANDRA_TABLE", "users_profiles", "Cassandra table", ("cassandra.table",)),
+    Option(None, "CASSANDRA_USERNAME", "", "Cassandra user", ("cassandra.username",)),
+    Option(None, "CASSANDRA_PASSWORD", "", "Cassandra password", ("cassandra.password",)),
+)
+CASSANDRA_WRITES = (
+    Option("--replication-factor", "CASSANDRA_REPLICATION_FACTOR", 1,
+           "replicas of each row when the consumer creates the keyspace: 1 = SimpleStrategy, 2 or more = "
+           "NetworkTopologyStrategy in the datacenter of the node it talks to (make up NODES=3: 3)",
+           ("cassandra.replication_factor",)),
+    Option("--replication", "CASSANDRA_REPLICATION", "",
+           "a whole replication map instead, e.g. \"{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 3}\"; "
+           "empty = from --replication-factor", ("cassandra.replication",)),
+    Option("--consistency", "CASSANDRA_CONSISTENCY", "AUTO",
+           "consistency level of the Cassandra writes; AUTO = LOCAL_QUORUM when the keyspace has 3 or more "
+           "replicas, else ONE", ("cassandra.consistency",), convert=str.upper, choices=CONSISTENCY_CHOICES),
+    Option("--cassandra-concurrency", "CASSANDRA_CONCURRENCY", 16,
+           "in-flight write requests per Spark task", ("cassandra.concurrency",)),
+    Option("--cassandra-batch-rows", "CASSANDRA_BATCH_ROWS", 50,
+           "rows per unlogged CQL batch, one replica's rows each, under 40 KB; 1 = one INSERT per row",
+           ("cassandra.rows_per_cql_batch",)),
+)
+MONGO = (
+    Option("--mongo-uri", "MONGO_URI", _local("MONGO_PORT", 27017, "mongodb://127.0.0.1:{}/"),
+           "MongoDB URI, may carry user:password; unset, the local stack's (MONGO_PORT)", ("mongo.uri",)),
+    Option("--mongo-db", "MONGO_DB", "users_profiles_analytics", "MongoDB database of the analytics", ("mongo.db",)),
+)
+CHECKPOINT = (Option("--checkpoint", "SPARK_CHECKPOINT_DIR", _checkpoint_default,
+                     "the consumer's durable checkpoint folder", ("stream.checkpoint_dir",),
+                     aliases=("CHECKPOINT_DIR",)),)
+STREAM = (
+    Option("--starting-offsets", "SPARK_STARTING_OFFSETS", "earliest", "where a new checkpoint starts reading",
+           ("stream.starting_offsets",), aliases=("STARTING_OFFSETS",), choices=("earliest", "latest")),
+    Option("--max-offsets-per-trigger", "SPARK_MAX_OFFSETS_PER_TRIGGER", 100_000,
+           "records per micro-batch at most", ("stream.max_offsets_per_trigger",),
+           aliases=("MAX_OFFSETS_PER_TRIGGER",)),
+    Option("--trigger-seconds", "SPARK_TRIGGER_SECONDS", 0.0,
+           "micro-batch interval; 0 = the next micro-batch starts when the previous one ends, as soon as data is "
+           "there", ("stream.trigger_seconds",), aliases=("TRIGGER_SECONDS",)),
+    Option("--idle-poll-ms", "SPARK_IDLE_POLL_MS", 100, "with no new data, how often Kafka is asked for it",
+           ("stream.idle_poll_ms",), aliases=("IDLE_POLL_MS",)),
+    Option("--available-now", "SPARK_AVAILABLE_NOW", False, "process what the topic holds now, then exit 0",
+           ("stream.available_now",), aliases=("AVAILABLE_NOW",)),
+    Option("--master", "SPARK_MASTER", "",
+           "Spark master when not given to spark-submit, e.g. local[2] or spark://host:7077", ("stream.master",)),
+    Option("--kafka-fetch-wait-ms", "SPARK_KAFKA_FETCH_WAIT_MS", 10,
+           "how long the Kafka source waits for a fetch to fill (kafka.fetch.max.wait.ms)",
+           ("stream.kafka_fetch_wait_ms",), aliases=("KAFKA_FETCH_MAX_WAIT_MS",)),
+    Option("--single-task-records", "SPARK_SINGLE_TASK_RECORDS", 20_000,
+           "micro-batches of at most this many records run as one task, without a shuffle",
+           ("stream.single_task_records",), aliases=("SINGLE_TASK_RECORDS",)),
+    Option("--shuffle-partitions", "SPARK_SHUFFLE_PARTITIONS", 4,
+           "tasks of a larger micro-batch, hash-partitioned by identifiant", ("stream.shuffle_partitions",)),
+    Option("--ui", "SPARK_UI_ENABLED", True, "Spark's web UI, on 127.0.0.1", ("stream.ui",)),
+    Option("--ui-port", "SPARK_UI_PORT", 4040, "port of Spark's web UI; the next free one if taken",
+           ("stream.ui_port",)),
+)
+CONSUMER = (
+    Option("--sink-retry-seconds", "CONSUMER_SINK_RETRY_SECONDS", 120.0,
+           "how long a micro-batch retries an unreachable Cassandra/MongoDB/Kafka before failing",
+           ("sink_retry_seconds", "cassandra.retry_seconds", "mongo.retry_seconds"), aliases=("SINK_RETRY_SECONDS",)),
+    Option("--connect-timeout", "CONSUMER_CONNECT_TIMEOUT", 10.0,
+           "seconds to reach each service, at start-up and when a sink (re)connects",
+           ("connect_timeout", "cassandra.connect_timeout", "mongo.connect_timeout"), aliases=("PREFLIGHT_TIMEOUT",)),
+    Option("--metrics-port", "CONSUMER_METRICS_PORT", 0, "serve Prometheus metrics on 127.0.0.1:PORT; 0 = off",
+           ("metrics_port",)),
+)
+LOG_LEVEL = (Option("--log-level", "LOG_LEVEL", "INFO", "logging level", ("log_level",)),)
+PRODUCER = (
+    Option("--source", "PRODUCER_SOURCE", "api",
+           "api | synthetic | auto (api when reachable, else synthetic) | file:PATH (JSON Lines or whole API "
+           "responses)", ("source",)),
+    Option("--api-url", "RANDOMUSER_API_URL", "https://randomuser.me/api/", "randomuser.me API address",
+           ("api_url",)),
+    Option("--api-timeout", "RANDOMUSER_API_TIMEOUT", 10.0, "seconds per API request", ("api_timeout",)),
+    Option("--api-retries", "RANDOMUSER_API_RETRIES", 5, "retries of a failed API request, with backoff",
+           ("api_retries",)),
+    Option("--nat", "RANDOMUSER_NAT", "", "comma list of nationalities, e.g. FR,GB", ("nat",)),
+    Option("--seed", "RANDOMUSER_SEED", "", "API seed / synthetic generator seed for reproducible users", ("seed",)),
+    Option("--messages-per-iteration", "PRODUCER_MESSAGES_PER_ITERATION", 10,
+           "records per iteration; with the API, the results= of one request (a page), 1-5000",
+           ("messages_per_iteration",), aliases=("NUM_MESSAGES_PER_ITERATION",)),
+    Option("--pause-seconds", "PRODUCER_PAUSE_SECONDS", 5.0, "seconds of pause between iterations",
+           ("pause_seconds",), aliases=("PAUSE_INTERVAL_SECONDS",)),
+    Option("--max-messages", "PRODUCER_MAX_MESSAGES", 0, "stop after this many messages; 0 = no limit",
+           ("max_messages",), aliases=("MAX_MESSAGES",)),
+    Option("--rate", "PRODUCER_RATE", 0.0,
+           "offer at most this many messages/s, replacing the pause between iterations; 0 = off", ("rate",)),
+    Option("--progress-seconds", "PRODUCER_PROGRESS_SECONDS", 5.0, "seconds between progress lines",
+           ("progress_seconds",)),
+    Option("--linger-ms", "KAFKA_LINGER_MS", 20, "producer batching delay (linger.ms)", ("linger_ms",)),
+    Option("--compression", "KAFKA_COMPRESSION", "lz4", "producer compression codec", ("compression",)),
+    Option("--metrics-port", "PRODUCER_METRICS_PORT", 0, "serve Prometheus metrics on 127.0.0.1:PORT; 0 = off",
+           ("metrics_port",)),
+)
+# Other names of a flag: the short -n, and the names the flags had before (still accepted).
+FLAG_ALIASES = {"--batch-size": "--messages-per-iteration", "--interval": "--pause-seconds",
+                "--preflight-timeout": "--connect-timeout", "-n": "--last"}
+OBSERVE = (
+    Option("--timeout", "OBSERVE_TIMEOUT", 3.0, "seconds to wait for each store", ("timeout",)),
+    Option("--exact-count-limit", "OBSERVE_EXACT_COUNT_LIMIT", 500_000,
+           "above this many rows (Cassandra's estimate), the row count is the estimate, not SELECT count(*)",
+           ("exact_count_limit",)),
+)
+
+CONSUMER_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *CASSANDRA_WRITES, *MONGO, *CHECKPOINT, *STREAM,
+                    *CONSUMER, *LOG_LEVEL)
+PRODUCER_OPTIONS = (*KAFKA, *TOPIC, *PRODUCER, *LOG_LEVEL)
+OBSERVE_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *MONGO, *CHECKPOINT, *OBSERVE)
+
+
+# --- from the table to a parser, from parsed flags to settings ----------------------------------------------
+
+class SettingError(ValueError):
+    """An environment variable holds a value its setting cannot take."""
+
+
+def env_value(opt: Option) -> Any:
+    """The option's value from its variable (or an alias), converted to the default's type; else the default."""
+    default = opt.default() if callable(opt.default) else opt.default
+    for name in (opt.env, *opt.aliases):
+        raw = os.environ.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            if isinstance(default, bool):
+                value = _boolean(raw)
+            elif opt.convert is not None:
+                value = raw
+            else:
+                value = type(default)(raw)
+        except ValueError:
+            kind = "on/off" if isinstance(default, bool) else type(default).__name__
+            raise SettingError(f"{name}={raw!r} is not a valid {kind} value; fix or unset it") from None
+        if opt.choices and (opt.convert or str)(value) not in opt.choices:
+            raise SettingError(f"{name}={raw!r} is not one of {', '.join(opt.choices)}; fix or unset it")
+        return value
+    return default
+
+
+def _boolean(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def add_options(p: argparse.ArgumentParser, options: Sequence[Option]) -> None:
+    """Flags for these options (defaults from the environment, read now); env-only ones as plain defaults."""
+    for opt in options:
+        try:
+            default = env_value(opt)
+        except SettingError as exc:
+            p.error(str(exc))
+        if opt.flag is None:
+            p.set_defaults(**{opt.dest: default})
+            continue
+        names = [opt.flag] + [old for old, new in FLAG_ALIASES.items() if new == opt.flag]
+        text = f"{opt.help} (env {opt.env})"
+        if isinstance(opt.default, bool):
+            p.add_argument(*names, dest=opt.dest, action=argparse.BooleanOptionalAction, default=default, help=text)
+            continue
+        kind = type(opt.default() if callable(opt.default) else opt.default)
+        p.add_argument(*names, dest=opt.dest, default=default, help=text, choices=opt.choices,
+                       metavar=opt.flag.lstrip("-").upper().replace("-", "_") if not opt.choices else None,
+                       type=opt.convert or (kind if kind is not str else None))
+
+
+def parser(prog: str, description: str, options: Sequence[Option]) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=DefaultsHelpFormatter)
+    add_options(p, options)
+    return p
+
+
+def consumer_parser() -> argparse.ArgumentParser:
+    return parser("consumer_spark.py", "Spark Structured Streaming: Kafka -> Cassandra profiles + MongoDB analytics.",
+                  CONSUMER_OPTIONS)
+
+
+def producer_parser() -> argparse.ArgumentParser:
+    return parser("producer.py", "Publish randomuser.me user records to Kafka, one message per user.",
+                  PRODUCER_OPTIONS)
+
+
+def _filled(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, dict[str, Any]]:
+    """{section: {field: value}} ("" for the program's own fields) from the parsed flags."""
+    out: dict[str, dict[str, Any]] = {}
+    for opt in options:
+        value = getattr(args, opt.dest)
+        if opt.convert is not None and isinstance(value, str):
+            value = opt.convert(value)
+        for target in opt.fills:
+            section, _, name = target.rpartition(".")
+            out.setdefault(section, {})[name] = value
+    return out
+
+
+def consumer_settings(args: argparse.Namespace) -> ConsumerSettings:
+    v = _filled(args, CONSUMER_OPTIONS)
+    return ConsumerSettings(kafka=KafkaSettings(**v["kafka"]), cassandra=CassandraSettings(**v["cassandra"]),
+                            mongo=MongoSettings(**v["mongo"]), stream=StreamSettings(**v["stream"]), **v[""])
+
+
+def producer_settings(args: argparse.Namespace) -> ProducerSettings:
+    v = _filled(args, PRODUCER_OPTIONS)
+    return ProducerSettings(kafka=KafkaSettings(**v["kafka"]), **v[""])
+
+
+def cassandra_settings(args: argparse.Namespace) -> CassandraSettings:
+    return CassandraSettings(**_filled(args, (*CASSANDRA, *CASSANDRA_WRITES))["cassandra"])
+
+
+def observe_settings(args: argparse.Namespace) -> ObserveSettings:
+    v = _filled(args, OBSERVE_OPTIONS)
+    t = v[""]["timeout"]
+    # The observers wait for a store at most their own timeout, never the consumer's.
+    return ObserveSettings(kafka=KafkaSettings(**v["kafka"]),
+                           cassandra=CassandraSettings(**v["cassandra"], connect_timeout=t, retry_seconds=t),
+                           mongo=MongoSettings(**v["mongo"], connect_timeout=t, retry_seconds=t),
+                           checkpoint_dir=v["stream"]["checkpoint_dir"], **v[""])

@@ -1,0 +1,160 @@
+"""The typed settings of the programs: frozen dataclasses, one per service or program. An entry point
+builds them once from its flags and environment (options.py, the one table of every option) and passes
+them on; nothing below the entry point sees the command line."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Cassandra's consistency levels a write may ask for (cassandra.ConsistencyLevel), and AUTO.
+CONSISTENCY_CHOICES = ("AUTO", "ANY", "ONE", "TWO", "THREE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL",
+                       "LOCAL_ONE")
+
+
+def stack_home() -> Path:
+    """Where the local stack keeps its data (stack/lib.sh's STACK_HOME): the default checkpoint lives there."""
+    return Path(os.environ.get("STACK_HOME") or ROOT / ".stack")
+
+
+# --- the settings ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """Where the records are. Secrets (SASL) come from the environment only, so they never show in `ps`."""
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic: str = "users_profiles"
+    dlq_topic: str = "users_profiles_dlq"
+    security_protocol: str = ""
+    sasl_mechanism: str = "PLAIN"
+    sasl_username: str = field(default="", repr=False)
+    sasl_password: str = field(default="", repr=False)
+
+    def client_config(self) -> dict:
+        """librdkafka settings shared by the producer, the dead-letter sender and the admin clients."""
+        # librdkafka leaves Nagle's algorithm on; a small request could then wait for the broker's delayed ACK.
+        conf = {"bootstrap.servers": self.bootstrap_servers, "socket.nagle.disable": True}
+        if self.security_protocol:
+            conf["security.protocol"] = self.security_protocol
+            if self.sasl_username:
+                conf.update({"sasl.mechanism": self.sasl_mechanism, "sasl.username": self.sasl_username,
+                             "sasl.password": self.sasl_password})
+        return conf
+
+    def spark_options(self) -> dict:
+        """The same settings for Spark's Kafka source (the Java client's names, prefixed with kafka.)."""
+        opts = {"kafka.bootstrap.servers": self.bootstrap_servers}
+        if self.security_protocol:
+            opts["kafka.security.protocol"] = self.security_protocol
+            if self.sasl_username:
+                module = ("org.apache.kafka.common.security.scram.ScramLoginModule"
+                          if self.sasl_mechanism.startswith("SCRAM") else
+                          "org.apache.kafka.common.security.plain.PlainLoginModule")
+                opts["kafka.sasl.mechanism"] = self.sasl_mechanism
+                opts["kafka.sasl.jaas.config"] = (f'{module} required username="{self.sasl_username}" '
+                                                  f'password="{self.sasl_password}";')
+        return opts
+
+
+@dataclass(frozen=True)
+class CassandraSettings:
+    """The profiles table, and how the consumer writes it."""
+    hosts: tuple[str, ...] = ("127.0.0.1",)
+    port: int = 9042
+    keyspace: str = "usersprofilespace"
+    table: str = "users_profiles"
+    username: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+    replication_factor: int = 1
+    replication: str = ""
+    # A cassandra.ConsistencyLevel name, or AUTO (chosen from the keyspace's replication at start-up).
+    consistency: str = "AUTO"
+    concurrency: int = 16
+    rows_per_cql_batch: int = 50
+    connect_timeout: float = 10.0
+    retry_seconds: float = 120.0
+
+    @property
+    def address(self) -> str:
+        return f"{','.join(self.hosts)}:{self.port}"
+
+
+@dataclass(frozen=True)
+class MongoSettings:
+    """The analytics database."""
+    uri: str = "mongodb://127.0.0.1:27017/"
+    db: str = "users_profiles_analytics"
+    connect_timeout: float = 10.0
+    retry_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """The Structured Streaming query: how it reads Kafka, how micro-batches are triggered and run."""
+    checkpoint_dir: str = ""
+    starting_offsets: str = "earliest"
+    max_offsets_per_trigger: int = 100_000
+    trigger_seconds: float = 0.0
+    idle_poll_ms: int = 100
+    available_now: bool = False
+    master: str = ""
+    kafka_fetch_wait_ms: int = 10
+    single_task_records: int = 20_000
+    shuffle_partitions: int = 4
+    ui: bool = True
+    ui_port: int = 4040
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    cassandra: CassandraSettings = field(default_factory=CassandraSettings)
+    mongo: MongoSettings = field(default_factory=MongoSettings)
+    stream: StreamSettings = field(default_factory=StreamSettings)
+    connect_timeout: float = 10.0
+    sink_retry_seconds: float = 120.0
+    metrics_port: int = 0
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class ProducerSettings:
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    source: str = "api"
+    api_url: str = "https://randomuser.me/api/"
+    api_timeout: float = 10.0
+    api_retries: int = 5
+    nat: str = ""
+    seed: str = ""
+    messages_per_iteration: int = 10
+    pause_seconds: float = 5.0
+    max_messages: int = 0
+    rate: float = 0.0
+    progress_seconds: float = 5.0
+    linger_ms: int = 20
+    compression: str = "lz4"
+    metrics_port: int = 0
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class ObserveSettings:
+    """What `make status`, `make dlq` and the dashboard look at: the stores the consumer writes."""
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    cassandra: CassandraSettings = field(default_factory=CassandraSettings)
+    mongo: MongoSettings = field(default_factory=MongoSettings)
+    checkpoint_dir: str = ""
+    # Seconds to wait for one store: a status that hangs on a dead service is worse than one that says so.
+    timeout: float = 3.0
+    # Above this many rows (Cassandra's own estimate) the row count is that estimate: count(*) reads the table.
+    exact_count_limit: int = 500_000
+
+
+def redact_uri(uri: str) -> str:
+    """mongodb://user:secret@host/ -> mongodb://user:***@host/ (addresses are shown; passwords never)."""
+    if "@" in uri and "://" in uri:
+        scheme, rest = uri.split("://", 1)
+        cred, host = rest.rsplit("@", 1)
+        return f"{scheme}://{cred.split(':', 1)[0]}:***@{host}"
+    return uri
