@@ -23,7 +23,7 @@ RUN bash docker/install.sh python
 COPY pyproject.toml ./
 COPY userprofiles/ userprofiles/
 COPY producer.py consumer_spark.py cassandra_schema.cql ./
-RUN bash stack/python.sh project
+RUN bash docker/install.sh project
 COPY docker/consumer.sh docker/consumer.sh
 
 # Not root; the checkpoint volume is created from /data/checkpoints, so it belongs to this user too.

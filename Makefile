@@ -61,7 +61,7 @@ reconcile: venv ## compare the MongoDB analytics with the Cassandra table (ARGS=
 	$(PY) -m userprofiles.reconcile $(ARGS)
 
 bench: up      ## throughput and latency, figures in bench/results/
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 cqlsh:         ## a CQL shell on the keyspace usersprofilespace
 	@$$(bash stack/python.sh cqlsh-path) 127.0.0.1 $${CASSANDRA_PORT:-9042} -k usersprofilespace

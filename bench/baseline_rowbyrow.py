@@ -15,36 +15,33 @@ import logging
 import sys
 import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from userprofiles import analytics, transform  # noqa: E402
-from userprofiles.config import consumer_parser  # noqa: E402
-from userprofiles.logs import setup_logging  # noqa: E402
-from userprofiles.schema import PROFILE_COLUMNS  # noqa: E402
+# The project is installed in the venv (pip install -e .), so spark-submit of this file imports it as is.
+from userprofiles import analytics, transform
+from userprofiles.logs import setup_logging
+from userprofiles.options import consumer_parser, consumer_settings
+from userprofiles.schema import PROFILE_COLUMNS
 
 log = logging.getLogger("baseline")
 
 
 def main(argv=None) -> int:
-    args = consumer_parser().parse_args(argv)
-    setup_logging(args.log_level)
+    settings = consumer_settings(consumer_parser().parse_args(argv))
+    setup_logging(settings.log_level)
     from pymongo import MongoClient
 
-    from userprofiles.pipeline import kafka_stream
-    from userprofiles.spark_runtime import build_spark
+    from userprofiles.consumer_job import kafka_stream
     from userprofiles.sinks import cassandra
+    from userprofiles.spark_runtime import build_spark
 
-    conf = cassandra.CassandraConf.from_args(args)
-    cassandra.ensure_schema(conf, args.replication)
-    session = cassandra.session(conf)
-    insert = session.prepare(cassandra.insert_statement(conf))
-    db = MongoClient(args.mongo_uri)[args.mongo_db]
+    cassandra.ensure_schema(settings.cassandra)
+    session = cassandra.session(settings.cassandra)
+    insert = session.prepare(cassandra.insert_statement(settings.cassandra))
+    db = MongoClient(settings.mongo.uri)[settings.mongo.db]
 
     def handle(df, batch_id):
         t0 = time.monotonic()
-        rows = transform.to_profiles(transform.classify(transform.parse(df))).select(*PROFILE_COLUMNS).collect()
+        rows = transform.to_profiles(transform.classify(transform.parse(df))).collect()
         for r in rows:
             session.execute(insert, (uuid.UUID(r["identifiant"]),) + tuple(r[c] for c in PROFILE_COLUMNS[1:]))
             db.by_nationality.update_one({"_id": r["nationality"] or analytics.UNKNOWN},
@@ -53,13 +50,14 @@ def main(argv=None) -> int:
             db.by_age_group.update_one({"_id": analytics.age_group(r["age"])}, {"$inc": {"count": 1}}, upsert=True)
             db.by_email_domain.update_one({"_id": r["domain_name"] or analytics.UNKNOWN}, {"$inc": {"count": 1}},
                                           upsert=True)
-        log.info("batch %d: written=%d in %.2fs", batch_id, len(rows), time.monotonic() - t0)
+        log.info("micro-batch %d: written=%d in %.2fs", batch_id, len(rows), time.monotonic() - t0)
 
-    spark = build_spark(args)
-    writer = (kafka_stream(spark, args).writeStream.foreachBatch(handle)
-              .option("checkpointLocation", args.checkpoint).queryName("baseline_rowbyrow"))
-    writer = (writer.trigger(availableNow=True) if args.available_now
-              else writer.trigger(processingTime=f"{args.trigger_seconds} seconds"))
+    stream = settings.stream
+    spark = build_spark(stream)
+    writer = (kafka_stream(spark, settings.kafka, stream).writeStream.foreachBatch(handle)
+              .option("checkpointLocation", stream.checkpoint_dir).queryName("baseline_rowbyrow"))
+    writer = (writer.trigger(availableNow=True) if stream.available_now
+              else writer.trigger(processingTime=f"{stream.trigger_seconds} seconds"))
     query = writer.start()
     try:
         query.awaitTermination()

@@ -1,9 +1,9 @@
 """Throughput and latency of the pipeline on the local stack (make up), against the row-by-row design.
 
-    python bench/run.py [--records N] [--latency-rate R] [--latency-seconds S] [--quick] [--help]
+    python -m bench.run [--records N] [--latency-rate R] [--latency-seconds S] [--quick] [--help]
 
 Phases, each in private names (topic, keyspace, database bench_<id>, dropped at the end):
-  1. producer:  N synthetic records, generated first, then sent through userprofiles.publish (timed: the
+  1. producer:  N synthetic records, generated first, then sent through userprofiles.producer_loop (timed: the
                 sending only) -> messages/s;
   2. pipeline:  consumer_spark.py --available-now over those N -> rows/s at steady state, from Cassandra's
                 WRITETIME between the 10th and 90th percentile of the rows (Spark's start-up excluded);
@@ -13,6 +13,8 @@ Phases, each in private names (topic, keyspace, database bench_<id>, dropped at 
                 p50/p95/p99 of (Cassandra WRITETIME - Kafka message timestamp), per uuid.
 During 2-4, /proc is sampled: peak RSS of the consumer (JVM + Python workers) and the CPU of each service.
 Prints a table and a one-line summary; writes bench/results/<timestamp>.json and bench/results/latest.json.
+Run from the checkout as a module (make bench): it measures with the tests' sandboxes, clients and launchers
+(tests/support).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -31,49 +34,54 @@ import uuid
 from multiprocessing import Pool
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from userprofiles.config import STACK_HOME, env  # noqa: E402
+from tests.support import addresses
+from tests.support.clients import close_clients, consume_all
+from tests.support.paths import ROOT
+from tests.support.processes import launch, run_producer, spark_cmd, stop_session
+from tests.support.sandbox import Sandbox
+from tests.support.stack import STACK_HOME, stack_pids
+from userprofiles import options
+from userprofiles.options import Option
 
 RESULTS = ROOT / "bench" / "results"
-VENV_BIN = ROOT / ".venv" / "bin"
 SERVICES = ("kafka", "cassandra", "ferretdb")
 CLK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+OPTIONS = (
+    Option("--records", "BENCH_RECORDS", 200_000, "records of the throughput phases", ("records",)),
+    Option("--partitions", "BENCH_PARTITIONS", 6, "partitions of the benchmark topics (the stack's topic has 6)",
+           ("partitions",)),
+    Option("--latency-rate", "BENCH_LATENCY_RATE", 2000.0, "messages/s offered in the latency phase",
+           ("latency_rate",)),
+    Option("--latency-seconds", "BENCH_LATENCY_SECONDS", 60.0, "seconds of offered load in the latency phase",
+           ("latency_seconds",)),
+    Option("--latency-warmup-seconds", "BENCH_LATENCY_WARMUP_SECONDS", 20.0,
+           "seconds of the same offered load before the measured ones, so that the consumer is measured warm "
+           "(code compiled, JIT done) as a long-running service is", ("latency_warmup_seconds",)),
+    Option("--baseline-seconds", "BENCH_BASELINE_SECONDS", 60.0,
+           "the row-by-row baseline is stopped this long after its first row, or when it has written everything",
+           ("baseline_seconds",)),
+    Option("--trickle-rate", "BENCH_TRICKLE_RATE", 20.0, "messages/s offered in the trickle phase",
+           ("trickle_rate",)),
+    Option("--trickle-seconds", "BENCH_TRICKLE_SECONDS", 60.0, "seconds of offered load in the trickle phase",
+           ("trickle_seconds",)),
+    Option("--skip", "BENCH_SKIP", "", "comma list of phases to skip: producer, pipeline, baseline, latency, trickle",
+           ("skip",)),
+    Option("--quick", "BENCH_QUICK", False, "smoke run: 20,000 records, 15 s of latency, 20 s of baseline",
+           ("quick",)),
+    Option("--keep", "BENCH_KEEP", False, "keep the benchmark's topics, keyspaces and databases", ("keep",)),
+    Option("--seed", "BENCH_SEED", 20261127, "generator seed", ("seed",)),
+    Option("--label", "BENCH_LABEL", "", "free text stored with the results", ("label",)),
+)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("--records", type=int, default=env("BENCH_RECORDS", 200_000),
-                   help="records of the throughput phases (env BENCH_RECORDS)")
-    p.add_argument("--partitions", type=int, default=env("BENCH_PARTITIONS", 6),
-                   help="partitions of the benchmark topics (env BENCH_PARTITIONS; the stack's topic has 6)")
-    p.add_argument("--latency-rate", type=float, default=env("BENCH_LATENCY_RATE", 2000.0),
-                   help="messages/s offered in the latency phase (env BENCH_LATENCY_RATE)")
-    p.add_argument("--latency-seconds", type=float, default=env("BENCH_LATENCY_SECONDS", 60.0),
-                   help="seconds of offered load in the latency phase (env BENCH_LATENCY_SECONDS)")
-    p.add_argument("--latency-warmup-seconds", type=float, default=env("BENCH_LATENCY_WARMUP_SECONDS", 20.0),
-                   help="seconds of the same offered load before the measured ones, so that the consumer is "
-                        "measured warm (code compiled, JIT done) as a long-running service is "
-                        "(env BENCH_LATENCY_WARMUP_SECONDS)")
-    p.add_argument("--baseline-seconds", type=float, default=env("BENCH_BASELINE_SECONDS", 60.0),
-                   help="the row-by-row baseline is stopped this long after its first row, or when it has "
-                        "written everything (env BENCH_BASELINE_SECONDS)")
+    p = options.parser("python -m bench.run", __doc__.split("\n\n")[0], OPTIONS)
+    # A list of flags handed on to the consumer as they are: no environment variable stands for it.
     p.add_argument("--consumer-arg", action="append", default=[],
                    help="extra flag for consumer_spark.py, e.g. --consumer-arg=--trigger-seconds=0.5 (repeatable)")
-    p.add_argument("--trickle-rate", type=float, default=env("BENCH_TRICKLE_RATE", 20.0),
-                   help="messages/s offered in the trickle phase (env BENCH_TRICKLE_RATE)")
-    p.add_argument("--trickle-seconds", type=float, default=env("BENCH_TRICKLE_SECONDS", 60.0),
-                   help="seconds of offered load in the trickle phase (env BENCH_TRICKLE_SECONDS)")
-    p.add_argument("--skip", default=env("BENCH_SKIP", ""),
-                   help="comma list of phases to skip: producer, pipeline, baseline, latency, trickle "
-                        "(env BENCH_SKIP)")
-    p.add_argument("--quick", action="store_true",
-                   help="smoke run: 20,000 records, 15 s of latency, 20 s of baseline")
-    p.add_argument("--keep", action="store_true", help="keep the benchmark's topics, keyspaces and databases")
-    p.add_argument("--seed", type=int, default=env("BENCH_SEED", 20261127), help="generator seed")
-    p.add_argument("--label", default=env("BENCH_LABEL", ""), help="free text stored with the results")
     return p
 
 
@@ -118,23 +126,13 @@ def _machine_ticks() -> tuple[int, int]:
     return sum(vals) - idle, sum(vals)
 
 
-def stack_pids() -> dict[str, int]:
-    pids = {}
-    for s in SERVICES:
-        try:
-            pids[s] = int((STACK_HOME / "run" / f"{s}.pid").read_text().strip())
-        except (OSError, ValueError):
-            pass
-    return pids
-
-
 class Sampler(threading.Thread):
     """Samples every `interval` s: CPU ticks of each service's process tree and of the consumer's, the
     consumer tree's RSS, and the machine's busy ticks."""
 
     def __init__(self, consumer_pid: int, interval: float = 0.25):
         super().__init__(daemon=True)
-        self.roots = {**stack_pids(), "consumer": consumer_pid}
+        self.roots = {**stack_pids(SERVICES), "consumer": consumer_pid}
         self.interval = interval
         self.samples: list[tuple[float, dict[str, int], int, int]] = []  # (t, ticks, busy, total)
         self.peak_rss = 0
@@ -160,7 +158,7 @@ class Sampler(threading.Thread):
         busy, total = _machine_ticks()
         self.samples.append((t, ticks, busy, total))
 
-    def stop(self) -> "Sampler":
+    def stop(self) -> Sampler:
         self._halt.set()
         self.join()
         return self
@@ -202,7 +200,7 @@ def generate(n: int, seed: int) -> list[tuple[bytes, bytes]]:
 
 def landing_uuids(messages) -> set[str]:
     """uuids that become rows: records older than 13 today (UTC)."""
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     out = set()
     for key, value in messages:
         born = dt.date.fromisoformat(json.loads(value)["dob"]["date"][:10])
@@ -246,60 +244,36 @@ def steady_rate(writetimes_us: list[int]) -> dict:
 # ---------------------------------------------------------------------------------------------------
 # processes
 
-def child_env() -> dict:
-    e = dict(os.environ)
-    e["PATH"] = f"{VENV_BIN}:{e.get('PATH', '')}"
-    e["PYTHONUNBUFFERED"] = "1"
-    e.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    return e
-
-
 def spark(script: Path, args: list[str], log_path: Path) -> subprocess.Popen:
-    logf = open(log_path, "ab")
-    return subprocess.Popen([str(VENV_BIN / "spark-submit"), str(script), *args], cwd=ROOT, env=child_env(),
-                            stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop_group(proc: subprocess.Popen, sig=signal.SIGINT, grace: float = 60) -> None:
-    """Stop a process this script started, with its children (its own session)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    except ProcessLookupError:
-        pass
+    """spark-submit of SCRIPT in a session of its own (so that stopping it stops its Python workers too)."""
+    return launch(spark_cmd(args, script), log_path)
 
 
 def batch_lines(log_path: Path) -> list[str]:
-    return [ln.strip() for ln in log_path.read_text(errors="replace").splitlines() if " batch " in ln]
+    # The consumer's and the baseline's line per micro-batch ("micro-batch 12: read=..." / ": written=...").
+    return [ln.strip() for ln in log_path.read_text(errors="replace").splitlines() if re.search(r"batch \d+: ", ln)]
 
 
 # ---------------------------------------------------------------------------------------------------
 # phases
 
 def phase_producer(sb, messages, log) -> dict:
-    from userprofiles import publish
-    from userprofiles.config import producer_parser
+    from userprofiles import producer_loop
 
-    pargs = producer_parser().parse_args(["--topic", sb.topic, "--progress-seconds", "3600", "--log-level", "WARNING"])
-    batches = [messages[i:i + 1000] for i in range(0, len(messages), 1000)]
-    stats = publish.run(pargs, batches=batches)
+    settings = options.producer_settings(options.producer_parser().parse_args(
+        ["--topic", sb.topic, "--progress-seconds", "3600", "--log-level", "WARNING"]))
+    pages = [messages[i:i + 1000] for i in range(0, len(messages), 1000)]
+    stats = producer_loop.run(settings, pages=pages)
     secs = time.monotonic() - stats.started
     if stats.failed:
         raise SystemExit(f"bench: error: the producer failed {stats.failed} messages ({stats.first_error})")
     out = {"messages": stats.delivered, "seconds": round(secs, 2), "msgs_per_s": round(stats.delivered / secs),
-           "linger_ms": pargs.linger_ms, "compression": pargs.compression}
+           "linger_ms": settings.linger_ms, "compression": settings.compression}
     log(f"producer: {out['messages']} messages in {secs:.1f}s = {out['msgs_per_s']:,} msg/s")
     return out
 
 
 def phase_pipeline(sb, tmp, expected: int, extra: list[str], log) -> dict:
-    from tests.integration import harness
-
     log_path = tmp / "pipeline.log"
     t0 = time.time()
     proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, "--available-now", *extra), log_path)
@@ -326,9 +300,7 @@ def phase_pipeline(sb, tmp, expected: int, extra: list[str], log) -> dict:
 
 
 def phase_baseline(sb, tmp, expected: int, budget: float, log) -> dict:
-    from tests.integration import harness
-
-    base = harness.Sandbox(name=sb.name + "_base")
+    base = Sandbox(name=sb.name + "_base")
     log_path = tmp / "baseline.log"
     args = ["--topic", sb.topic, "--keyspace", base.keyspace, "--mongo-db", base.mongo_db,
             "--checkpoint", str(tmp / "baseline-checkpoint"), "--starting-offsets", "earliest", "--available-now"]
@@ -342,8 +314,7 @@ def phase_baseline(sb, tmp, expected: int, budget: float, log) -> dict:
         while proc.poll() is None:
             time.sleep(3)
             try:
-                count = harness.cassandra_session().execute(
-                    f"SELECT count(*) FROM {base.keyspace}.users_profiles", timeout=60).one()[0]
+                count = base.row_count()
             except Exception:
                 continue  # the keyspace is not there yet
             if count and first is None:
@@ -351,7 +322,7 @@ def phase_baseline(sb, tmp, expected: int, budget: float, log) -> dict:
             if first is not None and time.time() - first >= budget:
                 break
     finally:
-        stop_group(proc, signal.SIGTERM, 30)
+        stop_session(proc, signal.SIGTERM, 30)
         sampler.stop()
     completed = proc.returncode == 0
     wts = base.writetimes()
@@ -370,8 +341,6 @@ def phase_baseline(sb, tmp, expected: int, budget: float, log) -> dict:
 
 
 def phase_latency(sb, tmp, warmup, offered_warmup, messages, rate: float, extra: list[str], log) -> dict:
-    from tests.integration import harness
-
     src = tmp / "latency.jsonl"
     src.write_bytes(b"\n".join(v for _, v in messages) + b"\n")
     warm_src = tmp / "latency-warmup.jsonl"
@@ -379,21 +348,12 @@ def phase_latency(sb, tmp, warmup, offered_warmup, messages, rate: float, extra:
     want = landing_uuids(messages)
     warm = landing_uuids(warmup) | landing_uuids(offered_warmup)
 
-    def offer(path: Path) -> float:
-        t = time.time()
-        res = subprocess.run([sys.executable, str(ROOT / "producer.py"), "--source", f"file:{path}", "--topic",
-                              sb.topic, "--rate", str(rate), "--batch-size", "100", "--log-level", "WARNING"],
-                             cwd=ROOT, env=child_env(), capture_output=True, text=True)
-        if res.returncode != 0:
-            raise SystemExit(f"bench: error: producer.py failed: {res.stderr[-2000:]}")
-        return time.time() - t
     log_path = tmp / "latency.log"
     proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, *extra), log_path)
-    session = harness.cassandra_session()
 
     def landed() -> int:
         try:
-            return session.execute(f"SELECT count(*) FROM {sb.keyspace}.users_profiles", timeout=60).one()[0]
+            return sb.row_count()
         except Exception:
             return 0
 
@@ -406,23 +366,23 @@ def phase_latency(sb, tmp, warmup, offered_warmup, messages, rate: float, extra:
                                  + log_path.read_text(errors="replace")[-3000:])
             time.sleep(1)
         if offered_warmup:  # the same load, unmeasured, until it has all landed
-            offer(warm_src)
+            _offer(sb.topic, warm_src, rate)
             deadline = time.time() + 120
             while landed() < len(warm) and time.time() < deadline:
                 time.sleep(1)
         time.sleep(2)
         sampler = Sampler(proc.pid)
         sampler.start()
-        offered_s = offer(src)
+        offered_s = _offer(sb.topic, src, rate)
         total = len(want) + len(warm)
         deadline = time.time() + 120
         while landed() < total and time.time() < deadline:
             time.sleep(1)
         sampler.stop()
     finally:
-        stop_group(proc, signal.SIGINT, 60)
+        stop_session(proc, signal.SIGINT, 60)
     ts = {}
-    for m in harness.consume_all(sb.topic, len(messages) + len(warmup) + len(offered_warmup), timeout=60):
+    for m in consume_all(sb.topic, len(messages) + len(warmup) + len(offered_warmup), timeout=60):
         if m.key():
             ts[m.key().decode()] = m.timestamp()[1]
     wts = sb.writetimes()
@@ -442,8 +402,6 @@ def phase_latency(sb, tmp, warmup, offered_warmup, messages, rate: float, extra:
 def _batch_seconds(lines: list[str]) -> list[float]:
     """Wall seconds of the micro-batches that held data, from the consumer's per-batch lines (Spark's
     batchDuration: from the trigger to the commit of the batch)."""
-    import re
-
     out = []
     for ln in lines:
         m = re.search(r"batch \d+: read=(\d+) .* in ([0-9.]+)s", ln)
@@ -455,19 +413,11 @@ def _batch_seconds(lines: list[str]) -> list[float]:
 def _offer(topic: str, path: Path, rate: float) -> float:
     """producer.py sends the records of `path` (pre-generated) at `rate` msg/s; the seconds it took."""
     t = time.time()
-    res = subprocess.run([sys.executable, str(ROOT / "producer.py"), "--source", f"file:{path}", "--topic",
-                          topic, "--rate", str(rate), "--batch-size", "100", "--log-level", "WARNING"],
-                         cwd=ROOT, env=child_env(), capture_output=True, text=True)
+    res = run_producer(["--source", f"file:{path}", "--topic", topic, "--rate", str(rate),
+                        "--messages-per-iteration", "100", "--log-level", "WARNING"], timeout=None)
     if res.returncode != 0:
         raise SystemExit(f"bench: error: producer.py failed: {res.stderr[-2000:]}")
     return time.time() - t
-
-
-def _count_rows(sb) -> int:
-    from tests.integration import harness
-
-    return harness.cassandra_session().execute(f"SELECT count(*) FROM {sb.keyspace}.users_profiles",
-                                               timeout=60).one()[0]
 
 
 def _wait_rows(sb, n: int, proc, log_path: Path, timeout: float) -> float | None:
@@ -475,7 +425,7 @@ def _wait_rows(sb, n: int, proc, log_path: Path, timeout: float) -> float | None
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            if _count_rows(sb) >= n:
+            if sb.row_count() >= n:
                 return time.time()
         except Exception:
             pass  # the keyspace is not there yet
@@ -516,10 +466,10 @@ def phase_trickle(sb, tmp, first, messages, restart, rate: float, idle_s: float,
         time.sleep(idle_s)
         idle.stop()
     finally:
-        stop_group(proc, signal.SIGINT, 60)
+        stop_session(proc, signal.SIGINT, 60)
     warnings = sum("falling behind" in ln for ln in log_path.read_text(errors="replace").splitlines())
     ts = {m.key().decode(): m.timestamp()[1]
-          for m in harness_consume(sb.topic, len(first) + len(messages)) if m.key()}
+          for m in consume_all(sb.topic, len(first) + len(messages), timeout=60) if m.key()}
     wts = sb.writetimes()
     lat = [wts[u] / 1000 - ts[u] for u in want if u in wts and u in ts]
     # The restart: records wait in the topic; a new spark-submit on the same checkpoint.
@@ -534,7 +484,7 @@ def phase_trickle(sb, tmp, first, messages, restart, rate: float, idle_s: float,
         new = [wts2[u] / 1e6 for u in landing_uuids(restart) if u in wts2]
         restart_s = (min(new) - t1) if new else None
     finally:
-        stop_group(proc, signal.SIGINT, 60)
+        stop_session(proc, signal.SIGINT, 60)
     out = {"offered_rate": rate, "offered_s": round(offered_s, 1), "rows_expected": len(want),
            "rows_measured": len(lat), "batches": len(batches),
            "batch_p50_ms": round(percentile(batches, 50) * 1000), "batch_p95_ms": round(percentile(batches, 95) * 1000),
@@ -550,12 +500,6 @@ def phase_trickle(sb, tmp, first, messages, restart, rate: float, idle_s: float,
         f"{out['start_to_first_row_s']} s, restart {out['restart_to_first_row_s']} s; idle consumer "
         f"{out['cpu_idle'].get('consumer', 0):.2f} cores; {warnings} 'falling behind' warnings")
     return out
-
-
-def harness_consume(topic: str, expected: int):
-    from tests.integration import harness
-
-    return harness.consume_all(topic, expected, timeout=60)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -659,14 +603,13 @@ def main(argv=None) -> int:
         args.latency_warmup_seconds = min(args.latency_warmup_seconds, 5.0)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from tests.integration import harness
 
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
 
     def log(msg: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
-    missing = [s for s in SERVICES if s not in stack_pids()]
+    missing = [s for s in SERVICES if s not in stack_pids(SERVICES)]
     if missing:
         log(f"warning: no PID file for {', '.join(missing)} in {STACK_HOME}/run: their CPU is not measured "
             f"(is the stack up? make up)")
@@ -679,11 +622,11 @@ def main(argv=None) -> int:
                             "modified": git("status", "--porcelain", "--", "userprofiles", "consumer_spark.py",
                                             "producer.py", "stack").splitlines()},
                     "config": {k: v for k, v in vars(args).items()},
-                    "stack": {"kafka": harness.BOOTSTRAP, "cassandra_port": harness.CASSANDRA_PORT,
-                              "mongo": harness.MONGO_URI}}
+                    "stack": {"kafka": addresses.BOOTSTRAP, "cassandra_port": addresses.CASSANDRA_PORT,
+                              "mongo": addresses.MONGO_URI}}
     name = "bench_" + uuid.uuid4().hex[:8]
-    sb = harness.Sandbox(name=name, partitions=args.partitions)
-    lat_sb = harness.Sandbox(name=name + "_lat", partitions=args.partitions)
+    sb = Sandbox(name=name, partitions=args.partitions)
+    lat_sb = Sandbox(name=name + "_lat", partitions=args.partitions)
     tmp = Path(tempfile.mkdtemp(prefix=name + "-"))
     log(f"load average {os.getloadavg()[0]:.2f}; names {name}*; logs in {tmp}")
     n_lat = int(args.latency_rate * args.latency_seconds) if "latency" not in skip else 0
@@ -698,7 +641,7 @@ def main(argv=None) -> int:
     expected = len(landing_uuids(msgs))
     log(f"generated the records in {time.time() - t:.1f}s ({expected:,} of the {len(msgs):,} of the "
         f"throughput phases become rows)")
-    trk_sb = harness.Sandbox(name=name + "_trk", partitions=args.partitions)
+    trk_sb = Sandbox(name=name + "_trk", partitions=args.partitions)
     sandboxes = [sb, lat_sb] + ([trk_sb] if n_trk else [])
     for s in sandboxes:
         s.create_topics()
@@ -728,11 +671,9 @@ def main(argv=None) -> int:
                     s.drop()
                 except Exception as exc:  # a topic that was never created
                     log(f"cleanup of {s.name}: {type(exc).__name__}")
-        close = getattr(harness, "close_clients", None)
-        if close:
-            close()
+        close_clients()
     result["machine"]["loadavg_end"] = os.getloadavg()
-    result["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    result["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     text = json.dumps(result, indent=2, default=str)

@@ -32,10 +32,18 @@ step_python() {
   fi
 }
 
+# The project itself (pip install -e .), once its code is in the image.
+step_project() {
+  : "${VENV:?set VENV, the venv path (/opt/venv in the image)}"
+  bash "$HERE/stack/python.sh" project
+  (cd / && "$VENV/bin/python" -c 'import userprofiles.options')
+}
+
 for step in "$@"; do
   case "$step" in
     system) step_system ;;
     python) step_python ;;
-    *) echo "usage: docker/install.sh system|python ..." >&2; exit 2 ;;
+    project) step_project ;;
+    *) echo "usage: docker/install.sh system|python|project ..." >&2; exit 2 ;;
   esac
 done

@@ -15,10 +15,6 @@ source "$(dirname "$0")/lib.sh"
 RF=$CLUSTER_RF; ((RF <= NODES)) || RF=$NODES
 MIN_ISR=$CLUSTER_MIN_ISR; ((MIN_ISR < RF)) || MIN_ISR=$((RF > 1 ? RF - 1 : 1))
 REPLICATION="{'class': 'NetworkTopologyStrategy', '$CASSANDRA_DC': $RF}"
-KAFKA_TOPIC="${KAFKA_TOPIC:-users_profiles}"
-KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
-KAFKA_DLQ_TOPIC="${KAFKA_DLQ_TOPIC:-users_profiles_dlq}"
-KAFKA_DLQ_PARTITIONS="${KAFKA_DLQ_PARTITIONS:-1}"
 
 nodes() { seq 1 "$NODES"; }
 kafka_node() { NODE=$1 bash "$STACK_DIR/kafka.sh" "${@:2}"; }
@@ -59,8 +55,7 @@ up() {
   if ((${#failed[@]})); then
     die "${failed[*]} did not start (reason above; logs in $LOG_DIR); 'make down NODES=$NODES' stops what did start."
   fi
-  KAFKA_REPLICATION_FACTOR=$RF KAFKA_MIN_ISR=$MIN_ISR "$PY" "$STACK_DIR/kafka_topics.py" "$(kafka_bootstrap)" \
-      "$KAFKA_TOPIC:$KAFKA_PARTITIONS" "$KAFKA_DLQ_TOPIC:$KAFKA_DLQ_PARTITIONS" \
+  create_pipeline_topics "$(kafka_bootstrap)" "$RF" "$MIN_ISR" \
     || die "creating the Kafka topics failed (message above); the cluster is still running (make down NODES=$NODES)."
   eval "$(client_env)"
   "$PY" "$STACK_DIR/cluster_check.py" --wait 60 || die "the cluster is up but not healthy (above)."

@@ -96,7 +96,9 @@ install_mongosh() {
   touch "$MONGOSH_HOME/.complete"
 }
 
-ready() { "$PY" "$STACK_DIR/ready.py" mongo; }
+ready() { probe_service mongo "$@"; }
+
+line() { status_line ferretdb "$1" "$FERRETDB_VERSION" "$2"; }  # address, state
 
 # The --listen-addr of the FerretDB process recorded in the PID file.
 running_addr() {
@@ -110,10 +112,10 @@ start() {
     # Already started by us (maybe still starting): wait for it instead of starting a second one.
     local addr; addr=$(running_addr)
     [ "$addr" = "$FERRETDB_ADDR" ] || die "ferretdb is already running on ${addr:-another address} (pid $(cat "$(pidfile ferretdb)")), not on $FERRETDB_ADDR; run 'stack/ferretdb.sh stop' first or use the same MONGO_PORT."
-    secs=$(wait_ready ferretdb 60 "$PY" "$STACK_DIR/ready.py" mongo)
+    secs=$(wait_ready ferretdb 60 ready)
   elif answers mongo; then
     # A MongoDB server (docker compose's mongo, or the stack of another checkout) already answers: use it.
-    external_line ferretdb "$FERRETDB_ADDR" "$("$PY" "$STACK_DIR/ready.py" mongo --version 2>/dev/null)"
+    external_line ferretdb "$FERRETDB_ADDR" "$(ready --version 2>/dev/null)"
     return 0
   else
     install_ferretdb
@@ -127,9 +129,9 @@ start() {
       --debug-addr=- \
       --log-level=error \
       --telemetry=disable
-    secs=$(wait_ready ferretdb 60 "$PY" "$STACK_DIR/ready.py" mongo)
+    secs=$(wait_ready ferretdb 60 ready)
   fi
-  printf '%-10s %-16s %-8s ready in %ss\n' ferretdb "$FERRETDB_ADDR" "$FERRETDB_VERSION" "$secs"
+  line "$FERRETDB_ADDR" "ready in ${secs}s"
 }
 
 status() {
@@ -143,7 +145,7 @@ status() {
   else
     state="stopped"
   fi
-  printf '%-10s %-16s %-8s %s\n' ferretdb "$addr" "$FERRETDB_VERSION" "$state"
+  line "$addr" "$state"
 }
 
 case "${1:-}" in

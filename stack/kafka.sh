@@ -7,11 +7,6 @@
 #      KAFKA_TOPIC (users_profiles), KAFKA_PARTITIONS (6), KAFKA_DLQ_TOPIC (users_profiles_dlq), KAFKA_DLQ_PARTITIONS (1).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-KAFKA_TOPIC="${KAFKA_TOPIC:-users_profiles}"
-KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
-KAFKA_DLQ_TOPIC="${KAFKA_DLQ_TOPIC:-users_profiles_dlq}"
-KAFKA_DLQ_PARTITIONS="${KAFKA_DLQ_PARTITIONS:-1}"
-
 CACHE="$STACK_CACHE/kafka-$KAFKA_VERSION"
 NODE="${NODE:-}"
 SVC=kafka
@@ -36,9 +31,10 @@ install() {
   maven_fetch "$STACK_DIR/maven/kafka.xml" "$CACHE" -Dkafka.version="$KAFKA_VERSION" -Dkafka.scala="$KAFKA_SCALA"
 }
 
-probe() { env KAFKA_PORT="$KAFKA_PORT" KAFKA_VERSION="$KAFKA_VERSION" "$PY" "$STACK_DIR/ready.py" kafka; }
+# KAFKA_PORT is exported above (this node's); ready.py reports KAFKA_VERSION as the broker's version.
+probe() { KAFKA_VERSION="$KAFKA_VERSION" probe_service kafka; }
 
-line() { printf '%-10s %-16s %-8s ready in %ss\n' "$SVC" "$ADDR" "$KAFKA_VERSION" "$1"; }
+line() { status_line "$SVC" "$ADDR" "$KAFKA_VERSION" "$1"; }
 
 write_config() {
   mkdir -p "$HOME_DIR/logs"
@@ -125,8 +121,7 @@ format_once() {
 create_topics() {
   # A cluster node does not: a topic of RF 3 needs every broker registered (stack/cluster.sh creates them).
   [ -z "$NODE" ] || return 0
-  KAFKA_REPLICATION_FACTOR=$RF KAFKA_MIN_ISR=$MIN_ISR \
-  "$PY" "$STACK_DIR/kafka_topics.py" "$ADDR" "$KAFKA_TOPIC:$KAFKA_PARTITIONS" "$KAFKA_DLQ_TOPIC:$KAFKA_DLQ_PARTITIONS" \
+  create_pipeline_topics "$ADDR" "$RF" "$MIN_ISR" \
     || die "creating the Kafka topics failed (message above); Kafka is still running, see $LOG_DIR/$SVC.log."
 }
 
@@ -136,9 +131,9 @@ start() {
     || die "the Python venv $VENV has no confluent-kafka (needed to probe Kafka and create topics); install requirements.txt into it and retry."
   if is_running "$SVC"; then
     # Already ours: answer fast when it is up, or wait for a start that is still in progress.
-    if probe >/dev/null 2>&1; then create_topics; line 0; return 0; fi
+    if probe >/dev/null 2>&1; then create_topics; line "ready in 0s"; return 0; fi
     secs=$(wait_ready "$SVC" 90 probe)
-    create_topics; line "$secs"; return 0
+    create_topics; line "ready in ${secs}s"; return 0
   fi
   rm -f "$(pidfile "$SVC")"
   if answers kafka; then
@@ -162,7 +157,7 @@ start() {
   wait_ready "$SVC" 90 probe >/dev/null
   create_topics
   secs=$(( SECONDS - t0 ))
-  line "$secs"
+  line "ready in ${secs}s"
 }
 
 stop() {
@@ -175,15 +170,11 @@ stop() {
 status() {
   if is_running "$SVC"; then
     local pid; pid=$(cat "$(pidfile "$SVC")")
-    if probe >/dev/null 2>&1; then
-      printf '%-10s %-16s %-8s up (pid %s)\n' "$SVC" "$ADDR" "$KAFKA_VERSION" "$pid"
-    else
-      printf '%-10s %-16s %-8s up (pid %s), not answering yet\n' "$SVC" "$ADDR" "$KAFKA_VERSION" "$pid"
-    fi
+    if probe >/dev/null 2>&1; then line "up (pid $pid)"; else line "up (pid $pid), not answering yet"; fi
   elif answers kafka; then
-    printf '%-10s %-16s %-8s answering, not started here\n' "$SVC" "$ADDR" -
+    status_line "$SVC" "$ADDR" - "answering, not started here"
   else
-    printf '%-10s %-16s %-8s down\n' "$SVC" "$ADDR" "$KAFKA_VERSION"
+    line down
   fi
 }
 

@@ -28,6 +28,11 @@ CASSANDRA_HEAP="${CASSANDRA_HEAP:-1G}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 # Exported: the readiness probes (ready.py) read them.
 export KAFKA_PORT CASSANDRA_PORT MONGO_PORT
+# The pipeline's topics, created by stack/kafka.sh (one node) or stack/cluster.sh (NODES>1).
+KAFKA_TOPIC="${KAFKA_TOPIC:-users_profiles}"
+KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
+KAFKA_DLQ_TOPIC="${KAFKA_DLQ_TOPIC:-users_profiles_dlq}"
+KAFKA_DLQ_PARTITIONS="${KAFKA_DLQ_PARTITIONS:-1}"
 
 # --- NODES=3: a replicated cluster on this one machine (make up NODES=3). Every address and port below is
 # an environment variable, so a second cluster can run beside another stack (offsets, see README "Scaling out").
@@ -202,18 +207,31 @@ is_running() {
 # True when something listens on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# The readiness probe of a service (kafka, cassandra or mongo): its own protocol, with the venv's client, on
+# the address the *_PORT variables (and CASSANDRA_HOST) name; `--version` prints the version it answers with.
+probe_service() { "$PY" "$STACK_DIR/ready.py" "$@"; }
+
 # True when the service (kafka, cassandra or mongo) answers its own protocol on its configured port,
 # whoever started it (e.g. docker compose, or `make up` in another checkout). Needs the venv's clients.
 # A closed port answers "no" at once (no client timeout to wait for).
 answers() {
   local port
   case "$1" in kafka) port=$KAFKA_PORT ;; cassandra) port=$CASSANDRA_PORT ;; mongo) port=$MONGO_PORT ;; esac
-  port_open "$port" && [ -x "$PY" ] && "$PY" "$STACK_DIR/ready.py" "$1" >/dev/null 2>&1
+  port_open "$port" && [ -x "$PY" ] && probe_service "$1" >/dev/null 2>&1
 }
+
+# The pipeline's topics on the brokers at BOOTSTRAP (when missing), replicated RF times, MIN_ISR in sync.
+create_pipeline_topics() {  # bootstrap, rf, min_isr
+  KAFKA_REPLICATION_FACTOR=$2 KAFKA_MIN_ISR=$3 "$PY" "$STACK_DIR/kafka_topics.py" "$1" \
+    "$KAFKA_TOPIC:$KAFKA_PARTITIONS" "$KAFKA_DLQ_TOPIC:$KAFKA_DLQ_PARTITIONS"
+}
+
+# One line of a service, in the columns of every start and of `make status`: name, address, version, state.
+status_line() { printf '%-10s %-16s %-8s %s\n' "$1" "$2" "$3" "$4"; }
 
 # One status line for a service that answers but that this checkout did not start: it is used, never stopped.
 external_line() {  # service, address, version
-  printf '%-10s %-16s %-8s %s\n' "$1" "$2" "${3:--}" "already answering (not started here): using it; 'make down' leaves it running"
+  status_line "$1" "$2" "${3:--}" "already answering (not started here): using it; 'make down' leaves it running"
 }
 
 # Refuse to start on a port someone else holds: the new service would fail later with a worse message.

@@ -23,7 +23,7 @@ install_venv() {
 install_project() {
   # Already installed from this checkout (asked from / so that the working folder does not answer instead).
   [ "$(cd / && "$PY" -c 'import userprofiles; print(userprofiles.__path__[0])' 2>/dev/null)" = "$ROOT/userprofiles" ] && return 0
-  "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT" >"$LOG_DIR/pip-project.log" 2>&1 \
+  "$PY" -m pip install -q --disable-pip-version-check --no-deps -e "$ROOT" >"$LOG_DIR/pip-project.log" 2>&1 \
     || { tail -n 15 "$LOG_DIR/pip-project.log" >&2; die "pip install -e . failed (log above); check pyproject.toml and retry."; }
 }
 

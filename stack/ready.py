@@ -22,7 +22,8 @@ def kafka(version: bool) -> str:
 def cassandra(version: bool) -> str:
     from cassandra.cluster import Cluster
 
-    cluster = Cluster([os.environ.get("CASSANDRA_HOST", "127.0.0.1")], port=int(os.environ.get("CASSANDRA_PORT", "9042")),
+    cluster = Cluster([os.environ.get("CASSANDRA_HOST", "127.0.0.1")],
+                      port=int(os.environ.get("CASSANDRA_PORT", "9042")),
                       connect_timeout=3, control_connection_timeout=3)
     try:
         session = cluster.connect()

@@ -14,7 +14,7 @@ def completed_years(born: dt.date, today: dt.date) -> int:
 
 def birth_date(dob: str) -> dt.date:
     """The UTC calendar date of the dob.date instant ("2012-11-28T01:00:00+05:00" -> 2012-11-27)."""
-    return dt.datetime.fromisoformat(dob.replace("Z", "+00:00")).astimezone(dt.timezone.utc).date()
+    return dt.datetime.fromisoformat(dob.replace("Z", "+00:00")).astimezone(dt.UTC).date()
 
 
 def age(record: dict, today: dt.date) -> int:
@@ -53,7 +53,7 @@ def age_group(age: int) -> str:
 def expected_analytics(records: list, today: dt.date = None) -> dict:
     """The MongoDB analytics of these records: distinct users (by uuid; copies are identical in the
     tests) older than 13, as {collection: {key: {"count": n[, "age_sum": s]}}}."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     out = {"by_nationality": {}, "by_gender": {}, "by_age_group": {}, "by_email_domain": {}}
 
     def add(coll, key, extra=None):

@@ -31,7 +31,8 @@ from .settings import (
     stack_home,
 )
 
-SECTIONS = ("KAFKA", "CASSANDRA", "MONGO", "SPARK", "PRODUCER", "CONSUMER", "RANDOMUSER", "OBSERVE", "DASHBOARD")
+SECTIONS = ("KAFKA", "CASSANDRA", "MONGO", "SPARK", "PRODUCER", "CONSUMER", "RANDOMUSER", "OBSERVE", "DASHBOARD",
+            "BENCH")
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,16 @@ MongoDB analytics equal the ones recomputed from the input. Each prints one row 
 Environment: CHAOS_SEED (4) fixes the users and the kill points; CHAOS_USERS (5000) the input size;
 CHAOS_DOWN_SECONDS (30) how long a service stays stopped.
 """
-import os
 import random
 import sys
 import time
 
 import pytest
 
-from .chaoslib import (Consumer, Producer, Row, dead_letter_check, finish, make_input, observe, service,
-                       service_running, wait_caught_up, wait_complete)
-
-SEED = int(os.environ.get("CHAOS_SEED", "4"))
-N_USERS = int(os.environ.get("CHAOS_USERS", "5000"))
-DOWN_S = float(os.environ.get("CHAOS_DOWN_SECONDS", "30"))
-COMPLETE_TIMEOUT = 900
+from tests.support.chaos import DOWN_S, N_USERS, SEED, Input, Row, assert_exact, finish, make_input, observe, settle
+from tests.support.clients import records_in
+from tests.support.processes import Consumer, Feed, Producer, child_env, keep_running
+from tests.support.stack import service, service_running
 
 
 def _stored(sandbox) -> str:
@@ -29,20 +25,12 @@ def _stored(sandbox) -> str:
         return "?"
 
 
-def _check(row: Row, sandbox, inp) -> None:
-    assert row.rows_stored == row.rows_expected, row
-    assert row.duplicates == 0, row
-    assert row.analytics_exact, row
-    garbage, lettered = dead_letter_check(sandbox, row.records_in)
-    assert garbage >= inp.garbage and lettered == garbage, (garbage, lettered)
-
-
 def test_consumer_sigkilled_three_times_mid_stream(sandbox, tmp_path, restore_services):
     """SIGKILL of the consumer's whole process group (JVM, Python driver, Python workers) at 3 random
     points of the stream, each time restarted from the same checkpoint."""
     rng = random.Random(SEED)
     inp = make_input(tmp_path, N_USERS, SEED)
-    prod = Producer(sandbox, tmp_path, inp.path, "--batch-size", "1000").start()
+    prod = Producer(sandbox, tmp_path, inp.path, "--messages-per-iteration", "1000").start()
     assert prod.wait(600) == 0, prod.output()[-2000:]
 
     cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "250", "--trigger-seconds", "0.5")
@@ -62,16 +50,14 @@ def test_consumer_sigkilled_three_times_mid_stream(sandbox, tmp_path, restore_se
         restarted = time.monotonic()
         if cons.wait_batches(1, 300):
             first_batch.append(time.monotonic() - cons.started_at)
-        done, obs = wait_complete(sandbox, inp, COMPLETE_TIMEOUT)
-        assert wait_caught_up(sandbox, sandbox.checkpoint(tmp_path), 300)
-        obs = observe(sandbox)  # the figures once every message was read, copies and garbage included
+        done, obs = settle(sandbox, inp, sandbox.checkpoint(tmp_path))
     finally:
         cons.stop()
     row = finish(Row("consumer SIGKILL x3, restart from checkpoint",
                      recovery_s=(done - restarted) if done else None,
                      notes="killed " + "; ".join(kills) + "; start to first batch "
                            + "/".join(f"{s:.0f}" for s in first_batch) + " s"), sandbox, inp, obs)
-    _check(row, sandbox, inp)
+    assert_exact(row, sandbox, inp)
 
 
 def test_producer_killed_mid_send_then_rerun(sandbox, tmp_path, restore_services):
@@ -83,24 +69,23 @@ def test_producer_killed_mid_send_then_rerun(sandbox, tmp_path, restore_services
     done = rerun = None
     try:
         cons.start()
-        first = Producer(sandbox, tmp_path, inp.path, "--rate", str(N_USERS / 15), "--batch-size", "100", n=1).start()
+        first = Producer(sandbox, tmp_path, inp.path, "--rate", str(N_USERS / 15), "--messages-per-iteration", "100",
+                         n=1).start()
         time.sleep(rng.uniform(3.0, 9.0))
         assert first.running(), "the producer finished before it could be killed; lower its --rate"
         first.kill()
-        sent_before = _records_in(sandbox)
+        sent_before = records_in(sandbox.topic)
         rerun = time.monotonic()
-        second = Producer(sandbox, tmp_path, inp.path, "--batch-size", "1000", n=2).start()
+        second = Producer(sandbox, tmp_path, inp.path, "--messages-per-iteration", "1000", n=2).start()
         assert second.wait(600) == 0, second.output()[-2000:]
-        done, obs = wait_complete(sandbox, inp, COMPLETE_TIMEOUT, watch=_keep_running(cons, []))
-        assert wait_caught_up(sandbox, sandbox.checkpoint(tmp_path), 300, watch=_keep_running(cons, []))
-        obs = observe(sandbox)
+        done, obs = settle(sandbox, inp, sandbox.checkpoint(tmp_path), keep_running(cons, []))
     finally:
         cons.stop()
     row = finish(Row("producer SIGKILL mid-send, rerun over the same file",
                      recovery_s=(done - rerun) if done else None,
                      notes=f"{sent_before:,} messages in before the kill, all sent again"), sandbox, inp, obs)
     assert row.records_in > len(inp.users) + inp.garbage, "nothing arrived twice"
-    _check(row, sandbox, inp)
+    assert_exact(row, sandbox, inp)
 
 
 def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_path, restore_services):
@@ -111,8 +96,6 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
     import json
     import subprocess
 
-    from tests.integration.harness import env_for_children
-    from .chaoslib import Input
 
     rng = random.Random(SEED + 7)
     inp = make_input(tmp_path, N_USERS // 2, SEED + 7)
@@ -134,13 +117,13 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
     done = restarted = None
     try:
         cons.start()
-        first = Producer(sandbox, tmp_path, inp.path, "--batch-size", "1000", n=1).start()
+        first = Producer(sandbox, tmp_path, inp.path, "--messages-per-iteration", "1000", n=1).start()
         assert first.wait(600) == 0, first.output()[-2000:]
         assert cons.wait_batches(len(cons.batches()) + 2, 300), cons.output()[-3000:].decode("utf-8", "replace")
         kills.append(f"after batch {cons.batches()[-1]}")
         cons.kill()
         cons.start()
-        again = Producer(sandbox, tmp_path, second, "--batch-size", "200", "--rate", "400", n=2).start()
+        again = Producer(sandbox, tmp_path, second, "--messages-per-iteration", "200", "--rate", "400", n=2).start()
         assert cons.wait_batches(len(cons.batches()) + 1, 300), cons.output()[-3000:].decode("utf-8", "replace")
         time.sleep(rng.uniform(0.5, 3.0))
         kills.append(f"after batch {cons.batches()[-1]}, while the changed copies arrive")
@@ -148,33 +131,16 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
         cons.start()
         restarted = time.monotonic()
         assert again.wait(600) == 0, again.output()[-2000:]
-        done, obs = wait_complete(sandbox, final, COMPLETE_TIMEOUT, watch=_keep_running(cons, []))
-        assert wait_caught_up(sandbox, sandbox.checkpoint(tmp_path), 300, watch=_keep_running(cons, []))
-        obs = observe(sandbox)
+        done, obs = settle(sandbox, final, sandbox.checkpoint(tmp_path), keep_running(cons, []))
     finally:
         cons.stop()
     row = finish(Row("profiles changed across batches, consumer SIGKILL x2",
                      recovery_s=(done - restarted) if done else None,
                      notes=f"{len(changed):,} profiles changed; killed " + "; ".join(kills)), sandbox, final, obs)
-    _check(row, sandbox, final)
+    assert_exact(row, sandbox, final)
     rec = subprocess.run([sys.executable, "-m", "userprofiles.reconcile", "--keyspace", sandbox.keyspace,
-                          "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=env_for_children())
+                          "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=child_env())
     assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
-
-
-def _records_in(sandbox) -> int:
-    from .chaoslib import records_in
-    return records_in(sandbox.topic)
-
-
-def _keep_running(cons: Consumer, events: list):
-    """A watch for wait_complete: a consumer that stopped is started again (its error line is kept)."""
-    def watch():
-        if not cons.running():
-            line = cons.error_line("consumer_spark.py")
-            events.append(f"consumer exit {cons.proc.returncode}: {line}")
-            cons.start()
-    return watch
 
 
 @pytest.mark.parametrize("svc", ["cassandra", "ferretdb", "kafka"])
@@ -188,15 +154,14 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
     # The default --sink-retry-seconds (120): what a user gets.
     cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "500", "--trigger-seconds", "1")
     events: list[str] = []
-    producers: list[Producer] = []
-    state = {"produced_at": None, "resumed_at": None}
+    feed = Feed(sandbox, tmp_path, inp.path)
+    resumed_at = None
     done = back = None
     obs = None
     try:
         cons.start()
         # A feed of 150 s: the producer is still sending when the service goes away and when it is back.
-        producers.append(Producer(sandbox, tmp_path, inp.path, "--rate", str(N_USERS / 150), "--batch-size", "50",
-                                  n=1).start())
+        feed.start("--rate", str(N_USERS / 150), "--messages-per-iteration", "50")
         assert cons.wait_batches(1, 300), cons.output()[-3000:].decode("utf-8", "replace")
         time.sleep(rng.uniform(1.0, 5.0))
         stored = _stored(sandbox)
@@ -205,40 +170,27 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
         start_s = service(svc, "start")
         back = time.monotonic()
         events.append(f"{svc} stopped at {stored} rows (stop {stop_s:.0f}s, down {DOWN_S:.0f}s, start {start_s:.0f}s)"
-                      + ("" if producers[0].running() else "; producer had finished"))
-        keep_consumer = _keep_running(cons, events)
+                      + ("" if feed.runs[0].running() else "; producer had finished"))
+        keep_consumer = keep_running(cons, events)
         mark = (cons.starts, len(cons.batches()))
 
         def watch():
+            nonlocal resumed_at
             keep_consumer()
             seen = len(cons.batches())
-            if state["resumed_at"] is None and (seen > mark[1] if cons.starts == mark[0] else seen > 0):
-                state["resumed_at"] = time.monotonic()  # a batch completed after the service came back
-            p = producers[-1]
-            if not p.running() and state["produced_at"] is None:
-                if p.proc.returncode == 0:
-                    state["produced_at"] = time.monotonic()
-                elif len(producers) < 3:
-                    events.append(f"producer exit {p.proc.returncode}: {p.error_line('producer.py')}; rerun")
-                    producers.append(Producer(sandbox, tmp_path, inp.path, "--batch-size", "1000",
-                                              n=len(producers) + 1).start())
-        done, obs = wait_complete(sandbox, inp, COMPLETE_TIMEOUT, watch=watch)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and (producers[-1].running() or state["produced_at"] is None):
-            watch()  # a rerun producer may still be sending copies (and garbage lines) of stored users
-            time.sleep(1)
-        assert wait_caught_up(sandbox, sandbox.checkpoint(tmp_path), 300, watch=watch)
-        obs = observe(sandbox)
+            if resumed_at is None and (seen > mark[1] if cons.starts == mark[0] else seen > 0):
+                resumed_at = time.monotonic()  # a batch completed after the service came back
+            feed.watch(events)
+        done, obs = settle(sandbox, inp, sandbox.checkpoint(tmp_path), watch, feed)
     finally:
         cons.stop()
-        for p in producers:
-            p.stop(5)
+        feed.stop()
         if not service_running(svc):
             service(svc, "start")
     consumer_exits = [e for e in events if e.startswith("consumer exit")]
     rode = "consumer rode it out" if not consumer_exits else f"consumer restarted {len(consumer_exits)}x"
-    after = [f"first batch +{state['resumed_at'] - back:.0f}s" if state["resumed_at"] else "no batch seen",
-             f"producer done +{state['produced_at'] - back:.0f}s" if state["produced_at"] else "producer not done"]
+    after = [f"first batch +{resumed_at - back:.0f}s" if resumed_at else "no batch seen",
+             f"producer done +{feed.done_at - back:.0f}s" if feed.done_at else "producer not done"]
     row = finish(Row(f"{svc} stopped {DOWN_S:.0f}s while running",
                      recovery_s=(done - back) if done else None,
                      notes="; ".join([events[0], rode, "after restart: " + ", ".join(after)]
@@ -247,4 +199,4 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
     named = {"kafka": "Kafka", "cassandra": "Cassandra", "ferretdb": "MongoDB"}[svc]
     for e in consumer_exits:  # a consumer that gave up said why, naming the service, in one line
         assert ": consumer_spark.py: error: " in e and named in e.split("error:", 1)[1], e
-    _check(row, sandbox, inp)
+    assert_exact(row, sandbox, inp)

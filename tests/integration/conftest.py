@@ -1,6 +1,7 @@
 import pytest
 
-from .harness import Sandbox, close_clients
+from tests.support.clients import close_clients
+from tests.support.sandbox import Sandbox
 
 
 @pytest.fixture(scope="session", autouse=True)

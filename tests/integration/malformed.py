@@ -41,7 +41,7 @@ def _del(rec: dict, path: str) -> dict:
 
 def corpus(seed: int = 4, now: dt.datetime | None = None) -> list[tuple[str, bytes | None, object]]:
     rng = random.Random(seed)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     templates = synthetic.generate_users(60, seed=seed + 1, now=now, minor_share=0.0)
     out: list[tuple[str, bytes | None, object]] = []
 
@@ -76,7 +76,8 @@ def corpus(seed: int = 4, now: dt.datetime | None = None) -> list[tuple[str, byt
     # --- JSON of the wrong shape -----------------------------------------------------------------
     for doc in ([], [fresh()], [1, 2, 3], 0, -1.5, True, False, None, "a string", "{}", [[[]]]):
         add(f"wrong shape: {json.dumps(doc)[:30]}", json.dumps(doc), "not a JSON object")
-    for label, doc in (("empty object", {}), ("empty results", {"results": []}), ("API response", {"results": [fresh()], "info": {"seed": "x"}}),
+    for label, doc in (("empty object", {}), ("empty results", {"results": []}),
+                       ("API response", {"results": [fresh()], "info": {"seed": "x"}}),
                        ("wrapped", {"user": fresh()}), ("data", {"data": {"login": {"uuid": str(uuid.uuid4())}}}),
                        ("unrelated", {"type": "order", "total": 12.5, "items": [1, 2]})):
         add(f"wrong shape: {label}", doc, "missing login.uuid")
@@ -116,12 +117,16 @@ def corpus(seed: int = 4, now: dt.datetime | None = None) -> list[tuple[str, byt
     add("no uuid key", _del(fresh(), "login.uuid"), "missing login.uuid")
 
     # --- dates of birth --------------------------------------------------------------------------
-    for text, reason in (("2023-02-30T00:00:00.000Z", "unparsable dob.date"), ("1990-13-01T00:00:00.000Z", "unparsable dob.date"),
-                         ("1990-00-10T00:00:00.000Z", "unparsable dob.date"), ("1990-04-31T00:00:00.000Z", "unparsable dob.date"),
-                         ("2021-02-29T00:00:00.000Z", "unparsable dob.date"), ("1990-01-32T00:00:00.000Z", "unparsable dob.date"),
+    for text, reason in (("2023-02-30T00:00:00.000Z", "unparsable dob.date"),
+                         ("1990-13-01T00:00:00.000Z", "unparsable dob.date"),
+                         ("1990-00-10T00:00:00.000Z", "unparsable dob.date"),
+                         ("1990-04-31T00:00:00.000Z", "unparsable dob.date"),
+                         ("2021-02-29T00:00:00.000Z", "unparsable dob.date"),
+                         ("1990-01-32T00:00:00.000Z", "unparsable dob.date"),
                          ("1990-1-1T00:00:00Z", "unparsable dob.date"), ("yesterday", "unparsable dob.date"),
                          ("1990-01-01", "unparsable dob.date"), ("1990-01-01T25:00:00.000Z", "unparsable dob.date"),
-                         ("1990-01-01T10:61:00Z", "unparsable dob.date"), ("1990-01-01T00:00:00.000", "unparsable dob.date"),
+                         ("1990-01-01T10:61:00Z", "unparsable dob.date"),
+                         ("1990-01-01T00:00:00.000", "unparsable dob.date"),
                          ("01/02/1990", "unparsable dob.date"), ("", "unparsable dob.date"),
                          ("2999-01-01T00:00:00.000Z", "dob.date is in the future"),
                          ((now + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z"), "dob.date is in the future"),
@@ -181,7 +186,8 @@ def corpus(seed: int = 4, now: dt.datetime | None = None) -> list[tuple[str, byt
                          ("UTF-16 with BOM", json.dumps(fresh()).encode("utf-16")),
                          ("overlong slash", b'{"a":"\xc0\xaf"}'), ("encoded surrogate", b'{"a":"\xed\xa0\x80"}'),
                          ("cut multibyte", b'{"a":"\xe2\x82"}'), ("lone continuation", b'{"email":"\x80@x.y"}'),
-                         ("5-byte sequence", b'{"a":"\xf8\x88\x80\x80\x80"}'), ("above U+10FFFF", b'{"a":"\xf4\x90\x80\x80"}'),
+                         ("5-byte sequence", b'{"a":"\xf8\x88\x80\x80\x80"}'),
+                         ("above U+10FFFF", b'{"a":"\xf4\x90\x80\x80"}'),
                          ("CP1252 quote", "{\"name\": \u201cBob\u201d}".encode("cp1252"))):
         add(f"not UTF-8: {label}", value, "message is not UTF-8")
     for i in range(10):
@@ -191,7 +197,7 @@ def corpus(seed: int = 4, now: dt.datetime | None = None) -> list[tuple[str, byt
         add(f"invalid byte in record {i}", value, "message is not UTF-8")
 
     # --- truncated JSON --------------------------------------------------------------------------
-    for i in range(20):
+    for _ in range(20):
         raw = json.dumps(fresh(), ensure_ascii=False).encode("utf-8")
         cut = rng.randrange(1, len(raw) - 1)
         value = raw[:cut]
@@ -209,8 +215,8 @@ def corpus(seed: int = 4, now: dt.datetime | None = None) -> list[tuple[str, byt
         add("single quotes", text.replace('"', "'"), NOT_JSON)
     add("duplicate key", text[:-1] + ', "gender": "female"}', "not valid JSON")
     add("NaN number", json.dumps(_set(fresh(), "dob.age", 0)).replace('"age": 0', '"age": NaN', 1), NOT_JSON)
-    add("leading zeros", json.dumps(_set(fresh(), "location.street.number", 0)).replace('"number": 0', '"number": 007', 1),
-        NOT_JSON)
+    add("leading zeros",
+        json.dumps(_set(fresh(), "location.street.number", 0)).replace('"number": 0', '"number": 007', 1), NOT_JSON)
     add("trailing comma", text[:-1] + ",}", NOT_JSON)
 
     # --- line terminators and controls that a sink would not store as sent -----------------------
@@ -237,6 +243,9 @@ def secret_shapes(seed: int = 8, now: dt.datetime | None = None) -> list[tuple[s
     out = []
     for i, u in enumerate(synthetic.generate_users(24, seed=seed, now=now, minor_share=0.0)):
         u["login"]["uuid"] = "not-a-uuid-" + str(i)
+        # A password of its own: a weak one of the generator's list ("password") is also a key name, which
+        # the masked copy keeps, so it could not be told from a leak.
+        u["login"]["password"] = "pw-" + rng.randbytes(6).hex()
         secrets = [u["email"], u["phone"], u["cell"], u["login"]["password"], u["login"]["sha256"],
                    u["location"]["street"]["name"], u["dob"]["date"]]
         shape = i % 4

@@ -11,16 +11,17 @@ import time
 from pathlib import Path
 
 from tests import reference
+from tests.support.clients import cassandra_session, kafka_producer, mongo_client
+from tests.support.paths import ROOT
+from tests.support.sandbox import Sandbox
 from userprofiles import synthetic
-
-from .harness import BOOTSTRAP, ROOT, Sandbox, cassandra_session, mongo_client
 
 DOMAINS = ["example.com", "mail.example.org", "post.example.net", "inbox.example.fr", "web.example.de"]
 
 
 def records(n: int, seed: int) -> list[dict]:
     """Synthetic users older than 13, spread over a few e-mail domains (the generator uses one)."""
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     out = []
     for i, r in enumerate(synthetic.generate_users(n * 2, seed=seed)):
         if reference.age(r, today) > 13:
@@ -32,7 +33,7 @@ def records(n: int, seed: int) -> list[dict]:
 def create_table(sb: Sandbox) -> None:
     text = (ROOT / "cassandra_schema.cql").read_text().replace("usersprofilespace", sb.keyspace)
     s = cassandra_session()
-    for stmt in [x.strip() for x in "\n".join(l for l in text.splitlines() if not l.startswith("--")).split(";")]:
+    for stmt in [x.strip() for x in "\n".join(ln for ln in text.splitlines() if not ln.startswith("--")).split(";")]:
         if stmt:
             s.execute(stmt, timeout=60)
 
@@ -40,11 +41,12 @@ def create_table(sb: Sandbox) -> None:
 def write_rows(sb: Sandbox, recs: list[dict]) -> None:
     import uuid
 
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     rows = [reference.expected_row(r, today) for r in recs]
     cols = list(rows[0])
     s = cassandra_session()
-    stmt = s.prepare(f"INSERT INTO {sb.keyspace}.users_profiles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})")
+    stmt = s.prepare(f"INSERT INTO {sb.keyspace}.users_profiles ({', '.join(cols)}) "
+                     f"VALUES ({', '.join('?' * len(cols))})")
     from cassandra.concurrent import execute_concurrent_with_args
     params = [tuple(uuid.UUID(v) if c == "identifiant" else v for c, v in row.items()) for row in rows]
     for ok, res in execute_concurrent_with_args(s, stmt, params, concurrency=32):
@@ -67,12 +69,11 @@ def analytics_counts(sb: Sandbox) -> dict[str, dict[str, int]]:
 
 def produce(topic: str, recs: list[dict], partitions: int, timestamp_ms=None, start: int = 0) -> None:
     """Record i goes to partition (start + i) % partitions, with the given Kafka timestamp (ms) or now."""
-    from confluent_kafka import Producer
-
-    p = Producer({"bootstrap.servers": BOOTSTRAP, "linger.ms": 5})
+    p = kafka_producer(**{"linger.ms": 5})
     for i, r in enumerate(recs):
         kw = {"timestamp": int(timestamp_ms)} if timestamp_ms else {}
-        p.produce(topic, json.dumps(r).encode(), key=r["login"]["uuid"].encode(), partition=(start + i) % partitions, **kw)
+        p.produce(topic, json.dumps(r).encode(), key=r["login"]["uuid"].encode(), partition=(start + i) % partitions,
+                  **kw)
     assert p.flush(30) == 0
 
 
@@ -110,9 +111,7 @@ REASONS = ["not a JSON object", "missing login.uuid", "dob.date in the future"]
 
 def dead_letters(sb: Sandbox, n: int, first_offset: int = 1000) -> list[dict]:
     """n dead letters: the consumer's JSON body and Kafka-Connect-style headers. Returns the bodies."""
-    from confluent_kafka import Producer
-
-    p = Producer({"bootstrap.servers": BOOTSTRAP})
+    p = kafka_producer()
     bodies = []
     for i in range(n):
         reason = REASONS[i % len(REASONS)]
@@ -130,17 +129,3 @@ def dead_letters(sb: Sandbox, n: int, first_offset: int = 1000) -> list[dict]:
     assert p.flush(30) == 0
     return bodies
 
-
-def cassandra_count(sb: Sandbox) -> int:
-    return cassandra_session().execute(f"SELECT count(*) FROM {sb.keyspace}.users_profiles", timeout=60).one()[0]
-
-
-def watermarks(topic: str) -> dict[int, tuple[int, int]]:
-    from confluent_kafka import Consumer, TopicPartition
-
-    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "observe-test"})
-    try:
-        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in parts}
-    finally:
-        c.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import run_producer, spark_submit
+from tests.support.processes import run_producer, spark_submit
 
 LIMIT_S = 60
 # Printed by the JVM itself for every spark-submit (Spark adds the module to its launch options).

@@ -9,10 +9,11 @@ import random
 import subprocess
 import sys
 
+from tests.support.clients import consume_all, kafka_producer
+from tests.support.processes import child_env, spark_submit
 from userprofiles import synthetic
 
 from ..reference import age, expected_analytics, expected_row
-from .harness import BOOTSTRAP, consume_all, env_for_children, spark_submit
 from .malformed import ANY, corpus, secret_shapes
 
 N_VALID = 400
@@ -20,10 +21,7 @@ N_VALID = 400
 
 def produce_recording_offsets(topic: str, messages: list[tuple[bytes | None, bytes | None]]) -> list[tuple[int, int]]:
     """Send (key, value) messages in order; return each one's (partition, offset)."""
-    from confluent_kafka import Producer
-
-    p = Producer({"bootstrap.servers": BOOTSTRAP, "enable.idempotence": True, "acks": "all", "linger.ms": 20,
-                  "message.max.bytes": 1_000_000})
+    p = kafka_producer(**{"enable.idempotence": True, "acks": "all", "linger.ms": 20, "message.max.bytes": 1_000_000})
     where: list = [None] * len(messages)
     errors = []
 
@@ -48,7 +46,7 @@ def produce_recording_offsets(topic: str, messages: list[tuple[bytes | None, byt
 
 
 def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp_path):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     today = now.date()
     rng = random.Random(20261128)
     bad = corpus(seed=4, now=now)
@@ -121,7 +119,7 @@ def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp
     assert sandbox.analytics() == expected_analytics(users, today)
     # The stores agree: reconcile recomputes the analytics from the table and finds no difference.
     rec = subprocess.run([sys.executable, "-m", "userprofiles.reconcile", "--keyspace", sandbox.keyspace,
-                          "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=env_for_children())
+                          "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=child_env())
     assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
 
     out = run.stdout + run.stderr

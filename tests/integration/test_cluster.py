@@ -7,16 +7,12 @@ import time
 
 import pytest
 
+from tests.support.addresses import free_port
+from tests.support.paths import VENV_BIN
+from tests.support.processes import child_env, spark_submit
 from userprofiles import synthetic
 
 from ..reference import expected_analytics
-from .harness import VENV_BIN, env_for_children, spark_submit
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
@@ -32,10 +28,10 @@ def _wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60
 
 @pytest.fixture(scope="module")
 def spark_cluster(tmp_path_factory):
-    env = env_for_children()
+    env = child_env()
     env["PYSPARK_PYTHON"] = str(VENV_BIN / "python")
     work = tmp_path_factory.mktemp("spark-worker")
-    port, ui = _free_port(), _free_port()
+    port, ui = free_port(), free_port()
     klass = str(VENV_BIN / "spark-class")
     master = subprocess.Popen([klass, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                                "--port", str(port), "--webui-port", str(ui)], env=env,
@@ -45,7 +41,7 @@ def spark_cluster(tmp_path_factory):
         _wait_port(port, master, "spark master")
         url = f"spark://127.0.0.1:{port}"
         worker = subprocess.Popen([klass, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
-                                   "--webui-port", str(_free_port()), "--cores", "2", "--memory", "2g",
+                                   "--webui-port", str(free_port()), "--cores", "2", "--memory", "2g",
                                    "--work-dir", str(work), url], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         procs.append(worker)

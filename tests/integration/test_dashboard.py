@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,12 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.addresses import BOOTSTRAP, MONGO_PORT, free_port
+from tests.support.clients import watermarks
+from tests.support.paths import ROOT
+from tests.support.processes import child_env
+
 from . import observe_data as data
-from .harness import BOOTSTRAP, ROOT, env_for_children
 from .tcp_proxy import TcpProxy
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-MONGO_PORT = int(os.environ.get("MONGO_PORT", "27017"))
 REFRESH = 2.0
 
 READ_PAGE = """
@@ -39,14 +41,6 @@ return {rows: text('total-rows'), profiles: text('total-profiles'), dead: text('
         age_ticks: ticks('chart-by_age_group'), series: plot('chart-series'),
         partitions: rows('#partitions'), letters: rows('#dead-letters')};
 """
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _browser():
@@ -101,12 +95,13 @@ def _expected_bars(counts: dict[str, int], coll: str, top: int = 15) -> list[tup
 
 def _shown_bars(chart: list[dict]) -> list[tuple[str, int]]:
     t = chart[0]
-    pairs = list(zip(t["y"], t["x"])) if t["orientation"] == "h" else list(zip(t["x"], t["y"]))
+    x, y = (t["y"], t["x"]) if t["orientation"] == "h" else (t["x"], t["y"])
+    pairs = list(zip(x, y, strict=False))
     return pairs[::-1] if t["orientation"] == "h" else pairs   # horizontal charts draw the largest on top
 
 
 def _check_matches_stores(page: dict, sb, rows: int, dead: int, lag: int, committed: dict) -> None:
-    assert page["rows"] == f"{rows:,}" and rows == data.cassandra_count(sb)
+    assert page["rows"] == f"{rows:,}" and rows == sb.row_count()
     counts = data.analytics_counts(sb)
     assert page["profiles"] == f"{sum(counts['by_gender'].values()):,}"
     assert page["dead"] == f"{dead:,}"
@@ -114,7 +109,7 @@ def _check_matches_stores(page: dict, sb, rows: int, dead: int, lag: int, commit
     for coll, by_key in counts.items():
         assert _shown_bars(page["charts"][coll]) == _expected_bars(by_key, coll), coll
     assert page["age_ticks"] == ["14-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
-    marks = data.watermarks(sb.topic)
+    marks = watermarks(sb.topic)
     assert page["partitions"] == [[str(p), f"{end:,}", f"{committed[p]:,}", f"{end - committed[p]:,}"]
                                   for p, (_, end) in sorted(marks.items())]
 
@@ -123,14 +118,14 @@ def _check_matches_stores(page: dict, sb, rows: int, dead: int, lag: int, commit
 def dashboard(sandbox, tmp_path):
     """The dashboard on a free port, on the sandbox's names, MongoDB through a proxy."""
     proxy = TcpProxy(MONGO_PORT).start()
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "dashboard.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "userprofiles.observe.dashboard", "--port", str(port), "--refresh-seconds",
          str(REFRESH), "--timeout", "2", "--bootstrap-servers", BOOTSTRAP, "--topic", sandbox.topic,
          "--dlq-topic", sandbox.dlq, "--keyspace", sandbox.keyspace, "--mongo-db", sandbox.mongo_db,
          "--mongo-uri", f"mongodb://127.0.0.1:{proxy.port}/", "--checkpoint", str(tmp_path / "checkpoint")],
-        cwd=ROOT, env=env_for_children(), stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=child_env(), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60
     while True:
@@ -161,7 +156,7 @@ def test_dashboard_shows_the_stores_live_and_survives_mongodb_going_away(sandbox
     data.create_table(sandbox)
     data.write_rows(sandbox, recs[:240])
     data.add_analytics(sandbox, recs[:240])
-    from .harness import mongo_client
+    from tests.support.clients import mongo_client
     # A key whose profiles all moved elsewhere: count 0 is shown as absent.
     mongo_client()[sandbox.mongo_db].by_email_domain.insert_one({"_id": "gone.example", "count": 0})
     latency = lambda i: 1.0 + 0.25 * i   # noqa: E731 - batch i's messages waited this long
@@ -233,4 +228,4 @@ def test_dashboard_shows_the_stores_live_and_survives_mongodb_going_away(sandbox
         timings["server read of the stores (s)"] = float(page["refreshed"].split(" in ")[1].split(" s")[0])
     finally:
         driver.quit()
-    print("dashboard timings, refresh every %gs: %s" % (REFRESH, ", ".join(f"{k} {v:.2f}" for k, v in timings.items())))
+    print(f"dashboard timings, refresh every {REFRESH:g}s: " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))

@@ -16,7 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from .harness import ROOT, Sandbox, cassandra_session, env_for_children
+from tests.support.clients import cassandra_session
+from tests.support.paths import ROOT
+from tests.support.processes import child_env
+from tests.support.sandbox import Sandbox
+
 
 def path_without(tmp: Path, *hidden: str) -> str:
     """A PATH of symlinks to every program on this PATH except HIDDEN (e.g. mvn)."""
@@ -104,7 +108,8 @@ def test_dockerfile_install_steps_run_as_a_script_into_a_scratch_prefix(tmp_path
             assert word in ("USER", "CMD", "ENTRYPOINT", "LABEL", "EXPOSE"), f"unexpected instruction {word}"
 
     install_runs = [r for r in runs if "docker/install.sh" in r]
-    assert install_runs == ["bash docker/install.sh system", "bash docker/install.sh python"]
+    assert install_runs == ["bash docker/install.sh system", "bash docker/install.sh python",
+                            "bash docker/install.sh project"]
     others = [r for r in runs if r not in install_runs]
     assert len(others) == 1 and re.fullmatch(r"useradd [^;|]*&& mkdir -p [^;|]* && chown -R [^;|]*", others[0]), others
 
@@ -119,8 +124,8 @@ def test_dockerfile_install_steps_run_as_a_script_into_a_scratch_prefix(tmp_path
     assert list(Path(env["STACK_CACHE"]).glob("apache-maven-*/bin/mvn")), "Maven was not fetched from Maven Central"
     r = subprocess.run([str(venv / "bin" / "python"), "-c",
                         "from userprofiles.spark_runtime import _connector_installed; import sys; "
-                        "sys.exit(0 if _connector_installed() else 1)"], cwd=workdir, env=env, timeout=120)
-    assert r.returncode == 0
+                        "sys.exit(0 if _connector_installed() else 1)"], cwd="/", env=env, timeout=120)
+    assert r.returncode == 0  # from /: the package is installed, not just found in the working folder
 
 
 # --- make venv without Maven ---------------------------------------------------------------------------------
@@ -168,7 +173,7 @@ def test_make_run_uses_services_that_already_answer(tmp_path):
         assert answers(s), f"{s} does not answer: this test needs the services up (make up)"
     sb = Sandbox()
     stack_home = tmp_path / "stack"   # no PID files there: to this run, every service is someone else's
-    env = {**env_for_children(), "STACK_HOME": str(stack_home), "KAFKA_TOPIC": sb.topic, "KAFKA_DLQ_TOPIC": sb.dlq,
+    env = {**child_env(), "STACK_HOME": str(stack_home), "KAFKA_TOPIC": sb.topic, "KAFKA_DLQ_TOPIC": sb.dlq,
            "CASSANDRA_KEYSPACE": sb.keyspace, "MONGO_DB": sb.mongo_db, "CHECKPOINT_DIR": str(tmp_path / "ckpt"),
            "PRODUCER_SOURCE": "synthetic", "NUM_MESSAGES_PER_ITERATION": "20", "PAUSE_INTERVAL_SECONDS": "1",
            "IT_MARKER": sb.name}

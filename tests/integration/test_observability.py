@@ -2,19 +2,12 @@
 batch whose Kafka lag reaches 0 once caught up, and Prometheus metrics when asked for."""
 import json
 import re
-import socket
 import time
 import urllib.request
 
+from tests.support.addresses import free_port
+from tests.support.processes import start_consumer
 from userprofiles import synthetic
-
-from .harness import start_consumer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str) -> str:

@@ -8,9 +8,9 @@ import re
 import string
 from pathlib import Path
 
+from tests.support.clients import cassandra_session, consume_all, mongo_client
+from tests.support.processes import run_producer, spark_submit
 from userprofiles import synthetic
-
-from .harness import cassandra_session, consume_all, mongo_client, run_producer, spark_submit
 
 N_USERS = 300
 
@@ -26,7 +26,7 @@ def _forms(secret: str) -> set[str]:
 
 
 def test_no_clear_text_personal_data_anywhere(sandbox, tmp_path):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     rng = random.Random(612)
     users = synthetic.generate_users(N_USERS, seed=612, now=now, minor_share=0.1)
     for u in users:  # passwords of their own, so that a hit is a leak, not a common word in a log line
@@ -44,12 +44,13 @@ def test_no_clear_text_personal_data_anywhere(sandbox, tmp_path):
         huge["login"]["uuid"] = "bad"
         lines += [json.dumps(bad_uuid, ensure_ascii=False), json.dumps(wrong_type),
                   json.dumps(huge, ensure_ascii=False),
-                  f'contact {u["email"]} tel {u["phone"]} at {u["location"]["street"]["name"]} pw {u["login"]["password"]}',
+                  f'contact {u["email"]} tel {u["phone"]} at {u["location"]["street"]["name"]} '
+                  f'pw {u["login"]["password"]}',
                   json.dumps(u, ensure_ascii=False)[: len(lines[0]) // 2]]  # truncated
     src = tmp_path / "users.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    prod = run_producer(["--source", f"file:{src}", "--topic", sandbox.topic, "--batch-size", "200"])
+    prod = run_producer(["--source", f"file:{src}", "--topic", sandbox.topic, "--messages-per-iteration", "200"])
     assert prod.returncode == 0, prod.stderr[-2000:]
     cons = spark_submit(sandbox.consumer_args(tmp_path, "--available-now", "--max-offsets-per-trigger", "200"))
     assert cons.returncode == 0, (cons.stdout + cons.stderr)[-3000:]

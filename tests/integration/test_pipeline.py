@@ -6,10 +6,10 @@ import random
 
 import pytest
 
+from tests.support.processes import run_producer, spark_submit
 from userprofiles import synthetic
 
 from ..reference import expected_analytics, expected_row
-from .harness import run_producer, spark_submit
 
 N_USERS = 600
 N_DUPLICATES = 60
@@ -27,7 +27,7 @@ MALFORMED = [
 
 @pytest.fixture(scope="module")
 def users():
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return synthetic.generate_users(N_USERS, seed=20261127, now=now, minor_share=0.1)
 
 
@@ -36,7 +36,7 @@ def test_end_to_end_rows_analytics_and_dead_letters(sandbox, users, tmp_path):
     dupes = random.Random(7).sample(users, N_DUPLICATES)
     src = tmp_path / "users.jsonl"
     src.write_text("\n".join(json.dumps(u, ensure_ascii=False) for u in users + dupes) + "\n", encoding="utf-8")
-    res = run_producer(["--source", f"file:{src}", "--topic", sandbox.topic, "--batch-size", "500"])
+    res = run_producer(["--source", f"file:{src}", "--topic", sandbox.topic, "--messages-per-iteration", "500"])
     assert res.returncode == 0, res.stderr
     assert f"delivered={N_USERS + N_DUPLICATES}" in res.stderr
     sandbox.produce(MALFORMED)
@@ -44,7 +44,7 @@ def test_end_to_end_rows_analytics_and_dead_letters(sandbox, users, tmp_path):
     run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now"))
     assert run.returncode == 0, run.stderr[-3000:]
 
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     rows = sandbox.rows()
     expected = {w["identifiant"]: w for w in (expected_row(u, today) for u in users) if w["age"] > 13}
     assert 0 < len(expected) < N_USERS  # the generator made some minors, and they were filtered
@@ -57,9 +57,9 @@ def test_end_to_end_rows_analytics_and_dead_letters(sandbox, users, tmp_path):
 
     letters = sandbox.dead_letters(len(MALFORMED))
     assert len(letters) == len(MALFORMED)
-    sources = [(l["source_partition"], l["source_offset"]) for l in letters]
+    sources = [(lt["source_partition"], lt["source_offset"]) for lt in letters]
     assert len(set(sources)) == len(MALFORMED)  # one letter per malformed message
-    assert all(l["reason"] and l["source_topic"] == sandbox.topic for l in letters)
+    assert all(lt["reason"] and lt["source_topic"] == sandbox.topic for lt in letters)
     out = run.stdout + run.stderr  # spark-submit merges the driver's stderr into its stdout
     assert "batch 0: read=" in out
     totals = out.split("totals: ", 1)[1].splitlines()[0]

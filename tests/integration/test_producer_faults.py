@@ -2,9 +2,9 @@
 line, counted and skipped (or sent for the consumer to dead-letter), and every other record is delivered."""
 import json
 
+from tests.support.clients import consume_all
+from tests.support.processes import run_producer
 from userprofiles import synthetic
-
-from .harness import consume_all, run_producer
 
 
 def test_unproducible_records_are_skipped_one_line_each_and_the_rest_is_flushed(sandbox, tmp_path):
@@ -14,7 +14,7 @@ def test_unproducible_records_are_skipped_one_line_each_and_the_rest_is_flushed(
     records = users[2:15] + [too_big] + users[15:22] + [surrogate] + users[22:]
     src = tmp_path / "users.json"  # one JSON array: the producer re-encodes each record
     src.write_text(json.dumps(records), encoding="utf-8")
-    res = run_producer(["--source", f"file:{src}", "--topic", sandbox.topic, "--batch-size", "5"])
+    res = run_producer(["--source", f"file:{src}", "--topic", sandbox.topic, "--messages-per-iteration", "5"])
     err = res.stderr
     assert res.returncode == 1, err
     skipped = [line for line in err.splitlines() if "skipped:" in line]

@@ -4,15 +4,23 @@ import uuid
 
 import pytest
 
-from userprofiles.sinks.mongo import (Candidate, MongoConf, apply_totals, database, load_claims, plan_claims,
-                                      read_analytics, restore_claims, write_claims)
-
-from .harness import MONGO_URI
+from tests.support.addresses import MONGO_URI
+from userprofiles.settings import MongoSettings
+from userprofiles.sinks.mongo import (
+    Candidate,
+    apply_totals,
+    database,
+    load_claims,
+    plan_claims,
+    read_analytics,
+    restore_claims,
+    write_claims,
+)
 
 
 @pytest.fixture
 def conf():
-    c = MongoConf(MONGO_URI, "it_" + uuid.uuid4().hex[:10], retry_seconds=10, timeout_ms=5000)
+    c = MongoSettings(uri=MONGO_URI, db="it_" + uuid.uuid4().hex[:10], retry_seconds=10, connect_timeout=5)
     yield c
     database(c).client.drop_database(c.db)
 
@@ -72,7 +80,7 @@ def test_claims_follow_the_latest_copy_and_a_crashed_attempt_replays_the_same_de
     # A row Cassandra refused puts its claim back: the profile counts as before.
     restore_claims(conf, [second[ids[0]]])
     back = load_claims(conf, [ids[0]])[ids[0]]
-    assert back["attrs"] == FR and back["b"] == 4
+    assert back["attrs"] == FR and back["batch_id"] == 4
 
 
 def test_new_profiles_are_claimed_by_insert_and_the_others_come_back_to_be_planned(conf):

@@ -6,17 +6,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.addresses import CASSANDRA_PORT, MONGO_URI
+from tests.support.clients import cassandra_session
 from userprofiles import analytics
 from userprofiles.schema import PROFILE_COLUMNS
+from userprofiles.settings import CassandraSettings, MongoSettings
 from userprofiles.sinks import cassandra, mongo
 from userprofiles.transform import MAX_TEXT
 
-from .harness import CASSANDRA_PORT, MONGO_URI, cassandra_session
-
 KEYSPACE = "it_anyrow_" + uuid.uuid4().hex[:8]
-CASS = cassandra.CassandraConf(hosts=("127.0.0.1",), port=CASSANDRA_PORT, keyspace=KEYSPACE, table="users_profiles",
-                               retry_seconds=30)
-MONGO = mongo.MongoConf(uri=MONGO_URI, db=KEYSPACE, retry_seconds=30)
+CASS = CassandraSettings(hosts=("127.0.0.1",), port=CASSANDRA_PORT, keyspace=KEYSPACE, table="users_profiles",
+                         retry_seconds=30)
+MONGO = MongoSettings(uri=MONGO_URI, db=KEYSPACE, retry_seconds=30)
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 
 # Any code point, lone surrogates included (a JVM string can hold one; neither store can take it).
@@ -46,7 +47,7 @@ def encodable(row) -> bool:
 
 @pytest.fixture(scope="module", autouse=True)
 def keyspace():
-    cassandra.ensure_schema(CASS, "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    cassandra.ensure_schema(CASS)  # replication factor 1: SimpleStrategy
     yield
     cassandra_session().execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}", timeout=60)
     mongo.database(MONGO).client.drop_database(KEYSPACE)
@@ -73,7 +74,7 @@ def test_every_row_is_stored_exactly_or_refused_alone(batch):
 @SETTINGS
 @given(st.lists(rows(), min_size=1, max_size=40), st.integers(0, 10**6))
 def test_every_claim_is_stored_or_refused_alone_and_counts_once(batch, batch_id):
-    profiles = [dict(zip(PROFILE_COLUMNS, r)) for r in batch]
+    profiles = [dict(zip(PROFILE_COLUMNS, r, strict=False)) for r in batch]
     cands = [mongo.Candidate(p["identifiant"], (1, 0, i), analytics.claim_fields(p)) for i, p in enumerate(profiles)]
     plan = mongo.plan_claims(cands, mongo.load_claims(MONGO, [c.identifiant for c in cands]), "q", batch_id)
     refused = {c.candidate.identifiant for c in plan if mongo.encodable(c, "q", batch_id)}

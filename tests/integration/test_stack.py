@@ -1,24 +1,22 @@
 """The local stack of `make up`, used with the real clients (confluent-kafka, cassandra-driver, pymongo)."""
-import os
 import re
 from pathlib import Path
 
 import yaml
 
-from .harness import BOOTSTRAP, ROOT, cassandra_session, consume_all, mongo_client
+from tests.support.clients import cassandra_session, consume_all, kafka_admin, kafka_producer, mongo_client
+from tests.support.paths import ROOT
+from tests.support.stack import stack_pids
 
 SCHEMA_COLUMNS = {"identifiant", "title", "full_name", "gender", "username", "domain_name", "email", "phone",
                   "full_address", "age", "inscription", "nationality"}
 
 
 def test_kafka_lists_the_pipeline_topics_and_round_trips_a_message(sandbox):
-    from confluent_kafka import Producer
-    from confluent_kafka.admin import AdminClient
-
-    topics = AdminClient({"bootstrap.servers": BOOTSTRAP}).list_topics(timeout=10).topics
+    topics = kafka_admin().list_topics(timeout=10).topics
     assert "users_profiles" in topics and "users_profiles_dlq" in topics
     assert len(topics["users_profiles"].partitions) > 1
-    p = Producer({"bootstrap.servers": BOOTSTRAP})
+    p = kafka_producer()
     p.produce(sandbox.topic, b"ping", key=b"k")
     assert p.flush(30) == 0
     assert [m.value() for m in consume_all(sandbox.topic, 1)] == [b"ping"]
@@ -46,8 +44,7 @@ def test_mongodb_wire_server_answers_ping_and_round_trips():
 
 def test_services_listen_on_loopback_only():
     """Every listening socket of the stack's processes is bound to 127.0.0.1 (no wildcard address)."""
-    stack_home = Path(os.environ.get("STACK_HOME", ROOT / ".stack"))  # the stack scripts' own default
-    pids = [int(p.read_text()) for p in (stack_home / "run").glob("*.pid")]
+    pids = list(stack_pids().values())
     assert len(pids) >= 3
     inodes = set()
     for pid in pids:

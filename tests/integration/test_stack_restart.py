@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from .harness import BOOTSTRAP, ROOT, close_clients, consume_all, mongo_client
+from tests.support.clients import close_clients, consume_all, kafka_producer, mongo_client
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.restarts_stack
 
@@ -16,11 +17,9 @@ def make(target: str) -> str:
 
 
 def _write_markers(tag: str) -> None:
-    from confluent_kafka import Producer
+    from tests.support.clients import cassandra_session
 
-    from .harness import cassandra_session
-
-    p = Producer({"bootstrap.servers": BOOTSTRAP})
+    p = kafka_producer()
     p.produce("users_profiles_dlq", value=tag.encode(), key=b"restart-test")
     assert p.flush(30) == 0
     cassandra_session().execute(
@@ -30,7 +29,7 @@ def _write_markers(tag: str) -> None:
 
 
 def _markers_present(tag: str) -> dict:
-    from .harness import cassandra_session
+    from tests.support.clients import cassandra_session
 
     row = cassandra_session().execute(
         "SELECT full_name FROM usersprofilespace.users_profiles WHERE identifiant = %s", (uuid.UUID(tag),)).one()
@@ -57,6 +56,6 @@ def test_down_up_keeps_the_data_and_clean_removes_it():
         close_clients()
         make("up")
         mongo_client()["it_restart"].drop_collection("markers")
-        from .harness import cassandra_session
+        from tests.support.clients import cassandra_session
         cassandra_session().execute("DELETE FROM usersprofilespace.users_profiles WHERE identifiant = %s",
                                     (uuid.UUID(tag),))

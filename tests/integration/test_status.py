@@ -1,15 +1,18 @@
 """`make status` and `make dlq` on a sandbox with known contents: the figures they print are the stores'."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import time
 
-from . import observe_data as data
-import json
+from tests.support.addresses import BOOTSTRAP, MONGO_URI, free_port
+from tests.support.clients import watermarks
+from tests.support.paths import ROOT
+from tests.support.processes import child_env, spark_submit
 
-from .harness import BOOTSTRAP, MONGO_URI, ROOT, env_for_children, spark_submit
+from . import observe_data as data
 
 
 def _run(module: str, sb, tmp_path, *extra: str, timeout: float = 60) -> tuple[str, float]:
@@ -17,7 +20,7 @@ def _run(module: str, sb, tmp_path, *extra: str, timeout: float = 60) -> tuple[s
             "--dlq-topic", sb.dlq, "--keyspace", sb.keyspace, "--mongo-db", sb.mongo_db,
             "--checkpoint", str(tmp_path / "checkpoint"), *extra]
     t0 = time.monotonic()
-    out = subprocess.run(args, cwd=ROOT, env=env_for_children(), capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run(args, cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=timeout)
     assert out.returncode == 0, out.stderr
     return out.stdout, time.monotonic() - t0
 
@@ -34,7 +37,7 @@ def test_status_prints_the_stores_figures(sandbox, tmp_path):
 
     out, seconds = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri", MONGO_URI)
 
-    rows = data.cassandra_count(sandbox)
+    rows = sandbox.row_count()
     assert rows == 137
     assert f"{sandbox.keyspace}.users_profiles: {rows:,} rows (SELECT count(*))" in out, out
     counts = data.analytics_counts(sandbox)
@@ -46,7 +49,7 @@ def test_status_prints_the_stores_figures(sandbox, tmp_path):
     reasons = re.findall(r"^\s+(\d+)\s+(.+)$", out.split("dead letters in", 1)[1].split("consumer lag")[0], re.M)
     assert reasons == [("3", "not a JSON object"), ("2", "dob.date in the future"), ("2", "missing login.uuid")]
     # Lag per partition: the topic's end offsets minus the checkpoint's last committed batch.
-    marks = data.watermarks(sandbox.topic)
+    marks = watermarks(sandbox.topic)
     assert f"consumer lag on {sandbox.topic}: 17 messages" in out, out
     for p, (_, end) in marks.items():
         assert re.search(rf"^\s+{p}\s+{end:,}\s+{committed[p]:,}\s+{end - committed[p]:,}$", out, re.M), out
@@ -56,19 +59,20 @@ def test_status_prints_the_stores_figures(sandbox, tmp_path):
 def test_status_after_the_real_consumer_has_no_lag_and_counts_what_it_wrote(sandbox, tmp_path):
     """The checkpoint as Spark writes it: after --available-now, every partition is committed to its end."""
     recs = data.records(150, seed=21)
-    sandbox.produce([json.dumps(r) for r in recs] + ["not JSON"], keys=[r["login"]["uuid"].encode() for r in recs] + [None])
+    sandbox.produce([json.dumps(r) for r in recs] + ["not JSON"],
+                    keys=[r["login"]["uuid"].encode() for r in recs] + [None])
     run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now"))
     assert run.returncode == 0, run.stderr[-2000:]
 
     out, _ = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri", MONGO_URI,
                   "--checkpoint", str(sandbox.checkpoint(tmp_path)))
-    rows = data.cassandra_count(sandbox)
+    rows = sandbox.row_count()
     assert rows == 150
     assert f"{sandbox.keyspace}.users_profiles: {rows:,} rows (SELECT count(*))" in out, out
     assert f"{sandbox.mongo_db}: 150 profiles" in out
     assert f"dead letters in {sandbox.dlq}: 1" in out
     assert f"consumer lag on {sandbox.topic}: 0 messages" in out, out
-    for p, (_, end) in data.watermarks(sandbox.topic).items():
+    for p, (_, end) in watermarks(sandbox.topic).items():
         assert re.search(rf"^\s+{p}\s+{end:,}\s+{end:,}\s+0$", out, re.M), out
 
 
@@ -76,11 +80,7 @@ def test_status_says_which_store_is_down_and_still_prints_the_others(sandbox, tm
     data.create_table(sandbox)
     data.write_rows(sandbox, data.records(5, seed=3))
     # A port where nothing listens: MongoDB is "down" for this status only.
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    free = s.getsockname()[1]
-    s.close()
+    free = free_port()
     out, seconds = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri",
                         f"mongodb://127.0.0.1:{free}/", "--timeout", "2")
     assert re.search(rf"^mongodb\s+mongodb://127.0.0.1:{free}/\s+down\s+MongoDB at mongodb://127.0.0.1:{free}/ "
@@ -95,11 +95,11 @@ def test_dlq_prints_reason_counts_then_the_latest_with_headers(sandbox, tmp_path
     out, _ = _run("userprofiles.observe.dlq", sandbox, tmp_path, "-n", "2")
     lines = out.splitlines()
     assert lines[0] == f"{sandbox.dlq}: 5 dead letters"
-    assert [l.split(None, 1) for l in lines[1:4]] == [["2", "missing login.uuid"], ["2", "not a JSON object"],
+    assert [ln.split(None, 1) for ln in lines[1:4]] == [["2", "missing login.uuid"], ["2", "not a JSON object"],
                                                      ["1", "dob.date in the future"]]
-    latest = [l for l in lines if l.startswith("- ")]
+    latest = [ln for ln in lines if ln.startswith("- ")]
     assert len(latest) == 2
-    for line, body in zip(latest, bodies[-2:]):
+    for line, body in zip(latest, bodies[-2:], strict=False):
         assert f"{body['reason']}  from {sandbox.topic}[{body['source_partition']}]@{body['source_offset']}" in line
     assert f"headers: reason=missing login.uuid, __connect.errors.topic={sandbox.topic}" in out
     assert 'payload (redacted): {"email":"***","nat":"FR"}' in out

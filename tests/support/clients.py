@@ -1,0 +1,133 @@
+"""The real clients the checks read the stores with: one Cassandra session and one MongoDB client per test
+run (made on first use, closed by close_clients before the interpreter exits, while the driver's threads can
+still stop cleanly), and Kafka producing and consuming on BOOTSTRAP."""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+from .addresses import BOOTSTRAP, CASSANDRA_HOSTS, CASSANDRA_PORT, MONGO_URI
+
+# The chaos checks read at this consistency: LOCAL_ONE (the driver's default) on one node; the cluster
+# scenario reads at LOCAL_QUORUM (stack/chaos-cluster.sh sets it).
+CHAOS_READ_CONSISTENCY = os.environ.get("CHAOS_READ_CONSISTENCY", "LOCAL_ONE")
+
+
+def connect_cassandra(resilient: bool = False):
+    """A new session on CASSANDRA_HOSTS. RESILIENT: for scenarios that restart Cassandra under it: it
+    reconnects every second for ever, waits up to 60 s a request, reads at CHAOS_READ_CONSISTENCY."""
+    from cassandra import ConsistencyLevel
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+    from cassandra.policies import ConstantReconnectionPolicy, DCAwareRoundRobinPolicy
+
+    if resilient:
+        profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(), request_timeout=60,
+                                   consistency_level=ConsistencyLevel.name_to_value[CHAOS_READ_CONSISTENCY])
+        # max_attempts=None: the default gives up on the node after 64 attempts, i.e. for good after a 64 s outage.
+        options = {"execution_profiles": {EXEC_PROFILE_DEFAULT: profile}, "connect_timeout": 5,
+                   "reconnection_policy": ConstantReconnectionPolicy(1.0, max_attempts=None),
+                   "control_connection_timeout": 5}
+    else:
+        options = {"load_balancing_policy": DCAwareRoundRobinPolicy()}
+    return Cluster(CASSANDRA_HOSTS, port=CASSANDRA_PORT, protocol_version=5, **options).connect()
+
+
+def _mongo():
+    from pymongo import MongoClient
+
+    return MongoClient(MONGO_URI, serverSelectionTimeoutMS=10000)
+
+
+class Shared:
+    """A client made on first use and kept: one connection pool per store for the whole run; close() drops
+    it (the next call makes a new one, e.g. after the service was restarted)."""
+
+    def __init__(self, make, close):
+        self._make, self._close, self._client = make, close, None
+
+    def __call__(self):
+        if self._client is None:
+            self._client = self._make()
+        return self._client
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            self._close(client)
+
+
+cassandra_session = Shared(connect_cassandra, lambda s: s.cluster.shutdown())
+resilient_session = Shared(lambda: connect_cassandra(resilient=True), lambda s: s.cluster.shutdown())
+mongo_client = Shared(_mongo, lambda c: c.close())
+
+
+def close_clients() -> None:
+    for shared in (cassandra_session, resilient_session, mongo_client):
+        shared.close()
+
+
+# --- Kafka ---------------------------------------------------------------------------------------------
+
+def kafka_producer(**conf):
+    from confluent_kafka import Producer
+
+    return Producer({"bootstrap.servers": BOOTSTRAP, **conf})
+
+
+def kafka_admin():
+    from confluent_kafka.admin import AdminClient
+
+    return AdminClient({"bootstrap.servers": BOOTSTRAP})
+
+
+def produce(topic: str, values, keys=None) -> None:
+    """Raw messages (bytes/str/None), keyed as given (None = no key), every one acknowledged by all replicas."""
+    p = kafka_producer(**{"enable.idempotence": True, "acks": "all", "linger.ms": 20})
+    failures = []
+    for i, v in enumerate(values):
+        k = keys[i] if keys else None
+        p.produce(topic, value=v.encode() if isinstance(v, str) else v, key=k,
+                  on_delivery=lambda err, _m: failures.append(err) if err else None)
+        p.poll(0)
+    assert p.flush(60) == 0 and not failures, failures
+
+
+def consume_all(topic: str, expected: int, timeout: float = 30):
+    """Every message of a topic from the start, waiting up to `timeout` for `expected` of them."""
+    from confluent_kafka import Consumer
+
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "it-" + uuid.uuid4().hex,
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    c.subscribe([topic])
+    out, deadline = [], time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is None:
+                if len(out) >= expected:
+                    break
+                continue
+            if m.error():
+                continue
+            out.append(m)
+    finally:
+        c.close()
+    return out
+
+
+def watermarks(topic: str, timeout: float = 30) -> dict[int, tuple[int, int]]:
+    """partition -> (low, high) offsets of a topic: what it holds, without reading it."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "it-watermarks"})
+    try:
+        parts = c.list_topics(topic, timeout=timeout).topics[topic].partitions
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout) for p in parts}
+    finally:
+        c.close()
+
+
+def records_in(topic: str) -> int:
+    """The messages a topic holds (what its partitions' offsets span)."""
+    return sum(hi - lo for lo, hi in watermarks(topic).values())
