@@ -7,7 +7,7 @@ SPARK_JARS_DIR="$STACK_CACHE/spark-kafka-$SPARK_VERSION"
 install_venv() {
   command -v python3 >/dev/null || die "python3 is not installed; install Python 3.11 (apt-get install python3-venv) and retry."
   local stamp="$VENV/.requirements.sha256" want
-  want=$(cat "$ROOT/requirements.txt" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)
+  want=$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)
   if [ -x "$PY" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   log "installing the Python environment ($VENV) from requirements.txt"
   [ -x "$PY" ] || python3 -m venv "$VENV" || die "python3 -m venv failed; install the venv module (apt-get install python3-venv) and retry."
