@@ -14,7 +14,6 @@ from .progress import ProgressListener, batch_line
 from .settings import ConsumerSettings
 from .sinks.deadletter import DeadLetterConf
 from .sinks.mongo import apply_totals
-from .spark_runtime import skip_static_zip_rereads
 
 log = logging.getLogger("consumer")
 
@@ -50,7 +49,6 @@ def task_function(settings: ConsumerSettings, dlq: DeadLetterConf, query_id: str
     cass, mongo_settings = settings.cassandra, settings.mongo
 
     def run(rows):
-        skip_static_zip_rereads()
         return iter([executor.process(rows, cass=cass, mongo_settings=mongo_settings, dlq=dlq, query_id=query_id,
                                       batch_id=batch_id)])
     return run

@@ -1,11 +1,10 @@
 """Spark's runtime for the consumer: the session, shipping this package to the executors, and the
-workarounds this Spark needs. Each workaround names the Spark version it was found on (pyspark 4.0.0, pinned
+workaround this Spark needs. The workaround names the Spark versions it was checked on (pyspark 4.2.0, pinned
 in requirements.txt); on a new Spark, check again that it is still needed (bench/RESULTS.md has its cost):
 
-- checkpoint files through FileSystemBasedCheckpointFileManager (4.0.0: the default FileContext writer runs
-  `chmod` and `readlink` processes for every offset and commit file without Hadoop's native library);
-- skip_static_zip_rereads (4.0.0: every task makes each Python worker re-read the directories of Spark's
-  own zip archives).
+- checkpoint files through FileSystemBasedCheckpointFileManager (found on 4.0.0, still so on 4.2.0: without
+  Hadoop's native library the default FileContext writer starts about 20 `chmod`/`readlink`/`stat` processes
+  per micro-batch, the FileSystem writer about 4).
 """
 from __future__ import annotations
 
@@ -43,9 +42,9 @@ def build_spark(stream: StreamSettings) -> SparkSession:
              .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
              # Spark's default (10 ms) asks Kafka for new offsets 100 times a second while the topic is idle.
              .config("spark.sql.streaming.pollingDelay", f"{stream.idle_poll_ms}ms")
-             # Workaround, Spark 4.0.0 (see the module's docstring): the same files, without child processes.
+             # Workaround, Spark 4.0.0-4.2.0 (see the module's docstring): the same files, no child processes.
              .config("spark.sql.streaming.checkpointFileManagerClass",
-                     "org.apache.spark.sql.execution.streaming.FileSystemBasedCheckpointFileManager")
+                     "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager")
              .getOrCreate())
     spark.sparkContext.setLogLevel("WARN")
     ship_package(spark)
@@ -62,24 +61,3 @@ def ship_package(spark: SparkSession) -> None:
     archive = shutil.make_archive(str(out), "zip", root_dir=pkg.parent, base_dir=pkg.name)
     spark.sparkContext.addPyFile(archive)
 
-
-_StaticZipImporter = None
-
-
-def skip_static_zip_rereads() -> None:
-    """Workaround, Spark 4.0.0: Python workers start every task with importlib.invalidate_caches(), which makes
-    each zip importer on their path re-read its archive's directory, spark-core's jar (no Python in it) among
-    them. Those archives do not change while a worker lives, so their importers skip the re-read. Cheap
-    enough to run at the start of each task, which also covers importers created since."""
-    global _StaticZipImporter
-    import sys
-    import zipimport
-
-    if _StaticZipImporter is None:
-        class _Static(zipimport.zipimporter):
-            def invalidate_caches(self):  # the archive is Spark's own: it does not change
-                pass
-        _StaticZipImporter = _Static
-    for key, imp in list(sys.path_importer_cache.items()):
-        if type(imp) is zipimport.zipimporter and imp.archive.endswith(("pyspark.zip", "-src.zip", ".jar")):
-            sys.path_importer_cache[key] = _StaticZipImporter(key)

@@ -67,9 +67,10 @@ def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
         F.when(F.col("value").isNull(), "empty message")
         .when(~F.is_valid_utf8(F.col("raw")), "message is not UTF-8")
         .when(F.json_object_keys(F.col("raw")).isNull(), "not a JSON object")
-        .when(F.col("_doc").isNull(), "not valid JSON")
+        # Before the strict parse's verdict: Spark 4.2's variant parser refuses a lone surrogate too.
         .when(F.col("raw").contains("\\u") & F.col("raw").rlike(LONE_SURROGATE_RE),
               "a lone UTF-16 surrogate escape (not valid Unicode text)")
+        .when(F.col("_doc").isNull(), "not valid JSON")
         .when(_u(CORRUPT_COLUMN).isNotNull(), "a field has the wrong JSON type")
         .when(F.col("_wrong_type").isNotNull(), F.concat(F.lit("not a JSON string: "), F.col("_wrong_type")))
         .when(_u("login.uuid").isNull() | (F.trim(_u("login.uuid")) == ""), "missing login.uuid")

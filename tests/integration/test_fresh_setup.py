@@ -117,7 +117,9 @@ def test_dockerfile_install_steps_run_as_a_script_into_a_scratch_prefix(tmp_path
     assert venv.is_relative_to(scratch)
     pyspark = pyspark_dir(venv)
     jars = {p.name for p in (pyspark / "jars").iterdir()}
-    assert "spark-sql-kafka-0-10_2.13-4.0.0.jar" in jars and any(j.startswith("kafka-clients-") for j in jars)
+    spark_version = re.search(r"^SPARK_VERSION=(\S+)$", (ROOT / "stack" / "versions.env").read_text(), re.M)[1]
+    assert f"spark-sql-kafka-0-10_2.13-{spark_version}.jar" in jars
+    assert any(j.startswith("kafka-clients-") for j in jars)
     # In a container Spark must listen beyond the loopback: no loopback-only spark-env.sh there.
     assert (pyspark / "conf" / "log4j2.properties").is_file()
     assert not (pyspark / "conf" / "spark-env.sh").exists()

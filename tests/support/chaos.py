@@ -202,3 +202,26 @@ def assert_exact(row: Row, sandbox, inp: Input) -> None:
     assert row.analytics_exact, row
     garbage, lettered = dead_letter_check(sandbox, row.records_in)
     assert garbage >= inp.garbage and lettered == garbage, (garbage, lettered)
+
+
+def running_batch(checkpoint: Path) -> int | None:
+    """The micro-batch the consumer is in the middle of: its offsets are written, its commit is not."""
+    def ids(folder: str) -> list[int]:
+        return [int(p.name) for p in (checkpoint / folder).glob("[0-9]*")]
+    offsets, commits = ids("offsets"), ids("commits")
+    if offsets and max(offsets) > max(commits, default=-1):
+        return max(offsets)
+    return None
+
+
+def wait_mid_batch(checkpoint: Path, timeout: float, after_s: float = 0.0) -> int | None:
+    """Wait until a micro-batch is running, then AFTER_S more seconds if it still is; its id, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        batch = running_batch(checkpoint)
+        if batch is not None:
+            time.sleep(after_s)
+            if running_batch(checkpoint) == batch:
+                return batch
+        time.sleep(0.01)
+    return None
