@@ -1,4 +1,4 @@
-# The project image of docker-compose.yml (profiles pipeline and spark): Python 3.11, Java 17, pyspark
+# The project image of docker-compose.yml (profiles pipeline and spark): Python 3.11, Java 17 (JDK), pyspark
 # (requirements.txt, = SPARK_VERSION of stack/versions.env) with Spark's Kafka connector in its jars folder.
 # Its install steps are docker/install.sh, which a test runs on a machine without Docker.
 FROM python:3.11.13-slim-bookworm
@@ -18,6 +18,7 @@ RUN bash docker/install.sh system
 
 COPY requirements.txt ./
 COPY stack/ stack/
+COPY jvm/ jvm/
 RUN bash docker/install.sh python
 
 COPY pyproject.toml ./

@@ -7,7 +7,7 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 # NODES=3: up/down/status/clean act on the replicated cluster (stack/cluster.sh); unset or 1: the single node.
 export NODES ?= 1
 
-.PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv reconcile fresh-check
+.PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv jvm reconcile fresh-check
 
 help:          ## this list: each target and what it does
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,8 +24,11 @@ status:        ## each service up or down, Cassandra's rows, the analytics, dead
 clean:         ## stop, then delete the stack's data and logs (downloads stay cached)
 	@bash stack/stack.sh clean
 
-venv:          ## the Python side only (.venv); works without Maven (see README)
+venv:          ## the Python side only (.venv) and the consumer's JVM piece (needs a JDK; Maven is fetched)
 	@bash stack/python.sh venv
+
+jvm: venv      ## rebuild the consumer's JVM piece (jvm/) into pyspark's jars folder, when its sources changed
+	@bash stack/jvm.sh build
 
 run: up        ## the whole pipeline: producer (API, else synthetic) + consumer + dashboard, until Ctrl-C
 	@bash stack/run.sh

@@ -32,15 +32,21 @@ def main(argv=None) -> int:
 
     from userprofiles.consumer_job import start_query
     from userprofiles.errors import cause_line
-    from userprofiles.microbatch import BatchHandler
     from userprofiles.progress import Metrics, ProgressListener
     from userprofiles.spark_runtime import build_spark
+    from userprofiles.state import SeedRefused, initial_state
+    from userprofiles.write_protocol import MicroBatchWriter
 
     spark = build_spark(settings.stream)
+    try:
+        seed = initial_state(spark, settings)
+    except SeedRefused as exc:
+        print(f"consumer_spark.py: error: {exc}", file=sys.stderr)
+        return 2
     listener = ProgressListener(Metrics(settings.metrics_port) if settings.metrics_port else None)
     spark.streams.addListener(listener)
-    handler = BatchHandler(settings, progress=listener)
-    query = start_query(spark, handler)
+    writer = MicroBatchWriter(settings, progress=listener)
+    query = start_query(spark, writer, seed)
     stream = settings.stream
     if stream.ui:
         port = (spark.sparkContext.uiWebUrl or "").rsplit(":", 1)[-1]  # the next free port if --ui-port was taken
@@ -69,7 +75,8 @@ def main(argv=None) -> int:
         return 1
     finally:
         listener.drain()
-        log.info("totals: %s", " ".join(f"{k}={v}" for k, v in handler.totals.items()))
+        writer.close()
+        log.info("totals: %s", " ".join(f"{k}={v}" for k, v in writer.totals.items()))
     return 0
 
 

@@ -44,11 +44,11 @@ def main(argv=None) -> int:
         rows = transform.to_profiles(transform.classify(transform.parse(df))).collect()
         for r in rows:
             session.execute(insert, (uuid.UUID(r["identifiant"]),) + tuple(r[c] for c in PROFILE_COLUMNS[1:]))
-            db.by_nationality.update_one({"_id": r["nationality"] or analytics.UNKNOWN},
+            db.by_nationality.update_one({"_id": r["nationality"]},
                                          {"$inc": {"count": 1, "age_sum": r["age"]}}, upsert=True)
-            db.by_gender.update_one({"_id": r["gender"] or analytics.UNKNOWN}, {"$inc": {"count": 1}}, upsert=True)
+            db.by_gender.update_one({"_id": r["gender"]}, {"$inc": {"count": 1}}, upsert=True)
             db.by_age_group.update_one({"_id": analytics.age_group(r["age"])}, {"$inc": {"count": 1}}, upsert=True)
-            db.by_email_domain.update_one({"_id": r["domain_name"] or analytics.UNKNOWN}, {"$inc": {"count": 1}},
+            db.by_email_domain.update_one({"_id": r["domain_name"]}, {"$inc": {"count": 1}},
                                           upsert=True)
         log.info("micro-batch %d: written=%d in %.2fs", batch_id, len(rows), time.monotonic() - t0)
 

@@ -9,8 +9,14 @@ Phases, each in private names (topic, keyspace, database bench_<id>, dropped at 
                 WRITETIME between the 10th and 90th percentile of the rows (Spark's start-up excluded);
   3. baseline:  bench/baseline_rowbyrow.py (collect() + one INSERT and one update_one per row and
                 collection) on the same topic, time-boxed -> rows/s the same way; the ratio;
-  4. latency:   consumer_spark.py running continuously while producer.py offers R msg/s for S s ->
-                p50/p95/p99 of (Cassandra WRITETIME - Kafka message timestamp), per uuid.
+  4. changed:   N/2 more records on the pipeline phase's topic and checkpoint, a fifth of them changed copies
+                of users already stored (another nationality, gender and e-mail domain) -> rows/s and CPU per
+                row, and whether the analytics still equal the table (reconcile's recomputation);
+  5. latency:   consumer_spark.py running continuously while producer.py offers R msg/s for S s ->
+                p50/p95/p99 of (Cassandra WRITETIME - Kafka message timestamp), per uuid;
+  6. trickle:   R msg/s offered to a running consumer: micro-batch wall time, latency, start-up, idle CPU;
+  7. state:     P distinct profiles (default 1,000,000) through a consumer -> the per-profile state's size
+                (profiles, RocksDB memory and files, the checkpoint's state folder) and the consumer's RSS.
 During 2-4, /proc is sampled: peak RSS of the consumer (JVM + Python workers) and the CPU of each service.
 Prints a table and a one-line summary; writes bench/results/<timestamp>.json and bench/results/latest.json.
 Run from the checkout as a module (make bench): it measures with the tests' sandboxes, clients and launchers
@@ -67,10 +73,14 @@ OPTIONS = (
            ("trickle_rate",)),
     Option("--trickle-seconds", "BENCH_TRICKLE_SECONDS", 60.0, "seconds of offered load in the trickle phase",
            ("trickle_seconds",)),
-    Option("--skip", "BENCH_SKIP", "", "comma list of phases to skip: producer, pipeline, baseline, latency, trickle",
-           ("skip",)),
-    Option("--quick", "BENCH_QUICK", False, "smoke run: 20,000 records, 15 s of latency, 20 s of baseline",
-           ("quick",)),
+    Option("--changed-share", "BENCH_CHANGED_SHARE", 0.2,
+           "share of the changed phase's records that are changed copies of stored users", ("changed_share",)),
+    Option("--state-profiles", "BENCH_STATE_PROFILES", 1_000_000,
+           "distinct profiles of the state phase", ("state_profiles",)),
+    Option("--skip", "BENCH_SKIP", "",
+           "comma list of phases to skip: producer, pipeline, baseline, changed, latency, trickle, state", ("skip",)),
+    Option("--quick", "BENCH_QUICK", False,
+           "smoke run: 20,000 records, 15 s of latency, 20 s of baseline, 50,000 profiles of state", ("quick",)),
     Option("--keep", "BENCH_KEEP", False, "keep the benchmark's topics, keyspaces and databases", ("keep",)),
     Option("--seed", "BENCH_SEED", 20261127, "generator seed", ("seed",)),
     Option("--label", "BENCH_LABEL", "", "free text stored with the results", ("label",)),
@@ -296,6 +306,93 @@ def phase_pipeline(sb, tmp, expected: int, extra: list[str], log) -> dict:
         log(f"pipeline: WARNING {len(wts)} rows landed, {expected} expected")
     log(f"pipeline: {len(wts)} rows, steady {rate['steady_rows_per_s']:,} rows/s, wall {wall:.1f}s, "
         f"peak RSS {out['peak_rss_mb']} MB")
+    return out
+
+
+def changed_copy(value: bytes, n: int) -> bytes:
+    """The same user (same uuid) with another nationality, gender and e-mail domain."""
+    rec = json.loads(value)
+    rec["nat"] = ("FR", "GB", "NO", "BR", "IN")[n % 5]
+    rec["gender"] = "male" if rec["gender"] == "female" else "female"
+    rec["email"] = rec["email"].split("@")[0] + f"@changed{n % 7}.example"
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def phase_changed(sb, tmp, stored, new, share: float, extra: list[str], log) -> dict:
+    """`new` records plus changed copies of a `share` of the phase's records, taken from `stored` (users the
+    pipeline phase stored), shuffled, then the consumer on the pipeline phase's checkpoint."""
+    import random
+
+    from userprofiles import reconcile
+    from userprofiles.settings import CassandraSettings, MongoSettings
+
+    rng = random.Random(7)
+    n_changed = int(len(new) * share / (1 - share))
+    changed = [(k, changed_copy(v, i)) for i, (k, v) in enumerate(rng.sample(stored, n_changed))]
+    msgs = new + changed
+    rng.shuffle(msgs)
+    sb.produce([v for _, v in msgs], keys=[k for k, _ in msgs])
+    touched = landing_uuids(new) | landing_uuids(changed)
+    before = sb.writetimes()
+    log_path = tmp / "changed.log"
+    t0 = time.time()
+    proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, "--available-now", *extra), log_path)
+    sampler = Sampler(proc.pid)
+    sampler.start()
+    rc = proc.wait()
+    sampler.stop()
+    if rc != 0:
+        raise SystemExit(f"bench: error: consumer_spark.py exited {rc}; see {log_path}")
+    after = sb.writetimes()
+    wts = [w for u, w in after.items() if u in touched and w != before.get(u)]
+    rate = steady_rate(wts)
+    steady = sampler.cpu(rate.get("t10"), rate.get("t90"))
+    n_rows, diffs = reconcile.compare(CassandraSettings(port=addresses.CASSANDRA_PORT, keyspace=sb.keyspace),
+                                      MongoSettings(uri=addresses.MONGO_URI, db=sb.mongo_db))
+    out = {**rate, "messages": len(msgs), "changed": len(changed), "rows_touched": len(touched),
+           "wall_s": round(time.time() - t0, 1), "cpu_steady": steady, "cpu_us_per_row": per_row(steady, rate),
+           "peak_rss_mb": round(sampler.peak_rss / 2**20), "table_rows": n_rows, "analytics_keys_differ": len(diffs),
+           "batches": batch_lines(log_path)}
+    log(f"changed: {len(msgs):,} records ({len(changed):,} changed copies), {len(wts):,} rows written, steady "
+        f"{rate['steady_rows_per_s']:,} rows/s; analytics keys that differ from the table: {len(diffs)}")
+    return out
+
+
+STATE_LINE = re.compile(r"state=([\d,]+) profiles \(([\d,]+) MB memory, ([\d,]+) MB files\)")
+
+
+def phase_state(sb, tmp, base, n: int, extra: list[str], log) -> dict:
+    """N distinct profiles (the `base` records under fresh uuids), then the consumer over them: the state's
+    size from Spark's progress and on disk, and the consumer's peak RSS."""
+    msgs = []
+    for i in range(n):
+        key, value = base[i % len(base)]
+        ident = str(uuid.UUID(int=i + 1, version=4))
+        msgs.append((ident.encode(), value.replace(key, ident.encode())))
+    for i in range(0, n, 100_000):
+        sb.produce([v for _, v in msgs[i:i + 100_000]], keys=[k for k, _ in msgs[i:i + 100_000]])
+    del msgs
+    log_path = tmp / "state.log"
+    t0 = time.time()
+    proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, "--available-now", *extra), log_path)
+    sampler = Sampler(proc.pid)
+    sampler.start()
+    rc = proc.wait()
+    sampler.stop()
+    if rc != 0:
+        raise SystemExit(f"bench: error: consumer_spark.py exited {rc}; see {log_path}")
+    lines = batch_lines(log_path)
+    m = next((STATE_LINE.search(ln) for ln in reversed(lines) if STATE_LINE.search(ln)), None)
+    profiles, memory_mb, sst_mb = (int(g.replace(",", "")) for g in m.groups()) if m else (0, 0, 0)
+    state_dir = sb.checkpoint(tmp) / "state"
+    disk = sum(p.stat().st_size for p in state_dir.rglob("*") if p.is_file())
+    out = {"profiles_sent": n, "profiles": profiles, "memory_mb": memory_mb, "sst_mb": sst_mb,
+           "checkpoint_state_bytes": disk, "bytes_per_profile_files": round(sst_mb * 2**20 / max(profiles, 1), 1),
+           "bytes_per_profile_checkpoint": round(disk / max(profiles, 1), 1), "wall_s": round(time.time() - t0, 1),
+           "peak_rss_mb": round(sampler.peak_rss / 2**20), "cpu": sampler.cpu(), "batches": lines[-5:]}
+    log(f"state: {profiles:,} profiles, RocksDB {memory_mb:,} MB memory and {sst_mb:,} MB of files "
+        f"({out['bytes_per_profile_files']} B/profile), checkpoint state {disk / 2**20:,.0f} MB "
+        f"({out['bytes_per_profile_checkpoint']} B/profile); consumer peak RSS {out['peak_rss_mb']:,} MB")
     return out
 
 
@@ -532,6 +629,14 @@ def table(r: dict) -> str:
         rows.append(("pipeline throughput (steady)", f"{pl['steady_rows_per_s']:,} rows/s",
                      f"{pl['rows']:,} rows; p10-p90 write times; whole run {pl['wall_s']} s incl. "
                      f"{pl['startup_s']} s start-up"))
+    ch = r.get("changed")
+    if ch:
+        c = ch.get("cpu_us_per_row") or {}
+        rows.append((f"changed profiles ({ch['changed']:,} of {ch['messages']:,})",
+                     f"{ch['steady_rows_per_s']:,} rows/s",
+                     f"{ch['rows']:,} rows written; CPU per row "
+                     f"{sum(v for k, v in c.items() if k != 'consumer_python'):,.0f} us; analytics keys that differ "
+                     f"from the table: {ch['analytics_keys_differ']}"))
     if b:
         rows.append(("row-by-row baseline (steady)", f"{b['steady_rows_per_s']:,} rows/s",
                      f"{b['rows']:,} rows" + ("" if b["completed"] else f", time-boxed at {b['budget_s']:.0f} s")))
@@ -565,6 +670,11 @@ def table(r: dict) -> str:
         rows.append(("CPU, baseline (cores)", f"{b['cpu_steady']['machine']:.2f} busy", cpu_line(b["cpu_steady"])))
     if lt:
         rows.append(("CPU, latency (cores)", f"{lt['cpu']['machine']:.2f} busy", cpu_line(lt["cpu"])))
+    stt = r.get("state")
+    if stt:
+        rows.append((f"state at {stt['profiles']:,} profiles", f"{stt['bytes_per_profile_files']} B/profile",
+                     f"RocksDB {stt['memory_mb']:,} MB memory, {stt['sst_mb']:,} MB files; checkpoint state "
+                     f"{stt['checkpoint_state_bytes'] / 2**20:,.0f} MB; consumer peak RSS {stt['peak_rss_mb']:,} MB"))
     m = r["machine"]
     rows.append(("machine", f"{m['cpus']} cores, {m['mem_gib']} GiB",
                  f"load average {m['loadavg_start'][0]:.2f} at start, {m['loadavg_end'][0]:.2f} at end"))
@@ -600,6 +710,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     if args.quick:
         args.records, args.latency_seconds, args.baseline_seconds = 20_000, 15.0, 20.0
+        args.state_profiles = min(args.state_profiles, 50_000)
         args.latency_warmup_seconds = min(args.latency_warmup_seconds, 5.0)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -633,16 +744,19 @@ def main(argv=None) -> int:
     n_warm = int(args.latency_rate * args.latency_warmup_seconds) if "latency" not in skip else 0
     n_trk = int(args.trickle_rate * args.trickle_seconds) if "trickle" not in skip else 0
     n_rec = args.records if "pipeline" not in skip or "producer" not in skip else 0
+    with_changed = n_rec and not skip & {"pipeline", "changed"}
+    n_new = int(n_rec / 2 * (1 - args.changed_share)) if with_changed else 0
     t = time.time()
-    all_msgs = iter(generate(n_rec + n_lat + n_warm + 200 + (n_trk + 200 if n_trk else 0), args.seed))
+    all_msgs = iter(generate(n_rec + n_new + n_lat + n_warm + 200 + (n_trk + 200 if n_trk else 0), args.seed))
     take = lambda n: [next(all_msgs) for _ in range(n)]  # noqa: E731
-    msgs, lat_msgs, lat_warm, warm = take(n_rec), take(n_lat), take(n_warm), take(200)
+    msgs, new_msgs, lat_msgs, lat_warm, warm = take(n_rec), take(n_new), take(n_lat), take(n_warm), take(200)
     trk_msgs, trk_first, trk_restart = (take(n_trk), take(100), take(100)) if n_trk else ([], [], [])
     expected = len(landing_uuids(msgs))
     log(f"generated the records in {time.time() - t:.1f}s ({expected:,} of the {len(msgs):,} of the "
         f"throughput phases become rows)")
     trk_sb = Sandbox(name=name + "_trk", partitions=args.partitions)
-    sandboxes = [sb, lat_sb] + ([trk_sb] if n_trk else [])
+    st_sb = Sandbox(name=name + "_st", partitions=args.partitions)
+    sandboxes = [sb, lat_sb] + ([trk_sb] if n_trk else []) + ([st_sb] if "state" not in skip else [])
     for s in sandboxes:
         s.create_topics()
     try:
@@ -658,12 +772,17 @@ def main(argv=None) -> int:
                 if result["baseline"]["steady_rows_per_s"]:
                     result["ratio"] = round(result["pipeline"]["steady_rows_per_s"]
                                             / result["baseline"]["steady_rows_per_s"], 2)
+        if n_new:
+            stored = [m for m in msgs if m[0].decode() in landing_uuids([m])]
+            result["changed"] = phase_changed(sb, tmp, stored, new_msgs, args.changed_share, args.consumer_arg, log)
         if n_trk:
             result["trickle"] = phase_trickle(trk_sb, tmp, trk_first, trk_msgs, trk_restart, args.trickle_rate,
                                               10.0, args.consumer_arg, log)
         if "latency" not in skip:
             result["latency"] = phase_latency(lat_sb, tmp, warm, lat_warm, lat_msgs, args.latency_rate,
                                               args.consumer_arg, log)
+        if "state" not in skip:
+            result["state"] = phase_state(st_sb, tmp, msgs or warm, args.state_profiles, args.consumer_arg, log)
     finally:
         if not args.keep:
             for s in sandboxes:

@@ -84,12 +84,12 @@ venv_only() {
 }
 
 case "${1:-install}" in
-  install) install_venv; install_project; install_connector; install_cqlsh ;;
-  venv) venv_only ;;
+  install) install_venv; install_project; install_connector; bash "$STACK_DIR/jvm.sh" build; install_cqlsh ;;
+  venv) venv_only; bash "$STACK_DIR/jvm.sh" build ;;
   # The Dockerfile's image: the venv and the connector (Maven fetched from Maven Central when absent); no cqlsh,
   # and Spark may listen beyond the loopback (SPARK_LOOPBACK_ONLY=0), as containers talk over their network.
   # The project is installed by the Dockerfile once its code is copied (install_project needs it).
-  runtime) install_venv; install_connector ;;
+  runtime) install_venv; install_connector; bash "$STACK_DIR/jvm.sh" build ;;
   project) install_project ;;
   cqlsh-path) echo "$CQLSH_HOME/bin/cqlsh" ;;
   *) die "usage: stack/python.sh install|venv|runtime|project|cqlsh-path" ;;

@@ -12,6 +12,10 @@ def spark():
     """A local Spark session for the pure DataFrame functions (no Kafka needed)."""
     from pyspark.sql import SparkSession
 
+    from userprofiles import jvm
+
+    if not jvm.installed():
+        pytest.fail(jvm.MISSING)
     os.environ.setdefault("PYSPARK_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
     s = (SparkSession.builder.master("local[2]").appName("tests")
          .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")

@@ -3,6 +3,8 @@ executors and the tests share it.
 
 Collections (documents `{_id: key, count, ...}`), over distinct profiles:
   by_nationality (count, age_sum), by_gender (count), by_age_group (count), by_email_domain (count).
+A key is the value the table stores (nationality, gender, domain_name; the age group of age), as it is:
+the plan refuses profiles without a gender or a nationality rather than counting them under another key.
 """
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from collections.abc import Iterable, Mapping
 
 AGE_GROUPS = ((14, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
 COLLECTIONS = ("by_nationality", "by_gender", "by_age_group", "by_email_domain")
-UNKNOWN = "unknown"
 
 Totals = dict  # {(collection, key): {"count": int, "age_sum": int}}
 
@@ -25,32 +26,34 @@ def age_group(age: int) -> str:
     raise ValueError(f"age {age} is below the youngest group; such users are filtered out")
 
 
-def claim_fields(profile: Mapping) -> dict:
-    """What a profile contributes, stored with its claim so that a replay counts the same values."""
-    return {"nat": profile.get("nationality") or UNKNOWN, "gender": profile.get("gender") or UNKNOWN,
-            "age_group": age_group(profile["age"]), "domain": profile.get("domain_name") or UNKNOWN,
-            "age": int(profile["age"])}
+def attributes(nationality: str, gender: str, domain_name: str, age: int) -> dict:
+    """What a stored profile counts under: its columns as they are, and the group of its age."""
+    return {"nat": nationality, "gender": gender, "age_group": age_group(age), "domain": domain_name, "age": age}
+
+
+def count(out: Totals, sign: int, nationalities, genders, domains, ages) -> None:
+    """Add SIGN times each profile (the four lists side by side; an age of None is no profile) to OUT."""
+    for nat, gender, domain, age in zip(nationalities, genders, domains, ages, strict=True):
+        if age is None:
+            continue
+        for key in (("by_nationality", nat), ("by_gender", gender), ("by_age_group", age_group(age)),
+                    ("by_email_domain", domain)):
+            v = out.get(key)
+            if v is None:
+                v = out[key] = {"count": 0, "age_sum": 0}
+            v["count"] += sign
+            if key[0] == "by_nationality":
+                v["age_sum"] += sign * age
 
 
 def delta(new: Mapping | None, old: Mapping | None) -> Totals:
-    """The counter change of a profile whose claim_fields go from `old` to `new` (None: counted nowhere).
+    """The counter change of a profile whose attributes go from `old` to `new` (None: counted nowhere).
     Keys whose change is nil are left out."""
     out: Totals = {}
     for sign, attrs in ((1, new), (-1, old)):
-        if attrs is None:
-            continue
-        for coll, field in (("by_nationality", "nat"), ("by_gender", "gender"), ("by_age_group", "age_group"),
-                            ("by_email_domain", "domain")):
-            v = out.setdefault((coll, attrs[field]), {"count": 0, "age_sum": 0})
-            v["count"] += sign
-            if coll == "by_nationality":
-                v["age_sum"] += sign * attrs["age"]
+        if attrs is not None:
+            count(out, sign, [attrs["nat"]], [attrs["gender"]], [attrs["domain"]], [attrs["age"]])
     return {k: v for k, v in out.items() if v["count"] or v["age_sum"]}
-
-
-def totals(claims: Iterable[Mapping]) -> Totals:
-    """Counters added by these claims (see claim_fields)."""
-    return merge(delta(c, None) for c in claims)
 
 
 def merge(parts: Iterable[Totals]) -> Totals:
@@ -59,7 +62,7 @@ def merge(parts: Iterable[Totals]) -> Totals:
         for k, v in part.items():
             out[k]["count"] += v["count"]
             out[k]["age_sum"] += v["age_sum"]
-    return dict(out)
+    return {k: v for k, v in out.items() if v["count"] or v["age_sum"]}
 
 
 def increments(collection: str, value: Mapping) -> dict:

@@ -1,16 +1,16 @@
-"""The consumer's streaming query: Kafka -> parse, validate, transform (transform.py) -> foreachBatch
-(microbatch.py). The transformations are part of the streaming plan: Spark analyses them once, not per
-micro-batch, and gives current_timestamp()/current_date() the micro-batch's timestamp from its offset-log
-entry, which a replayed micro-batch gets back (a user turning 14 at midnight is counted by all attempts or
-by none)."""
+"""The consumer's streaming query: Kafka -> parse, validate, transform (transform.py) -> the per-profile state
+(jvm.py) -> foreachBatch (write_protocol.py). The transformations are part of the streaming plan: Spark
+analyses them once, not per micro-batch, and gives current_timestamp()/current_date() the micro-batch's
+timestamp from its offset-log entry, which a replayed micro-batch gets back (a user turning 14 at midnight is
+counted by all attempts or by none)."""
 from __future__ import annotations
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
-from . import transform
-from .microbatch import BatchHandler
+from . import jvm, transform
 from .settings import KafkaSettings, StreamSettings
+from .write_protocol import MicroBatchWriter
 
 
 def kafka_stream(spark: SparkSession, kafka: KafkaSettings, stream: StreamSettings) -> DataFrame:
@@ -25,10 +25,10 @@ def kafka_stream(spark: SparkSession, kafka: KafkaSettings, stream: StreamSettin
     return reader.load()
 
 
-def start_query(spark: SparkSession, handler: BatchHandler) -> StreamingQuery:
-    kafka, stream = handler.settings.kafka, handler.settings.stream
-    records = transform.sink_records(kafka_stream(spark, kafka, stream))
+def start_query(spark: SparkSession, writer: MicroBatchWriter, seed: DataFrame) -> StreamingQuery:
+    kafka, stream = writer.settings.kafka, writer.settings.stream
+    changes = jvm.profile_changes(transform.sink_records(kafka_stream(spark, kafka, stream)), seed)
     trigger = ({"availableNow": True} if stream.available_now else
                {"processingTime": f"{stream.trigger_seconds} seconds"})
-    return (records.writeStream.foreachBatch(handler).trigger(**trigger)
+    return (changes.writeStream.foreachBatch(writer).trigger(**trigger)
             .option("checkpointLocation", stream.checkpoint_dir).queryName("users_profiles").start())

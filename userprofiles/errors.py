@@ -20,11 +20,12 @@ KNOWN_CAUSES = {
                                       + _KAFKA_FIX,
 }
 # Our own exceptions carry their one line after their name, wherever Spark nests them.
-MARKERS = ("BatchFailed: ", "SinkUnavailable: ", "RuntimeError: ")
+MARKERS = ("BatchFailed: ", "SinkUnavailable: ", "SinkRefused: ", "RuntimeError: ")
 
 
-# A Python exception's own line inside Spark's text ("TypeError: ..."), rather than Py4J's wrapper.
-_PYTHON_ERROR = re.compile(r"^([A-Z]\w*(?:Error|Exception)): (.+)$", re.M)
+# A Python exception's own line inside Spark's text ("TypeError: ...", "cassandra.InvalidRequest: ..."), rather
+# than Py4J's wrapper: the last such line of a traceback is the exception that ended it.
+_PYTHON_ERROR = re.compile(r"^((?:[a-z_]\w*\.)*[A-Z]\w*): (.+)$", re.M)
 _UNKNOWN_FIX = ("the traceback above says where; fix the cause and rerun: the micro-batch is replayed from the "
                 "checkpoint")
 
@@ -37,8 +38,9 @@ def cause_line(exc: BaseException, checkpoint: str = "") -> str:
     for marker in MARKERS:
         if marker in text:
             return text.split(marker, 1)[1].splitlines()[0]
-    m = _PYTHON_ERROR.search(text)
-    if m:
-        return f"{m.group(1)}: {m.group(2)[:300]}; {_UNKNOWN_FIX}"
+    found = _PYTHON_ERROR.findall(text.split("Traceback (most recent call last):")[-1])
+    if found:
+        name, message = found[-1]
+        return f"{name.rsplit('.', 1)[-1]}: {message[:300]}; {_UNKNOWN_FIX}"
     first = text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
     return f"{first}; {_UNKNOWN_FIX}"

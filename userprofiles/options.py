@@ -130,11 +130,9 @@ STREAM = (
     Option("--kafka-fetch-wait-ms", "SPARK_KAFKA_FETCH_WAIT_MS", 10,
            "how long the Kafka source waits for a fetch to fill (kafka.fetch.max.wait.ms)",
            ("stream.kafka_fetch_wait_ms",), aliases=("KAFKA_FETCH_MAX_WAIT_MS",)),
-    Option("--single-task-records", "SPARK_SINGLE_TASK_RECORDS", 20_000,
-           "micro-batches of at most this many records run as one task, without a shuffle",
-           ("stream.single_task_records",), aliases=("SINGLE_TASK_RECORDS",)),
-    Option("--shuffle-partitions", "SPARK_SHUFFLE_PARTITIONS", 4,
-           "tasks of a larger micro-batch, hash-partitioned by identifiant", ("stream.shuffle_partitions",)),
+    Option("--state-partitions", "SPARK_STATE_PARTITIONS", 2,
+           "partitions of the per-profile state, and tasks of a micro-batch; fixed when a checkpoint is created",
+           ("stream.state_partitions",), aliases=("SPARK_SHUFFLE_PARTITIONS",)),
     Option("--ui", "SPARK_UI_ENABLED", True, "Spark's web UI, on 127.0.0.1", ("stream.ui",)),
     Option("--ui-port", "SPARK_UI_PORT", 4040, "port of Spark's web UI; the next free one if taken",
            ("stream.ui_port",)),
@@ -179,7 +177,8 @@ PRODUCER = (
 )
 # Other names of a flag: the short -n, and the names the flags had before (still accepted).
 FLAG_ALIASES = {"--batch-size": "--messages-per-iteration", "--interval": "--pause-seconds",
-                "--preflight-timeout": "--connect-timeout", "-n": "--last"}
+                "--preflight-timeout": "--connect-timeout", "--shuffle-partitions": "--state-partitions",
+                "-n": "--last"}
 OBSERVE = (
     Option("--timeout", "OBSERVE_TIMEOUT", 3.0, "seconds to wait for each store", ("timeout",)),
     Option("--exact-count-limit", "OBSERVE_EXACT_COUNT_LIMIT", 500_000,

@@ -67,8 +67,16 @@ def check_checkpoint(settings: ConsumerSettings) -> None:
                              f"access or choose another with --checkpoint / SPARK_CHECKPOINT_DIR.") from None
 
 
+def check_jvm_piece() -> None:
+    from . import jvm
+
+    if not jvm.installed():
+        raise PreflightError(jvm.MISSING)
+
+
 def run_all(settings: ConsumerSettings) -> str:
     """Every check, in order; returns the consistency level the Cassandra writes will use."""
+    check_jvm_piece()
     check_checkpoint(settings)
     check_kafka(settings)
     consistency = check_cassandra(settings)

@@ -25,13 +25,26 @@ def kafka_lag(latest_offset: str | None, end_offset: str | None) -> dict[str, in
             for topic, parts in latest.items()}
 
 
+def state_size(progress) -> dict[str, int]:
+    """The per-profile state after a micro-batch, from Spark's progress: profiles held, memory and SST bytes."""
+    if not progress.stateOperators:
+        return {}
+    op = progress.stateOperators[0]
+    return {"profiles": op.numRowsTotal, "memory_bytes": op.memoryUsedBytes,
+            "sst_bytes": int(op.customMetrics.get("rocksdbSstFileSize", 0) or 0)}
+
+
 def batch_line(batch: int, stats: dict, *, seconds: float, input_rate: float | None = None,
-               processed_rate: float | None = None, lag: dict[str, int] | None = None) -> str:
+               processed_rate: float | None = None, lag: dict[str, int] | None = None,
+               state: dict[str, int] | None = None) -> str:
     rates = "" if input_rate is None else f" input={input_rate:,.0f}/s processed={processed_rate:,.0f}/s"
     lag_text = "" if lag is None else " lag " + " ".join(f"{t}={n:,}" for t, n in lag.items())
+    state_text = "" if not state else (f" state={state['profiles']:,} profiles "
+                                       f"({state['memory_bytes'] / 2**20:,.0f} MB memory, "
+                                       f"{state['sst_bytes'] / 2**20:,.0f} MB files)")
     return (f"micro-batch {batch}: read={stats['read']} valid={stats['valid']} filtered={stats['filtered']} "
-            f"dead_lettered={stats['dead'] + stats['refused']} written={stats['written']} stale={stats['stale']} "
-            f"in {seconds:.2f}s{rates}{lag_text}")
+            f"dead_lettered={stats['dead_lettered']} written={stats['written']} deleted={stats['deleted']} "
+            f"stale={stats['stale']} in {seconds:.2f}s{rates}{lag_text}{state_text}")
 
 
 class Metrics:
@@ -50,7 +63,7 @@ class Metrics:
         start_http_server(port, addr=host)
 
     def record(self, stats: dict, seconds: float, lag: dict[str, int], latencies_ms) -> None:
-        for outcome in ("valid", "filtered", "dead", "refused", "written", "stale"):
+        for outcome in ("valid", "filtered", "dead", "written", "deleted", "stale"):
             self.rows.labels(outcome).inc(stats[outcome])
         self.batch_seconds.observe(seconds)
         for topic, n in lag.items():
@@ -84,7 +97,7 @@ class ProgressListener(StreamingQueryListener):
         log.debug("micro-batch %d phases ms: %s", p.batchId,
                   " ".join(f"{k}={v}" for k, v in sorted(p.durationMs.items())))
         log.info(batch_line(p.batchId, stats, seconds=seconds, input_rate=p.inputRowsPerSecond,
-                            processed_rate=p.processedRowsPerSecond, lag=lag))
+                            processed_rate=p.processedRowsPerSecond, lag=lag, state=state_size(p)))
         if self.metrics:
             self.metrics.record(stats, seconds, lag, stats.get("latencies_ms", ()))
 

@@ -4,73 +4,98 @@ them so. The table is the reference: it holds the latest copy of every profile.
     python -m userprofiles.reconcile [--repair] [the consumer's --keyspace/--mongo-db/... flags]
     make reconcile [ARGS=--repair]
 
---repair also puts the claims back in line with the table: a claim whose row is missing is deleted (so
-that a replay of the topic adds that profile again), a row without a claim or with another one gets a
-claim of what it counts for. That is the repair after a checkpoint was deleted following a crash: run it
-before the consumer starts on the new checkpoint. Run --repair while no consumer writes to these stores.
+The aggregates are recomputed here from the rows as the table holds them, by this module's own code (it
+shares nothing with the consumer's counting), so that a key the consumer counts under another name than the
+stored one shows as a difference.
+
+--repair sets every differing counter to the table's figure. That is the repair before a consumer starts on
+a new checkpoint while the stores keep their data: the consumer then seeds its per-profile state from the
+table (state.py), which it does only when the analytics equal the table. Run it while no consumer writes to
+these stores.
 """
 from __future__ import annotations
 
 import sys
+from collections import Counter
 
-from . import analytics
 from .options import OBSERVE_OPTIONS, observe_settings, parser
 from .settings import CassandraSettings, MongoSettings
 from .sinks import cassandra, mongo
 
+COLLECTIONS = ("by_nationality", "by_gender", "by_age_group", "by_email_domain")
+# The age groups of the analytics: (first age, name), youngest first; a stored age below 14 has no group.
+_GROUPS = ((14, "14-17"), (18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55-64"), (65, "65+"))
 
-def table_profiles(settings: CassandraSettings) -> dict[str, dict]:
-    """{identifiant: claim_fields} of every row of the table, paged."""
+Row = tuple  # (identifiant, nationality, gender, domain_name, age) as stored
+
+
+def table_rows(settings: CassandraSettings) -> list[Row]:
+    """Every row of the table (paged), the columns the analytics count."""
     s = cassandra.session(settings)
-    rs = s.execute(f"SELECT identifiant, gender, domain_name, age, nationality FROM {settings.keyspace}."
+    rs = s.execute(f"SELECT identifiant, nationality, gender, domain_name, age FROM {settings.keyspace}."
                    f"{settings.table}", timeout=300)
-    return {str(r.identifiant): analytics.claim_fields(
-        {"nationality": r.nationality, "gender": r.gender, "domain_name": r.domain_name, "age": r.age}) for r in rs}
+    return [(str(r.identifiant), r.nationality, r.gender, r.domain_name, r.age) for r in rs]
 
 
-def expected(profiles: dict[str, dict]) -> dict[str, dict[str, dict]]:
-    """The analytics of these profiles, shaped like mongo.read_analytics."""
-    out: dict = {c: {} for c in analytics.COLLECTIONS}
-    for (coll, key), v in analytics.totals(profiles.values()).items():
-        out[coll][key] = {"count": v["count"], **({"age_sum": v["age_sum"]} if coll == "by_nationality" else {})}
+def _group(age: int | None) -> str:
+    if age is None:
+        return "no age"
+    names = [name for first, name in _GROUPS if age >= first]
+    return names[-1] if names else f"under 14 ({age})"
+
+
+def expected(rows: list[Row]) -> dict[str, dict]:
+    """The analytics of these rows, keyed by the stored values: {collection: {key: {count[, age_sum]}}}."""
+    count: dict[str, Counter] = {c: Counter() for c in COLLECTIONS}
+    age_sum: Counter = Counter()
+    for _ident, nat, gender, domain, age in rows:
+        count["by_nationality"][nat] += 1
+        age_sum[nat] += age or 0
+        count["by_gender"][gender] += 1
+        count["by_age_group"][_group(age)] += 1
+        count["by_email_domain"][domain] += 1
+    out = {c: {k: {"count": n} for k, n in count[c].items()} for c in COLLECTIONS}
+    for k, doc in out["by_nationality"].items():
+        doc["age_sum"] = age_sum[k]
     return out
 
 
-def differences(want: dict, got: dict) -> list[tuple[str, str, dict | None, dict | None]]:
+def stored(settings: MongoSettings) -> dict[str, dict]:
+    """The analytics as MongoDB holds them, the same shape; a counter at 0 is no key."""
+    db = mongo.database(settings)
+    out = {}
+    for c in COLLECTIONS:
+        fields = ("count", "age_sum") if c == "by_nationality" else ("count",)
+        out[c] = {d["_id"]: {f: d.get(f, 0) for f in fields} for d in db[c].find() if d.get("count", 0) != 0}
+    return out
+
+
+def differences(want: dict, got: dict) -> list[tuple[str, object, dict | None, dict | None]]:
     """(collection, key, in MongoDB, from the table) of every key where they differ."""
     out = []
-    for coll in analytics.COLLECTIONS:
-        for key in sorted(set(want[coll]) | set(got.get(coll, {})), key=str):
+    for coll in COLLECTIONS:
+        for key in sorted(set(want[coll]) | set(got.get(coll, {})), key=repr):
             w, g = want[coll].get(key), got.get(coll, {}).get(key)
             if w != g:
                 out.append((coll, key, g, w))
     return out
 
 
-def repair(settings: MongoSettings, diffs, profiles: dict[str, dict]) -> tuple[int, int]:
-    """Set each differing counter to the table's figure (guards kept); align the claims. Returns
-    (counters set, claims changed)."""
+def compare(cass: CassandraSettings, mconf: MongoSettings) -> tuple[int, list]:
+    """(rows in the table, differences between the analytics and the table)."""
+    rows = table_rows(cass)
+    return len(rows), differences(expected(rows), stored(mconf))
+
+
+def repair(settings: MongoSettings, diffs) -> int:
+    """Set each differing counter to the table's figure (the replay guards are kept); returns how many."""
     db = mongo.database(settings)
     for coll, key, _, w in diffs:
         figures = {"count": (w or {}).get("count", 0)}
         if coll == "by_nationality":
             figures["age_sum"] = (w or {}).get("age_sum", 0)
         db[coll].update_one({"_id": key}, {"$set": figures}, upsert=True)
-    changed = 0
-    claims = {d["_id"]: d for d in db[mongo.CLAIMS].find({}, {"attrs": 1})}
-    for ident, doc in claims.items():
-        if doc.get("attrs") is not None and ident not in profiles:
-            db[mongo.CLAIMS].delete_one({"_id": ident})
-            changed += 1
-    for ident, attrs in profiles.items():
-        if ident not in claims or claims[ident].get("attrs") != attrs:
-            # Version 0: any copy still in the topic is newer, and rewrites the row and the claim.
-            db[mongo.CLAIMS].update_one({"_id": ident}, {"$set": {"attrs": attrs, "query_id": "reconcile",
-                                                                  "batch_id": -1},
-                                                         "$setOnInsert": {"version": [0, 0, 0], "prev": None}},
-                                        upsert=True)
-            changed += 1
-    return len(diffs), changed
+    return len(diffs)
 
 
 def _fmt(v: dict | None) -> str:
@@ -79,26 +104,24 @@ def _fmt(v: dict | None) -> str:
 
 def main(argv=None) -> int:
     p = parser("python -m userprofiles.reconcile", __doc__.split("\n\n")[0], OBSERVE_OPTIONS)
-    p.add_argument("--repair", action="store_true", help="rewrite the analytics (and claims) from the table")
+    p.add_argument("--repair", action="store_true", help="set the analytics to the table's figures")
     args = p.parse_args(argv)
     stores = observe_settings(args)
     cass, mconf = stores.cassandra, stores.mongo
     try:
-        profiles = table_profiles(cass)
-        diffs = differences(expected(profiles), mongo.read_analytics(mconf))
+        n_rows, diffs = compare(cass, mconf)
     except Exception as exc:
         print(f"reconcile: error: cannot read the stores ({type(exc).__name__}: {str(exc)[:200]}); start them "
               f"(make up) or fix --cassandra-hosts / --mongo-uri.", file=sys.stderr)
         return 2
-    print(f"{len(profiles)} rows in {cass.keyspace}.{cass.table}; {len(diffs)} analytics keys differ")
+    print(f"{n_rows} rows in {cass.keyspace}.{cass.table}; {len(diffs)} analytics keys differ")
     if diffs:
-        w = max(len(str(k)) for _, k, _, _ in diffs)
+        w = max(len(repr(k)) for _, k, _, _ in diffs)
         print(f"{'collection':<16} {'key':<{w}} {'mongodb':<24} cassandra")
         for coll, key, g, want in diffs:
-            print(f"{coll:<16} {str(key):<{w}} {_fmt(g):<24} {_fmt(want)}")
+            print(f"{coll:<16} {repr(key):<{w}} {_fmt(g):<24} {_fmt(want)}")
     if args.repair:
-        counters, claims = repair(mconf, diffs, profiles)
-        print(f"repaired: {counters} counters set, {claims} claims aligned")
+        print(f"repaired: {repair(mconf, diffs)} counters set")
         return 0
     return 1 if diffs else 0
 

@@ -2,11 +2,10 @@
 
 Types follow the live API: `location.postcode` is a number for most nationalities and a string for
 CA, GB, NO and NL, so it is read as a string (Spark keeps a JSON number's text, e.g. 75008).
-`_corrupt_record` is filled by `from_json` when the message is not JSON or a field has the wrong type.
+The consumer parses each message into it with the strict parse of jvm.py, which also says why a message is
+no record (not JSON, a field of the wrong JSON type ...).
 """
 from pyspark.sql.types import IntegerType, StringType, StructField, StructType
-
-CORRUPT_COLUMN = "_corrupt_record"
 
 
 def _struct(*fields: tuple[str, object]) -> StructType:
@@ -35,9 +34,6 @@ USER_SCHEMA = _struct(
     ("picture", _struct(("large", S), ("medium", S), ("thumbnail", S))),
     ("nat", S),
 )
-
-# The parse schema: the record plus the column that from_json fills with a malformed message.
-PARSE_SCHEMA = StructType(USER_SCHEMA.fields + [StructField(CORRUPT_COLUMN, S, True)])
 
 # Columns of usersprofilespace.users_profiles, in the order of cassandra_schema.cql.
 PROFILE_COLUMNS = ("identifiant", "title", "full_name", "gender", "username", "domain_name", "email", "phone",

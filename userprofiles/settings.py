@@ -100,8 +100,7 @@ class StreamSettings:
     available_now: bool = False
     master: str = ""
     kafka_fetch_wait_ms: int = 10
-    single_task_records: int = 20_000
-    shuffle_partitions: int = 4
+    state_partitions: int = 2
     ui: bool = True
     ui_port: int = 4040
 

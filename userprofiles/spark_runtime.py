@@ -17,16 +17,23 @@ from .settings import StreamSettings
 CONNECTOR = "org.apache.spark:spark-sql-kafka-0-10_2.13"
 
 
-def _connector_installed() -> bool:
-    """True when Spark's jars folder already holds the Kafka connector (make up puts it there)."""
+def jars_dir() -> Path:
+    """Spark's jars folder: SPARK_HOME's (spark-submit sets it, and its pyspark is a zip there), else pip's."""
+    import os
+
     import pyspark
 
-    jars = Path(pyspark.__file__).parent / "jars"
-    return any(jars.glob("spark-sql-kafka-0-10_*.jar"))
+    return Path(os.environ.get("SPARK_HOME") or Path(pyspark.__file__).parent) / "jars"
+
+
+def _connector_installed() -> bool:
+    """True when Spark's jars folder already holds the Kafka connector (make up puts it there)."""
+    return any(jars_dir().glob("spark-sql-kafka-0-10_*.jar"))
 
 
 def build_spark(stream: StreamSettings) -> SparkSession:
-    """The consumer's session: UTC, the Kafka connector, this package on the executors."""
+    """The consumer's session: UTC, the Kafka connector, the JVM piece and this package on the executors, the
+    per-profile state in RocksDB."""
     import pyspark
 
     b = SparkSession.builder.appName("users-profiles-consumer")
@@ -36,7 +43,13 @@ def build_spark(stream: StreamSettings) -> SparkSession:
         # Not installed by `make up`: let Spark resolve the connector matching this pyspark from Maven.
         b = b.config("spark.jars.packages", f"{CONNECTOR}:{pyspark.__version__}")
     spark = (b.config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.shuffle.partitions", str(stream.shuffle_partitions))
+             # The state's partitions; Spark keeps the number a checkpoint was created with.
+             .config("spark.sql.shuffle.partitions", str(stream.state_partitions))
+             .config("spark.sql.streaming.stateStore.providerClass",
+                     "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider")
+             # Each micro-batch writes the state's changes only (a changelog file per partition); snapshots of
+             # the whole store are made in the background.
+             .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
              .config("spark.ui.enabled", "true" if stream.ui else "false")
              .config("spark.ui.port", str(stream.ui_port))
              .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")

@@ -1,5 +1,6 @@
-"""The pipeline's transformations: pure functions from DataFrame to DataFrame, Spark SQL only (no Python
-UDFs, so rows never leave the JVM here). They run the same on a Kafka micro-batch and on a test DataFrame.
+"""The pipeline's transformations: pure functions from DataFrame to DataFrame, Spark SQL and the strict parse
+of the JVM piece (jvm.py), no Python UDFs, so rows never leave the JVM here. They run the same on a Kafka
+micro-batch and on a test DataFrame.
 
 Input of `parse`: Kafka's columns `key`, `value` (binary or string), `topic`, `partition`, `offset`,
 `timestamp`.
@@ -11,8 +12,9 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from . import jvm
 from .analytics import AGE_GROUPS
-from .schema import CORRUPT_COLUMN, PARSE_SCHEMA, PROFILE_COLUMNS
+from .schema import PROFILE_COLUMNS, USER_SCHEMA
 
 MIN_AGE_EXCLUSIVE = 13          # keep users older than 13
 MAX_TEXT = 1000                 # longer text values are refused, not stored
@@ -22,10 +24,6 @@ UUID_RE = r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
 # U+2028, U+200B ...). Unassigned code points are not refused: the JVM's Unicode version is older than Python's.
 _NOT_IN_EMAIL = r"@\s\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Z}"
 EMAIL_RE = rf"\A[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\z"
-# A \uD800-\uDFFF escape that is not half of a pair (after an even run of backslashes, so that it is an
-# escape): Java keeps it in a String and writes it as "?" in UTF-8, so the row would not be what was sent.
-_HIGH, _LOW = r"\\u[dD][89abAB][0-9a-fA-F]{2}", r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-LONE_SURROGATE_RE = rf"(?<!\\)(?:\\\\)*+(?:{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW})"
 # ISO 8601 as the API writes it: with milliseconds (1.3+) or without (1.2).
 DOB_FORMATS = ("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ssXXX")
 OLDEST_DOB = "1900-01-01"
@@ -34,63 +32,57 @@ OLDEST_DOB = "1900-01-01"
 _BOUNDED_TEXT = ("name.title", "name.first", "name.last", "gender", "login.username", "email", "phone",
                  "registered.date", "nat", "location.street.name", "location.city", "location.state",
                  "location.country", "location.postcode")
-# Fields that must be JSON strings (or null/absent). from_json turns any JSON value into the text of a
-# string field ({"gender": 5} gives "5", an object email gives its JSON text), so the JSON types of these
-# are checked on a strict parse of the message (a variant).
-_STRING_FIELDS = ("login.uuid", "email", "dob.date", "name.title", "name.first", "name.last", "gender",
-                  "login.username", "phone", "registered.date", "nat", "location.street.name", "location.city",
-                  "location.state", "location.country")
+# Fields that must be JSON strings (or null/absent): from_json would read any JSON value as the text of a
+# string field ({"gender": 5} gives "5"), so the strict parse checks them.
+STRING_FIELDS = ("login.uuid", "email", "dob.date", "name.title", "name.first", "name.last", "gender",
+                 "login.username", "phone", "registered.date", "nat", "location.street.name", "location.city",
+                 "location.state", "location.country")
 
 
 def _u(path: str) -> Column:
     return F.col("u." + path)
 
 
+def _blank(c: Column) -> Column:
+    return c.isNull() | (F.trim(c) == "")
+
+
 def parse(kafka_df: DataFrame, now: Column | None = None) -> DataFrame:
     """Decode and validate each message once. Adds `u` (the parsed record), `dob_ts` and `reason`
     (null for a valid record, else why it cannot become a row). `now` (default current_timestamp()) is the
     instant a date of birth must not pass; in a streaming query, current_timestamp() is the micro-batch's
-    timestamp, which a replayed micro-batch gets back from its offset-log entry."""
-    raw = F.col("value").cast("string")
-    df = kafka_df.withColumn("raw", raw).withColumn(
-        "u", F.from_json("raw", PARSE_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}))
+    timestamp, which a replayed micro-batch gets back from its offset-log entry.
+
+    The analytics count profiles under their gender, nationality and e-mail domain exactly as the table
+    stores them, so a record without a gender or a nationality is refused rather than counted under a
+    made-up key."""
+    parsed = jvm.strict_parse(F.col("value").cast("binary"), USER_SCHEMA, STRING_FIELDS)
+    df = kafka_df.withColumn("_parsed", parsed).withColumn("u", F.col("_parsed.user"))
     dob_ts = F.coalesce(*[F.try_to_timestamp(_u("dob.date"), F.lit(f)) for f in DOB_FORMATS])
     df = df.withColumn("dob_ts", dob_ts)
     too_long = [F.when(F.length(_u(c)) > MAX_TEXT, F.lit(c)) for c in _BOUNDED_TEXT]
-    # A strict parse (null for single quotes, duplicate keys, NaN, ...), kept in a column of its own so that
-    # the type checks below share one parse per message.
-    df = df.withColumn("_doc", F.try_parse_json(F.col("raw")))
-    df = df.withColumn("_wrong_type", F.coalesce(*[
-        F.when(~F.schema_of_variant(F.variant_get("_doc", f"$.{c}", "variant")).isin("STRING", "VOID"), F.lit(c))
-        for c in _STRING_FIELDS]))
     reason = (
         F.when(F.col("value").isNull(), "empty message")
-        .when(~F.is_valid_utf8(F.col("raw")), "message is not UTF-8")
-        .when(F.json_object_keys(F.col("raw")).isNull(), "not a JSON object")
-        # Before the strict parse's verdict: Spark 4.2's variant parser refuses a lone surrogate too.
-        .when(F.col("raw").contains("\\u") & F.col("raw").rlike(LONE_SURROGATE_RE),
-              "a lone UTF-16 surrogate escape (not valid Unicode text)")
-        .when(F.col("_doc").isNull(), "not valid JSON")
-        .when(_u(CORRUPT_COLUMN).isNotNull(), "a field has the wrong JSON type")
-        .when(F.col("_wrong_type").isNotNull(), F.concat(F.lit("not a JSON string: "), F.col("_wrong_type")))
-        .when(_u("login.uuid").isNull() | (F.trim(_u("login.uuid")) == ""), "missing login.uuid")
+        .when(F.col("_parsed.reason").isNotNull(), F.col("_parsed.reason"))
+        .when(_blank(_u("login.uuid")), "missing login.uuid")
         .when(~_u("login.uuid").rlike(UUID_RE), "invalid login.uuid")
         .when(_u("dob.date").isNull(), "missing dob.date")
         .when(F.col("dob_ts").isNull(), "unparsable dob.date")
         .when(F.col("dob_ts") > (F.current_timestamp() if now is None else now), "dob.date is in the future")
         .when(F.col("dob_ts") < F.lit(OLDEST_DOB).cast("timestamp"), "dob.date is before 1900")
-        .when(_u("email").isNull() | (F.trim(_u("email")) == ""), "missing email")
+        .when(_blank(_u("email")), "missing email")
         .when(~_u("email").rlike(EMAIL_RE), "invalid email")
+        .when(_blank(_u("gender")), "missing gender")
+        .when(_blank(_u("nat")), "missing nat")
         .when(F.coalesce(*too_long).isNotNull(), F.concat(F.lit("value too long: "), F.coalesce(*too_long)))
     )
-    return df.withColumn("reason", reason).drop("_doc", "_wrong_type")
+    return df.withColumn("reason", reason).drop("_parsed")
 
 
 def completed_years(birth: Column, today: Column) -> Column:
     """Whole years lived on `today`. `birth` is the UTC calendar date of the dob.date instant (the session
     time zone is UTC): "1990-05-02T01:00:00+05:00" is born on 1990-05-01. `today` is the micro-batch's UTC date.
-    The birthday: the birthday must have been reached (a Feb 29 birthday is reached
-    on Mar 1 in other years)."""
+    A Feb 29 birthday is reached on Mar 1 in other years."""
     before_birthday = (F.month(today) < F.month(birth)) | (
         (F.month(today) == F.month(birth)) & (F.dayofmonth(today) < F.dayofmonth(birth)))
     return (F.year(today) - F.year(birth) - F.when(before_birthday, 1).otherwise(0)).cast("int")

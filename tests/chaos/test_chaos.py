@@ -90,16 +90,21 @@ def test_producer_killed_mid_send_then_rerun(sandbox, tmp_path, restore_services
 
 def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_path, restore_services):
     """A third of the users come back changed (nationality, gender, e-mail domain; some with an upper-case
-    uuid, so keyed into another partition) while the consumer runs, and the consumer is SIGKILLed twice in
-    between. Both stores must end with the latest copy of every profile: the old keys down, the new up,
-    exactly once, and `reconcile` must find no difference between the analytics and the table."""
+    uuid, so keyed into another partition; one in ten now 13 or younger) while the consumer runs, and the
+    consumer is SIGKILLed twice in between; then older copies of some of them arrive (Kafka timestamps an hour
+    back). Both stores must end with the latest copy of every profile: the old keys down, the new up, exactly
+    once, the rows of users now too young gone, and `reconcile` must find no difference between the analytics
+    and the table."""
+    import datetime as dt
     import json
     import subprocess
 
+    from tests.support.clients import kafka_producer
 
     rng = random.Random(SEED + 7)
     inp = make_input(tmp_path, N_USERS // 2, SEED + 7)
     changed = []
+    young = (dt.datetime.now(dt.UTC) - dt.timedelta(days=365 * 10)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     for u in rng.sample(inp.users, len(inp.users) // 3):
         c = json.loads(json.dumps(u))
         c["nat"] = rng.choice(["FR", "GB", "NO", "BR", "IN"])
@@ -107,6 +112,8 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
         c["email"] = c["email"].split("@")[0] + "@changed.example"
         if rng.random() < 0.3:
             c["login"]["uuid"] = c["login"]["uuid"].upper()
+        if rng.random() < 0.1:
+            c["dob"]["date"] = young
         changed.append(c)
     second = tmp_path / "changed.jsonl"
     second.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in changed) + "\n", encoding="utf-8")
@@ -131,12 +138,22 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
         cons.start()
         restarted = time.monotonic()
         assert again.wait(600) == 0, again.output()[-2000:]
+        # Older copies, arriving last: each must lose to the copy the stores already hold.
+        stale = kafka_producer(**{"enable.idempotence": True, "acks": "all"})
+        an_hour_ago = int(time.time() * 1000) - 3_600_000
+        for c in rng.sample(changed, len(changed) // 4):
+            old = json.loads(json.dumps(c))
+            old["nat"], old["email"] = "ZZ", old["email"].split("@")[0] + "@stale.example"
+            stale.produce(sandbox.topic, value=json.dumps(old).encode(), key=None, timestamp=an_hour_ago)
+        assert stale.flush(60) == 0
         done, obs = settle(sandbox, final, sandbox.checkpoint(tmp_path), keep_running(cons, []))
     finally:
         cons.stop()
     row = finish(Row("profiles changed across batches, consumer SIGKILL x2",
                      recovery_s=(done - restarted) if done else None,
-                     notes=f"{len(changed):,} profiles changed; killed " + "; ".join(kills)), sandbox, final, obs)
+                     notes=f"{len(changed):,} profiles changed, {sum(c['dob']['date'] == young for c in changed)} "
+                           f"now too young, {len(changed) // 4} older copies last; killed " + "; ".join(kills)),
+                 sandbox, final, obs)
     assert_exact(row, sandbox, final)
     rec = subprocess.run([sys.executable, "-m", "userprofiles.reconcile", "--keyspace", sandbox.keyspace,
                           "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=child_env())

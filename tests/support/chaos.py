@@ -67,7 +67,9 @@ class Input:
 
     @property
     def expected_ids(self) -> set[str]:
-        return {u["login"]["uuid"].lower() for u in self.users if age(u, self.today) > 13}
+        """The users whose latest copy (the last in `users`) is older than 13."""
+        latest = {u["login"]["uuid"].lower(): u for u in self.users}
+        return {i for i, u in latest.items() if age(u, self.today) > 13}
 
     def expected_analytics(self) -> dict:
         return expected_analytics(self.users, self.today)

@@ -119,7 +119,14 @@ BAD = [
     ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "1990-01-01T00:00:00.000Z"}, '
      '"email": "no-at-sign"}', "invalid email"),
     ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "1990-01-01T00:00:00.000Z"}, '
-     '"email": "a@b.c", "name": {"first": "' + "x" * 5000 + '"}}', "value too long: name.first"),
+     '"email": "a@b.c"}', "missing gender"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "1990-01-01T00:00:00.000Z"}, '
+     '"email": "a@b.c", "gender": " "}', "missing gender"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "1990-01-01T00:00:00.000Z"}, '
+     '"email": "a@b.c", "gender": "female", "nat": ""}', "missing nat"),
+    ('{"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "dob": {"date": "1990-01-01T00:00:00.000Z"}, '
+     '"email": "a@b.c", "gender": "female", "nat": "FR", "name": {"first": "' + "x" * 5000 + '"}}',
+     "value too long: name.first"),
 ]
 
 
@@ -150,8 +157,8 @@ def test_a_uuid_or_email_with_a_line_terminator_or_control_character_is_dead_let
                                          ("\\ud83d\\ude00", False), ("\\\\ud800", False),
                                          ("\\\\\\ud800", True), ("\\ud83d\\ud83d\\ude00", True)])
 def test_a_lone_surrogate_escape_is_dead_lettered_not_stored_as_a_question_mark(kafka_frame, escape, lone):
-    value = ('{"login": {"uuid": "' + U + '"}, "email": "a@b.c", ' + DOB + ', "name": {"first": "A' + escape
-             + '"}}')
+    value = ('{"login": {"uuid": "' + U + '"}, "email": "a@b.c", "gender": "male", "nat": "FR", ' + DOB
+             + ', "name": {"first": "A' + escape + '"}}')
     (row,) = run(kafka_frame, [value]).select("status", "reason").collect()
     if lone:
         assert row["reason"] == "a lone UTF-16 surrogate escape (not valid Unicode text)"
@@ -161,7 +168,8 @@ def test_a_lone_surrogate_escape_is_dead_lettered_not_stored_as_a_question_mark(
 
 def test_the_birth_date_is_the_utc_date_of_the_instant(kafka_frame):
     """Born 2012-11-28T01:00+05:00 is born 2012-11-27 in UTC: 14 on 2026-11-27 (TODAY), so valid."""
-    rec = {"login": {"uuid": U}, "email": "a@b.c", "dob": {"date": "2012-11-28T01:00:00.000+05:00"}}
+    rec = {"login": {"uuid": U}, "email": "a@b.c", "gender": "male", "nat": "FR",
+           "dob": {"date": "2012-11-28T01:00:00.000+05:00"}}
     (row,) = run(kafka_frame, [json.dumps(rec)]).select("status", "age").collect()
     assert (row["status"], row["age"]) == ("valid", 14)
 

@@ -1,7 +1,7 @@
 """Cassandra: the keyspace/table of cassandra_schema.cql, and concurrent writes of profile rows.
 
 Rows are written from the Spark executors: each Python worker keeps one driver session (connecting is
-costly) and writes its partition with prepared statements, `execute_concurrent_with_args`.
+costly) and writes its task's rows with prepared statements in unlogged CQL batches (ProfilesSink).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from ..schema import PROFILE_COLUMNS
 from ..settings import CassandraSettings
-from . import cassandra_schema
-from .retry import SinkUnavailable, with_retry
+from . import Writes, cassandra_schema
+from .retry import SinkRefused, SinkUnavailable, with_retry
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,8 @@ def _transient_errors():
 
 
 def _statement_for(settings: CassandraSettings, cql: str):
+    from cassandra import InvalidRequest
+
     def attempt():
         s = session(settings)
         key = (id(s), cql)
@@ -150,8 +152,13 @@ def _statement_for(settings: CassandraSettings, cql: str):
             stmt.consistency_level = ConsistencyLevel.name_to_value[cassandra_schema.resolve_consistency(s, settings)]
             _prepared[key] = stmt
         return s, _prepared[key]
-    return with_retry(f"preparing a statement on Cassandra {settings.address}", attempt,
-                      _transient_errors(), settings.retry_seconds, _FIX)
+    try:
+        return with_retry(f"preparing a statement on Cassandra {settings.address}", attempt,
+                          _transient_errors(), settings.retry_seconds, _FIX)
+    except InvalidRequest as exc:  # the table is not what the rows need
+        raise SinkRefused(f"Cassandra refused the statement {cql.split('(')[0].strip()} ({str(exc)[:200]}); check "
+                          f"the table {settings.keyspace}.{settings.table} against cassandra_schema.cql, then "
+                          f"restart: the micro-batch is replayed") from None
 
 
 def _apply(settings: CassandraSettings, what: str, cql: str, rows: Sequence[tuple]) -> WriteResult:
@@ -242,3 +249,33 @@ def delete_rows(settings: CassandraSettings, identifiants: Sequence[str]) -> int
     if res.refused:
         raise SinkUnavailable(f"Cassandra refused a delete: {next(iter(res.refused.values()))}")
     return res.written
+
+
+class ProfilesSink:
+    """The profiles table: the latest copy of each changed profile upserted, a profile whose latest copy is 13
+    or younger deleted. Idempotent (the key is the user's uuid), so a replayed micro-batch writes the same rows.
+    The plan refuses what Cassandra would (transform.py), so a row refused here stops the micro-batch: stored
+    rows and counted profiles must never part."""
+
+    def __init__(self, *, settings: CassandraSettings):
+        self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings) -> ProfilesSink:
+        return cls(settings=settings.cassandra)
+
+    def open(self) -> None:
+        _statement_for(self.settings, insert_statement(self.settings))
+
+    def write(self, writes: Writes) -> dict[str, int]:
+        res = write_rows(self.settings, writes.upserts)
+        if res.refused:
+            i, why = next(iter(res.refused.items()))
+            raise SinkRefused(f"Cassandra refused {len(res.refused)} of {len(writes.upserts)} rows that the plan let "
+                              f"through (profile {writes.upserts[i][0]}: {why}); fix the table "
+                              f"{self.settings.keyspace}.{self.settings.table} or the plan's checks "
+                              f"(userprofiles/transform.py), then restart: the micro-batch is replayed")
+        return {"written": res.written, "deleted": delete_rows(self.settings, writes.deletes)}
+
+    def close(self) -> None:
+        pass  # the session stays for the worker's next micro-batch

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from ..redaction import letter
+from . import Writes
 from .retry import SinkUnavailable
 
 log = logging.getLogger(__name__)
@@ -59,3 +61,27 @@ def send(conf: DeadLetterConf, letters: list[tuple[bytes, bytes, list]]) -> None
         raise SinkUnavailable(f"sending {len(letters)} dead letters to Kafka topic {conf.topic} failed ({why}); "
                               f"start Kafka (make up) or fix --bootstrap-servers / --dlq-topic, then rerun: the "
                               f"micro-batch is replayed from the checkpoint")
+
+
+class DeadLetterSink:
+    """The dead-letter topic: one letter per message that is no profile (its reason, where it came from, a
+    masked copy; redaction.py)."""
+
+    def __init__(self, *, settings: DeadLetterConf):
+        self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings) -> DeadLetterSink:
+        return cls(settings=DeadLetterConf(topic=settings.kafka.dlq_topic, client=settings.kafka.client_config(),
+                                           timeout_s=settings.sink_retry_seconds))
+
+    def open(self) -> None:
+        pass  # the producer is made at the first letter
+
+    def write(self, writes: Writes) -> dict[str, int]:
+        send(self.settings, [letter(d.reason, topic=d.topic, partition=d.partition, offset=d.offset,
+                                    timestamp_ms=d.timestamp_ms, payload=d.value) for d in writes.dead])
+        return {"dead_lettered": len(writes.dead)}
+
+    def close(self) -> None:
+        pass  # send() waited for every letter; the producer stays for the next micro-batch

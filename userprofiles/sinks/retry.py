@@ -14,6 +14,11 @@ class SinkUnavailable(RuntimeError):
     """A sink stayed unreachable for longer than the retry budget."""
 
 
+class SinkRefused(RuntimeError):
+    """A sink refused for good something that the plan's checks let through: the micro-batch stops (and is
+    replayed once the cause is fixed) rather than leave the stores and the state apart."""
+
+
 def with_retry(what: str, fn: Callable[[], T], transient: tuple[type[BaseException], ...],
                budget_s: float, fix: str) -> T:
     """Call fn until it succeeds; on a transient error wait (1 s doubling to 10 s) while the budget lasts."""

@@ -1,0 +1,86 @@
+package userprofiles.jvm;
+
+/** Byte-level checks of a message, before and beside its parse. */
+final class Utf8 {
+  private Utf8() {}
+
+  /**
+   * True when the bytes are well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no encoded
+   * surrogates, nothing above U+10FFFF, no cut sequence).
+   */
+  static boolean isValid(byte[] b) {
+    int i = 0;
+    int n = b.length;
+    while (i < n) {
+      int c = b[i];
+      if (c >= 0) {  // ASCII, the common case
+        i++;
+        continue;
+      }
+      c &= 0xFF;
+      int need;
+      int lo = 0x80;
+      int hi = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) lo = 0xA0;  // overlong
+        if (c == 0xED) hi = 0x9F;  // a surrogate
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) lo = 0x90;  // overlong
+        if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+      } else {
+        return false;
+      }
+      if (i + need >= n) return false;  // cut short
+      int second = b[i + 1] & 0xFF;
+      if (second < lo || second > hi) return false;
+      for (int k = 2; k <= need; k++) {
+        int cont = b[i + k] & 0xFF;
+        if (cont < 0x80 || cont > 0xBF) return false;
+      }
+      i += need + 1;
+    }
+    return true;
+  }
+
+  /**
+   * True when the text holds a JSON escape of a UTF-16 surrogate that is not half of a pair ("\\ud800"
+   * alone, or a low one first): Java keeps it in a String but writes it as "?" in UTF-8, so a row would not
+   * be what was sent. An escaped backslash ("\\\\") is skipped whole, so "\\\\ud800" is no escape.
+   */
+  static boolean hasLoneSurrogateEscape(byte[] b) {
+    int n = b.length;
+    for (int i = 0; i < n; i++) {
+      if (b[i] != '\\') continue;
+      if (i + 1 < n && b[i + 1] == 'u') {
+        int unit = hex4(b, i + 2);
+        if (unit >= 0xDC00 && unit <= 0xDFFF) return true;  // a low half without its high half
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          int next = i + 6 < n - 1 && b[i + 6] == '\\' && b[i + 7] == 'u' ? hex4(b, i + 8) : -1;
+          if (next < 0xDC00 || next > 0xDFFF) return true;
+          i += 11;  // the pair
+          continue;
+        }
+        i += 5;
+        continue;
+      }
+      i++;  // any other escape, an escaped backslash included
+    }
+    return false;
+  }
+
+  /** The value of 4 hex digits at b[at], or -1. */
+  private static int hex4(byte[] b, int at) {
+    if (at + 4 > b.length) return -1;
+    int v = 0;
+    for (int k = 0; k < 4; k++) {
+      int d = Character.digit(b[at + k], 16);
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    return v;
+  }
+}

@@ -1,0 +1,142 @@
+"""The task side of the write protocol without servers: one Arrow batch of the state operator's output ->
+what the row sinks write, the counts and the counter deltas; the task results' sums; the replay clock."""
+import datetime as dt
+import json
+
+import pyarrow as pa
+
+from userprofiles import analytics
+from userprofiles.write_protocol import TASK_COLUMNS, TaskResult, split
+
+FR = {"nationality": "FR", "gender": "female", "domain_name": "a.fr", "age": 30}
+GB = {"nationality": "GB", "gender": "male", "domain_name": "b.uk", "age": 40}
+NO = {"nationality": "NO", "gender": "male", "domain_name": "c.no", "age": 50}
+INT = {"age", "prev_age", "copies_valid", "copies_filtered", "partition"}
+LONG = {"offset", "timestamp_ms"}
+
+
+def out_row(action, ident, now=None, prev=None, valid=1, filtered=0, offset=0, **extra):
+    r = dict.fromkeys(TASK_COLUMNS)
+    r.update(action=action, identifiant=ident, copies_valid=valid, copies_filtered=filtered, topic="t", partition=0,
+             offset=offset, timestamp_ms=1_000)
+    r.update(now or {})
+    if prev:
+        r.update({f"prev_{k}": v for k, v in prev.items()})
+    r.update(extra)
+    return r
+
+
+def arrow(rows):
+    def typ(c):
+        return pa.int32() if c in INT else pa.int64() if c in LONG else pa.binary() if c == "value" else pa.string()
+    return pa.RecordBatch.from_pydict({c: pa.array([r[c] for r in rows], type=typ(c)) for c in TASK_COLUMNS})
+
+
+def test_a_batch_splits_into_upserts_deletes_and_dead_records_with_their_deltas():
+    rows = [out_row("upsert", "new", FR), out_row("upsert", "changed", GB, prev=FR, valid=2),
+            out_row("delete", "now-13", prev=NO, valid=0, filtered=1), out_row("minor", "never-counted", valid=0,
+                                                                                 filtered=1),
+            out_row("stale", "older", valid=1), out_row("dead", None, valid=0, reason="invalid email", offset=7,
+                                                        value=b"x")]
+    writes, res = split(arrow(rows), "q", 3)
+    assert [u[0] for u in writes.upserts] == ["new", "changed"] and writes.deletes == ["now-13"]
+    assert len(writes.upserts[0]) == 12 and writes.upserts[1][-1] == "GB"  # PROFILE_COLUMNS, nationality last
+    assert [(d.reason, d.offset, d.value) for d in writes.dead] == [("invalid email", 7, b"x")]
+    assert (writes.query_id, writes.batch_id) == ("q", 3)
+    assert {k: res.counts[k] for k in ("valid", "filtered", "dead", "stale")} == \
+        {"valid": 4, "filtered": 2, "dead": 1, "stale": 1}
+    # new: +FR; changed: +GB -FR; now-13: -NO.
+    attrs = {k: analytics.attributes(*(v[c] for c in ("nationality", "gender", "domain_name", "age")))
+             for k, v in (("FR", FR), ("GB", GB), ("NO", NO))}
+    assert res.deltas == analytics.merge([analytics.delta(attrs["GB"], None), analytics.delta(None, attrs["NO"])])
+    assert res.deltas[("by_nationality", "NO")] == {"count": -1, "age_sum": -50}
+    assert len(res.latencies_ms) == 2
+
+
+def test_an_empty_batch_writes_nothing():
+    writes, res = split(arrow([]), "q", 0)
+    assert (writes.upserts, writes.deletes, writes.dead, res.deltas) == ([], [], [], {})
+
+
+def test_task_results_sum_and_cross_the_json_boundary():
+    a, b = TaskResult(), TaskResult()
+    a.counts["written"], b.counts["written"] = 2, 3
+    a.deltas = {("by_gender", "male"): {"count": 1, "age_sum": 0}}
+    b.deltas = {("by_gender", "male"): {"count": -1, "age_sum": 0}, ("by_gender", "f"): {"count": 1, "age_sum": 0}}
+    total = TaskResult.total([TaskResult.from_json(a.to_json()), TaskResult.from_json(b.to_json())])
+    assert total.counts["written"] == 5
+    assert total.deltas == {("by_gender", "f"): {"count": 1, "age_sum": 0}}  # keys that net to 0 are left out
+
+
+def _run_stream(spark, src, checkpoint) -> list[tuple]:
+    """transform.sink_records as a streaming query over a folder of JSON lines (Kafka's columns made up)."""
+    from pyspark.sql import functions as F
+
+    from userprofiles.transform import sink_records
+
+    out = []
+    raw = spark.readStream.text(str(src)).select(
+        F.col("value").cast("binary").alias("value"), F.lit("users_profiles").alias("topic"),
+        F.lit(0).alias("partition"), F.lit(0).cast("long").alias("offset"),
+        F.lit("2026-01-01").cast("timestamp").alias("timestamp"))
+    q = (sink_records(raw).writeStream.option("checkpointLocation", str(checkpoint)).trigger(availableNow=True)
+         .foreachBatch(lambda df, _id: out.extend((r.status, r.age) for r in df.collect())).start())
+    q.awaitTermination(120)
+    q.stop()
+    return out
+
+
+def _forget(path):
+    """Delete a checkpoint file with the checksum file that Hadoop's local file system keeps beside it."""
+    path.unlink()
+    (path.parent / f".{path.name}.crc").unlink(missing_ok=True)
+
+
+def _rewrite(path, text):
+    _forget(path)
+    path.write_text(text)
+
+
+def test_a_replayed_batch_is_classified_on_the_clock_of_its_first_attempt(spark, tmp_path):
+    """A user who turns 14 at midnight UTC: the batch that first ran at 23:59:59 filters them, and its
+    replay the next day must filter them too. Spark gives current_timestamp() the batch's timestamp,
+    written to offsets/<id> before the batch runs and read back when the batch is replayed."""
+    rec = {"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "email": "a@b.c", "gender": "female", "nat": "NO",
+           "dob": {"date": "2012-11-28T00:00:00.000Z"}}
+    src, ckpt = tmp_path / "in", tmp_path / "checkpoint"
+    src.mkdir()
+    (src / "a.json").write_text(json.dumps(rec) + "\n")
+    assert len(_run_stream(spark, src, ckpt)) == 1
+    # Make batch 0 an unfinished batch that first ran at 2026-11-27 23:59:59 UTC: Spark replays it.
+    _forget(ckpt / "commits" / "0")
+    entry = (ckpt / "offsets" / "0").read_text().split("\n")
+    meta = json.loads(entry[1])
+    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 27, 23, 59, 59, tzinfo=dt.UTC).timestamp() * 1000)
+    _rewrite(ckpt / "offsets" / "0", "\n".join([entry[0], json.dumps(meta), *entry[2:]]))
+    assert _run_stream(spark, src, ckpt) == [("filtered", 13)]
+    # The same record in a new batch of a later day counts.
+    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 28, 0, 0, 1, tzinfo=dt.UTC).timestamp() * 1000)
+    _rewrite(ckpt / "offsets" / "0", "\n".join([entry[0], json.dumps(meta), *entry[2:]]))
+    _forget(ckpt / "commits" / "0")
+    assert _run_stream(spark, src, ckpt) == [("valid", 14)]
+
+
+def test_a_failed_batch_is_one_line_with_the_batch_the_cause_and_the_fix():
+    from userprofiles.errors import cause_line
+
+    spark_prose = ("[STREAM_FAILED] Query [id = 1] terminated with exception: [FOREACH_BATCH_USER_FUNCTION_ERROR]"
+                   " An error occurred in the user provided function in foreach batch sink. Reason: "
+                   "Traceback (most recent call last):\n  File \"x.py\", line 1\nuserprofiles.errors.BatchFailed: "
+                   "batch 7: writing 12 rows to Cassandra 127.0.0.1:9042 failed for 120s (NoHostAvailable: ...); "
+                   "start Cassandra (make up)\n\tat org.apache.spark...\n")
+    assert cause_line(Exception(spark_prose)) == ("batch 7: writing 12 rows to Cassandra 127.0.0.1:9042 failed for "
+                                                  "120s (NoHostAvailable: ...); start Cassandra (make up)")
+
+
+def test_kafka_lag_is_latest_minus_processed_per_topic():
+    from userprofiles.progress import kafka_lag
+
+    latest = json.dumps({"t": {"0": 10, "1": 7}, "u": {"0": 3}})
+    end = json.dumps({"t": {"0": 4, "1": 7}, "u": {"0": 3}})
+    assert kafka_lag(latest, end) == {"t": 6, "u": 0}
+    assert kafka_lag(None, end) == {}
