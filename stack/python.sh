@@ -48,11 +48,11 @@ install_connector() {
   spark_conf "$home"
 }
 
-# Spark's conf folder: quiet logging and, on this machine (not in a container), loopback-only addresses.
+# Spark's conf folder: quiet logging, JVM options and, on this machine (not in a container), loopback-only addresses.
 spark_conf() {
   local home=${1:-$("$PY" -c 'import pathlib, pyspark; print(pathlib.Path(pyspark.__file__).parent)')}
   mkdir -p "$home/conf"
-  cp "$STACK_DIR/spark-conf/log4j2.properties" "$home/conf/"
+  cp "$STACK_DIR/spark-conf/log4j2.properties" "$STACK_DIR/spark-conf/spark-defaults.conf" "$home/conf/"
   if [ "${SPARK_LOOPBACK_ONLY:-1}" = 1 ]; then cp "$STACK_DIR/spark-conf/spark-env.sh" "$home/conf/"
   else rm -f "$home/conf/spark-env.sh"; fi
 }

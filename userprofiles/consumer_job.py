@@ -1,8 +1,7 @@
 """The consumer's streaming query: Kafka -> parse, validate, transform (transform.py) -> the per-profile state
-(jvm.py) -> foreachBatch (write_protocol.py). The transformations are part of the streaming plan: Spark
-analyses them once, not per micro-batch, and gives current_timestamp()/current_date() the micro-batch's
-timestamp from its offset-log entry, which a replayed micro-batch gets back (a user turning 14 at midnight is
-counted by all attempts or by none)."""
+(jvm.py) -> the row sinks, task by task, then foreachBatch for the analytics (write_protocol.py). All of it is
+one streaming plan: Spark analyses it once, not per micro-batch, and its generated code is the same for every
+micro-batch."""
 from __future__ import annotations
 
 from pyspark.sql import DataFrame, SparkSession
@@ -10,7 +9,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from . import jvm, transform
 from .settings import KafkaSettings, StreamSettings
-from .write_protocol import MicroBatchWriter
+from .write_protocol import MicroBatchWriter, task_results
 
 
 def kafka_stream(spark: SparkSession, kafka: KafkaSettings, stream: StreamSettings) -> DataFrame:
@@ -30,5 +29,5 @@ def start_query(spark: SparkSession, writer: MicroBatchWriter, seed: DataFrame) 
     changes = jvm.profile_changes(transform.sink_records(kafka_stream(spark, kafka, stream)), seed)
     trigger = ({"availableNow": True} if stream.available_now else
                {"processingTime": f"{stream.trigger_seconds} seconds"})
-    return (changes.writeStream.foreachBatch(writer).trigger(**trigger)
+    return (task_results(changes, writer.settings).writeStream.foreachBatch(writer).trigger(**trigger)
             .option("checkpointLocation", stream.checkpoint_dir).queryName("users_profiles").start())

@@ -29,13 +29,14 @@ def _jvm():
     return sc._jvm.userprofiles.jvm
 
 
-def strict_parse(value: Column, schema: StructType, string_fields: Sequence[str]) -> Column:
+def strict_parse(value: Column, schema: StructType, string_fields: Sequence[str], used_fields: Sequence[str]) -> Column:
     """struct<reason, user>: the message (binary) parsed once into SCHEMA, with why it is no record (null when
     it is one): not UTF-8, not a JSON object, a lone surrogate escape, not strict JSON, a wrong JSON type, or
-    the first of STRING_FIELDS that is not a JSON string (jvm/.../StrictJson.java)."""
+    the first of STRING_FIELDS that is not a JSON string (jvm/.../StrictJson.java). Only USED_FIELDS are kept
+    in `user` (every field is checked)."""
     from pyspark.sql.classic.column import Column as ClassicColumn
 
-    return ClassicColumn(_jvm().StrictJson.parse(value._jc, schema.json(), list(string_fields)))
+    return ClassicColumn(_jvm().StrictJson.parse(value._jc, schema.json(), list(string_fields), list(used_fields)))
 
 
 # What the state operator adds to each record (jvm/.../ProfileChanges.java), after its columns.

@@ -5,12 +5,14 @@ any point changes nothing in the end.
    records: the latest copy of each profile that changed, with what the profile counted under before, and the
    records that are no profile. The state's new version is written with the micro-batch and counts only once
    Spark commits the micro-batch.
-2. Each task (one per state partition) hands its share to the row sinks (ROW_SINKS), in order: the profiles
-   table (upserts, deletes), then the dead-letter topic. Both are idempotent: a replay writes the same again.
-3. The driver sums the tasks' counter deltas and hands them to the totals sinks (TOTALS_SINKS): the
-   analytics, which apply a micro-batch's deltas once per (query, micro-batch).
+2. In the same tasks (one per state partition; `write_task`, the plan's last step), each task hands its share
+   to the row sinks (ROW_SINKS), in order: the profiles table (upserts, deletes), then the dead-letter topic.
+   Both are idempotent: a replay writes the same again. Each task returns one row: its counts and deltas.
+3. foreachBatch, on the driver (MicroBatchWriter), sums the tasks' rows and hands the counter deltas to the
+   totals sinks (TOTALS_SINKS): the analytics, which apply a micro-batch's deltas once per (query,
+   micro-batch).
 4. Spark commits the offsets and the state. A crash anywhere before that replays the micro-batch from the
-   same offsets, the same state and the same batch clock, so steps 1-3 make the same writes and deltas again.
+   same offsets and the same state, so steps 1-3 make the same writes and deltas again.
 
 A new sink is one file in sinks/ (the shape of sinks/__init__.py) and one line below.
 """
@@ -77,45 +79,41 @@ class TaskResult:
         return out
 
 
-def _column(batch, name: str) -> list:
-    return batch.column(name).to_pylist()
-
-
 def split(batch, query_id: str, batch_id: int) -> tuple[Writes, TaskResult]:
     """One Arrow batch of the state operator's output (TASK_COLUMNS) -> what the row sinks write, and its
-    counts and counter deltas."""
+    counts and counter deltas (computed in Arrow, not row by row in Python)."""
     import pyarrow.compute as pc
 
     res = TaskResult()
-    by_action = {a: batch.filter(pc.equal(batch.column("action"), a)) for a in ("upsert", "delete", "dead")}
+    action = batch.column("action")
+    up, gone, dead = (batch.filter(pc.equal(action, a)) for a in ("upsert", "delete", "dead"))
     res.counts["valid"] = pc.sum(batch.column("copies_valid")).as_py() or 0
     res.counts["filtered"] = pc.sum(batch.column("copies_filtered")).as_py() or 0
-    res.counts["stale"] = pc.sum(pc.equal(batch.column("action"), "stale").cast("int32")).as_py() or 0
-
-    up, gone, dead = by_action["upsert"], by_action["delete"], by_action["dead"]
+    res.counts["stale"] = pc.sum(pc.cast(pc.equal(action, "stale"), "int32")).as_py() or 0
     res.counts["dead"] = dead.num_rows
-    upserts = list(zip(*(_column(up, c) for c in PROFILE_COLUMNS), strict=True)) if up.num_rows else []
     deltas: analytics.Totals = {}
-    analytics.count(deltas, +1, _column(up, "nationality"), _column(up, "gender"), _column(up, "domain_name"),
-                    _column(up, "age"))
-    for part in (up, gone):  # what the changed profiles counted under before (prev_age is null: nothing)
-        analytics.count(deltas, -1, _column(part, "prev_nationality"), _column(part, "prev_gender"),
-                        _column(part, "prev_domain_name"), _column(part, "prev_age"))
+    analytics.count(deltas, +1, up)
+    previous = ("prev_nationality", "prev_gender", "prev_domain_name", "prev_age")  # null prev_age: not counted
+    analytics.count(deltas, -1, up, previous)
+    analytics.count(deltas, -1, gone, previous)
     res.deltas = {k: v for k, v in deltas.items() if v["count"] or v["age_sum"]}
     now_ms = time.time() * 1000
-    res.latencies_ms = [now_ms - ts for ts in _column(up, "timestamp_ms")[:LATENCY_SAMPLE]]
-    writes = Writes(query_id, batch_id, upserts=upserts, deletes=_column(gone, "identifiant"),
-                    dead=[DeadRecord._make(r) for r in zip(*(_column(dead, c) for c in DeadRecord._fields),
-                                                           strict=True)] if dead.num_rows else [])
+    res.latencies_ms = [now_ms - ts for ts in up.column("timestamp_ms").slice(0, LATENCY_SAMPLE).to_pylist()]
+    dead_records = ([DeadRecord._make(r) for r in zip(*(dead.column(c).to_pylist() for c in DeadRecord._fields),
+                                                      strict=True)] if dead.num_rows else [])
+    writes = Writes(query_id, batch_id, upserts=up, deletes=gone.column("identifiant").to_pylist(), dead=dead_records)
     return writes, res
 
 
-def write_task(settings: ConsumerSettings, query_id: str, batch_id: int):
-    """What each task runs (mapInArrow) on its Arrow batches: a closure over frozen settings, pickled to the
-    executors. Yields one row: the task's TaskResult."""
+def write_task(settings: ConsumerSettings):
+    """What each task runs (mapInArrow, the streaming plan's last step) on its Arrow batches: a closure over
+    frozen settings, pickled to the executors once for the query. Yields one row: the task's TaskResult."""
     def run(batches):
         import pyarrow as pa
+        from pyspark import TaskContext
 
+        batch_id = int(TaskContext.get().getLocalProperty("streaming.sql.batchId") or -1)
+        query_id = ""  # the row sinks do not need it: only the totals sinks apply a micro-batch once
         total = TaskResult()
         sinks = [make.from_settings(settings) for make in ROW_SINKS]
         for sink in sinks:
@@ -138,8 +136,14 @@ def write_task(settings: ConsumerSettings, query_id: str, batch_id: int):
     return run
 
 
+def task_results(changes: DataFrame, settings: ConsumerSettings) -> DataFrame:
+    """The streaming plan's last step: the state operator's output written by the row sinks, task by task;
+    one row (RESULT_SCHEMA) per task."""
+    return changes.select(*TASK_COLUMNS).mapInArrow(write_task(settings), RESULT_SCHEMA)
+
+
 class MicroBatchWriter:
-    """foreachBatch: called on the driver with each micro-batch of the state operator's output and its id."""
+    """foreachBatch: called on the driver with each micro-batch's task results (task_results) and its id."""
 
     def __init__(self, settings: ConsumerSettings, progress: ProgressListener | None = None):
         self.settings, self.progress = settings, progress
@@ -162,18 +166,18 @@ class MicroBatchWriter:
         for sink in self.totals_sinks:
             sink.close()
 
-    def __call__(self, changes: DataFrame, batch_id: int) -> None:
+    def __call__(self, results: DataFrame, batch_id: int) -> None:
         try:
-            self._write(changes, batch_id)
+            self._write(results, batch_id)
         except Exception as exc:  # one line with the micro-batch, the cause and the fix, instead of Spark's prose
             raise errors.BatchFailed(f"micro-batch {batch_id}: {errors.cause_line(exc, self.checkpoint)}") from None
 
-    def _write(self, changes: DataFrame, batch_id: int) -> None:
+    def _write(self, results: DataFrame, batch_id: int) -> None:
         t0 = time.monotonic()
         query_id = self.query_id()
-        rows = changes.select(*TASK_COLUMNS).mapInArrow(write_task(self.settings, query_id, batch_id),
-                                                         RESULT_SCHEMA).collect()
-        res = TaskResult.total([TaskResult.from_json(r.result) for r in rows])
+        # Runs the micro-batch: its plan as Spark made it, with no new plan to analyse (a DataFrame made from
+        # it here would be analysed and optimised again, every micro-batch).
+        res = TaskResult.total([TaskResult.from_json(r.result) for r in results.collect()])
         t_job = time.monotonic()
         for sink in self.totals_sinks:
             sink.write(Writes(query_id, batch_id, deltas=res.deltas))

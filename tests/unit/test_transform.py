@@ -189,3 +189,17 @@ def test_real_records_transform_like_a_reference_in_python(kafka_frame, real_rec
         want = expected_row(rec, today)
         row = got[want["identifiant"]]
         assert {k: row[k] for k in want} == want
+
+
+def test_the_age_is_taken_on_the_day_of_the_message_kafka_timestamp(spark):
+    """A user turning 14 at midnight UTC: 13 in a message sent at 23:59:59 the day before, 14 in one sent at
+    00:00:01, whenever either is processed (a replay, a re-read of the topic); a date of birth after the
+    message's timestamp is in the future."""
+    rec = {"login": {"uuid": U}, "email": "a@b.c", "gender": "male", "nat": "FR",
+           "dob": {"date": "2012-11-28T00:00:00.000Z"}}
+    sent = [dt.datetime(2026, 11, 27, 23, 59, 59), dt.datetime(2026, 11, 28, 0, 0, 1), dt.datetime(2012, 11, 27)]
+    df = spark.createDataFrame([(None, json.dumps(rec).encode(), "t", 0, i, ts) for i, ts in enumerate(sent)],
+                               "key binary, value binary, topic string, partition int, offset long, "
+                               "timestamp timestamp")
+    got = [(r["status"], r["age"], r["reason"]) for r in T.classify(T.parse(df)).orderBy("offset").collect()]
+    assert got == [("filtered", 13, None), ("valid", 14, None), ("dead", None, "dob.date is in the future")]

@@ -1,6 +1,5 @@
 """The task side of the write protocol without servers: one Arrow batch of the state operator's output ->
 what the row sinks write, the counts and the counter deltas; the task results' sums; the replay clock."""
-import datetime as dt
 import json
 
 import pyarrow as pa
@@ -39,8 +38,8 @@ def test_a_batch_splits_into_upserts_deletes_and_dead_records_with_their_deltas(
             out_row("stale", "older", valid=1), out_row("dead", None, valid=0, reason="invalid email", offset=7,
                                                         value=b"x")]
     writes, res = split(arrow(rows), "q", 3)
-    assert [u[0] for u in writes.upserts] == ["new", "changed"] and writes.deletes == ["now-13"]
-    assert len(writes.upserts[0]) == 12 and writes.upserts[1][-1] == "GB"  # PROFILE_COLUMNS, nationality last
+    assert writes.upserts.column("identifiant").to_pylist() == ["new", "changed"] and writes.deletes == ["now-13"]
+    assert writes.upserts.column("nationality").to_pylist() == ["FR", "GB"]
     assert [(d.reason, d.offset, d.value) for d in writes.dead] == [("invalid email", 7, b"x")]
     assert (writes.query_id, writes.batch_id) == ("q", 3)
     assert {k: res.counts[k] for k in ("valid", "filtered", "dead", "stale")} == \
@@ -55,7 +54,7 @@ def test_a_batch_splits_into_upserts_deletes_and_dead_records_with_their_deltas(
 
 def test_an_empty_batch_writes_nothing():
     writes, res = split(arrow([]), "q", 0)
-    assert (writes.upserts, writes.deletes, writes.dead, res.deltas) == ([], [], [], {})
+    assert (writes.upserts.num_rows, writes.deletes, writes.dead, res.deltas) == (0, [], [], {})
 
 
 def test_task_results_sum_and_cross_the_json_boundary():
@@ -66,59 +65,6 @@ def test_task_results_sum_and_cross_the_json_boundary():
     total = TaskResult.total([TaskResult.from_json(a.to_json()), TaskResult.from_json(b.to_json())])
     assert total.counts["written"] == 5
     assert total.deltas == {("by_gender", "f"): {"count": 1, "age_sum": 0}}  # keys that net to 0 are left out
-
-
-def _run_stream(spark, src, checkpoint) -> list[tuple]:
-    """transform.sink_records as a streaming query over a folder of JSON lines (Kafka's columns made up)."""
-    from pyspark.sql import functions as F
-
-    from userprofiles.transform import sink_records
-
-    out = []
-    raw = spark.readStream.text(str(src)).select(
-        F.col("value").cast("binary").alias("value"), F.lit("users_profiles").alias("topic"),
-        F.lit(0).alias("partition"), F.lit(0).cast("long").alias("offset"),
-        F.lit("2026-01-01").cast("timestamp").alias("timestamp"))
-    q = (sink_records(raw).writeStream.option("checkpointLocation", str(checkpoint)).trigger(availableNow=True)
-         .foreachBatch(lambda df, _id: out.extend((r.status, r.age) for r in df.collect())).start())
-    q.awaitTermination(120)
-    q.stop()
-    return out
-
-
-def _forget(path):
-    """Delete a checkpoint file with the checksum file that Hadoop's local file system keeps beside it."""
-    path.unlink()
-    (path.parent / f".{path.name}.crc").unlink(missing_ok=True)
-
-
-def _rewrite(path, text):
-    _forget(path)
-    path.write_text(text)
-
-
-def test_a_replayed_batch_is_classified_on_the_clock_of_its_first_attempt(spark, tmp_path):
-    """A user who turns 14 at midnight UTC: the batch that first ran at 23:59:59 filters them, and its
-    replay the next day must filter them too. Spark gives current_timestamp() the batch's timestamp,
-    written to offsets/<id> before the batch runs and read back when the batch is replayed."""
-    rec = {"login": {"uuid": "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"}, "email": "a@b.c", "gender": "female", "nat": "NO",
-           "dob": {"date": "2012-11-28T00:00:00.000Z"}}
-    src, ckpt = tmp_path / "in", tmp_path / "checkpoint"
-    src.mkdir()
-    (src / "a.json").write_text(json.dumps(rec) + "\n")
-    assert len(_run_stream(spark, src, ckpt)) == 1
-    # Make batch 0 an unfinished batch that first ran at 2026-11-27 23:59:59 UTC: Spark replays it.
-    _forget(ckpt / "commits" / "0")
-    entry = (ckpt / "offsets" / "0").read_text().split("\n")
-    meta = json.loads(entry[1])
-    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 27, 23, 59, 59, tzinfo=dt.UTC).timestamp() * 1000)
-    _rewrite(ckpt / "offsets" / "0", "\n".join([entry[0], json.dumps(meta), *entry[2:]]))
-    assert _run_stream(spark, src, ckpt) == [("filtered", 13)]
-    # The same record in a new batch of a later day counts.
-    meta["batchTimestampMs"] = int(dt.datetime(2026, 11, 28, 0, 0, 1, tzinfo=dt.UTC).timestamp() * 1000)
-    _rewrite(ckpt / "offsets" / "0", "\n".join([entry[0], json.dumps(meta), *entry[2:]]))
-    _forget(ckpt / "commits" / "0")
-    assert _run_stream(spark, src, ckpt) == [("valid", 14)]
 
 
 def test_a_failed_batch_is_one_line_with_the_batch_the_cause_and_the_fix():

@@ -8,7 +8,7 @@ that the micro-batch fails and is replayed. write_protocol.py registers them and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class DeadRecord(NamedTuple):
@@ -23,13 +23,13 @@ class DeadRecord(NamedTuple):
 
 @dataclass
 class Writes:
-    """What a micro-batch asks the sinks to write. On an executor: its task's share of the rows (`upserts` in
-    schema.PROFILE_COLUMNS order, `deletes`, `dead`); on the driver: the micro-batch's counter deltas
-    (`deltas`, analytics.Totals). `query_id` and `batch_id` name the micro-batch, for sinks that must apply
-    it once."""
+    """What a micro-batch asks the sinks to write. On an executor: its task's share of the rows (`upserts`, an
+    Arrow record batch with the schema.PROFILE_COLUMNS, as the tasks receive them; `deletes`, `dead`); on the
+    driver: the micro-batch's counter deltas (`deltas`, analytics.Totals). `query_id` and `batch_id` name the
+    micro-batch, for sinks that must apply it once."""
     query_id: str
     batch_id: int
-    upserts: list[tuple] = field(default_factory=list)
+    upserts: Any = None
     deletes: list[str] = field(default_factory=list)
     dead: list[DeadRecord] = field(default_factory=list)
     deltas: dict = field(default_factory=dict)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import socket
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -85,8 +84,8 @@ class WriteResult:
 
 def serialized_bytes(bound) -> int:
     """The size of a bound row as Cassandra counts it in a CQL batch: its serialised values plus cell overhead."""
-    return _ROW_OVERHEAD + sum(len(v) + _CELL_OVERHEAD if isinstance(v, (bytes, bytearray)) else _CELL_OVERHEAD
-                               for v in bound.values)
+    values = bound.values
+    return _ROW_OVERHEAD + len(values) * _CELL_OVERHEAD + sum(map(len, filter(None, values)))
 
 
 def group_batches(items: Sequence, sizes: Sequence[int], max_rows: int, replica_of=None,
@@ -161,25 +160,67 @@ def _statement_for(settings: CassandraSettings, cql: str):
                           f"restart: the micro-batch is replayed") from None
 
 
-def _apply(settings: CassandraSettings, what: str, cql: str, rows: Sequence[tuple]) -> WriteResult:
-    """Bind each row (a row the driver cannot serialise is refused alone), group the bound rows into
-    unlogged batches sized from their serialised bytes, execute them settings.concurrency at a time. A CQL batch
-    that fails transiently is retried within the retry budget; one that Cassandra refuses is split into
-    single rows, and a single row that Cassandra refuses is refused alone: one bad row never fails the rest."""
+def cql_values(stmt, columns) -> list[list]:
+    """Arrow COLUMNS (one per bound column of STMT, in its order) as the bytes the CQL protocol carries for
+    each value (None for null): text is its UTF-8 as Arrow holds it, a uuid its 16 bytes, an int 4 big-endian
+    bytes. This is what the driver's bind() computes, without its per-value Python work (a third of the
+    workers' CPU per row, py-spy); a value of another form raises ValueError naming it."""
+    import pyarrow as pa
+
+    out = []
+    for meta, arr in zip(stmt.column_metadata, columns, strict=True):
+        kind = meta.type.typename
+        if kind in ("varchar", "text", "ascii"):
+            out.append(arr.cast(pa.binary()).to_pylist())
+        elif kind == "uuid":
+            out.append([None if v is None else _uuid_bytes(v) for v in arr.to_pylist()])
+        elif kind == "int":
+            out.append([None if v is None else v.to_bytes(4, "big", signed=True) for v in arr.to_pylist()])
+        else:
+            raise TypeError(f"column {meta.name} of type {kind} has no serialiser here")
+    return out
+
+
+def _uuid_bytes(text: str) -> bytes | str:
+    """The 16 bytes of a uuid's text, or the text itself when it is none (that row is refused alone)."""
+    try:
+        raw = bytes.fromhex(text.replace("-", ""))
+    except ValueError:
+        return text
+    return raw if len(raw) == 16 and len(text) == 36 else text
+
+
+def _bound(stmt, values: list[list]) -> tuple[list[tuple[int, object]], dict[int, str]]:
+    """(index, BoundStatement) of each row of serialised VALUES (columns side by side), and the rows that
+    cannot be sent ({index: reason})."""
+    from cassandra.query import BoundStatement
+
+    bound, refused = [], {}
+    for i, row in enumerate(zip(*values, strict=True)):
+        if any(isinstance(v, str) for v in row):  # _uuid_bytes gave the text back
+            refused[i] = "Cassandra cannot encode the row: identifiant is not a uuid"
+            continue
+        b = BoundStatement(stmt)
+        b.values = list(row)  # its routing key is computed from these, as after bind()
+        bound.append((i, b))
+    return bound, refused
+
+
+def _apply(settings: CassandraSettings, what: str, cql: str, columns) -> WriteResult:
+    """Send the rows of COLUMNS (Arrow arrays, one per bound column) as bound statements (a row that cannot
+    be encoded is refused alone), grouped into unlogged batches sized from their serialised bytes, executed
+    settings.concurrency at a time. A CQL batch that fails transiently is retried within the retry budget; one
+    that Cassandra refuses is split into single rows, and a single row that Cassandra refuses is refused
+    alone: one bad row never fails the rest."""
     from cassandra import InvalidRequest
     from cassandra.concurrent import execute_concurrent
     from cassandra.query import BatchStatement, BatchType
 
     result = WriteResult()
-    if not rows:
+    if not len(columns[0]):
         return result
     s, stmt = _statement_for(settings, cql)
-    bound = []
-    for i, r in enumerate(rows):
-        try:
-            bound.append((i, stmt.bind(r)))
-        except Exception as exc:  # the driver cannot serialise a value (type, range, a lone surrogate ...)
-            result.refused[i] = f"Cassandra cannot encode the row: {type(exc).__name__}: {str(exc)[:200]}"
+    bound, result.refused = _bound(stmt, cql_values(stmt, columns))
     max_rows = max(settings.rows_per_cql_batch, 1)
     pending = group_batches(bound, [serialized_bytes(b) for _, b in bound], max_rows, _replica_function(s, settings))
     transient = _transient_errors()
@@ -223,29 +264,23 @@ def _apply(settings: CassandraSettings, what: str, cql: str, rows: Sequence[tupl
     return result
 
 
-def write_rows(settings: CassandraSettings, rows: Sequence[Sequence]) -> WriteResult:
-    """Upsert rows (tuples in PROFILE_COLUMNS order, identifiant as text). Idempotent: the primary key is
-    the user's uuid, so a replayed micro-batch overwrites the same rows. Unlogged batches of one replica's rows
-    cost the driver and the node several times less CPU per row than one request per row; each row is its
-    own partition, applied atomically on its own. rows_per_cql_batch=1 sends one INSERT per row."""
-    params = []
-    bad: dict[int, str] = {}
-    for i, r in enumerate(rows):
-        try:
-            params.append((i, (uuid.UUID(r[0]),) + tuple(r[1:])))
-        except (ValueError, TypeError, AttributeError) as exc:
-            bad[i] = f"Cassandra cannot encode the row: identifiant is not a uuid ({exc})"
-    res = _apply(settings, f"writing {len(rows)} rows to Cassandra {settings.address}",
-                 insert_statement(settings), [p for _, p in params])
-    index = [i for i, _ in params]
-    return WriteResult(res.written, {**bad, **{index[j]: why for j, why in res.refused.items()}})
+def write_rows(settings: CassandraSettings, rows) -> WriteResult:
+    """Upsert ROWS (an Arrow table or record batch with the PROFILE_COLUMNS, identifiant as text). Idempotent:
+    the primary key is the user's uuid, so a replayed micro-batch overwrites the same rows. Unlogged batches
+    of one replica's rows cost the driver and the node several times less CPU per row than one request per
+    row; each row is its own partition, applied atomically on its own. rows_per_cql_batch=1 sends one INSERT
+    per row."""
+    return _apply(settings, f"writing {rows.num_rows} rows to Cassandra {settings.address}",
+                  insert_statement(settings), [rows.column(c) for c in PROFILE_COLUMNS])
 
 
 def delete_rows(settings: CassandraSettings, identifiants: Sequence[str]) -> int:
     """Delete the rows of these users (their latest copy is 13 or younger); returns how many were applied."""
+    import pyarrow as pa
+
     cql = f"DELETE FROM {settings.keyspace}.{settings.table} WHERE identifiant = ?"
     res = _apply(settings, f"deleting {len(identifiants)} rows in Cassandra", cql,
-                 [(uuid.UUID(i),) for i in identifiants])
+                 [pa.array(identifiants, type=pa.string())])
     if res.refused:
         raise SinkUnavailable(f"Cassandra refused a delete: {next(iter(res.refused.values()))}")
     return res.written
@@ -268,11 +303,14 @@ class ProfilesSink:
         _statement_for(self.settings, insert_statement(self.settings))
 
     def write(self, writes: Writes) -> dict[str, int]:
+        if writes.upserts is None or not writes.upserts.num_rows:
+            return {"written": 0, "deleted": delete_rows(self.settings, writes.deletes)}
         res = write_rows(self.settings, writes.upserts)
         if res.refused:
             i, why = next(iter(res.refused.items()))
-            raise SinkRefused(f"Cassandra refused {len(res.refused)} of {len(writes.upserts)} rows that the plan let "
-                              f"through (profile {writes.upserts[i][0]}: {why}); fix the table "
+            ident = writes.upserts.column("identifiant")[i].as_py()
+            raise SinkRefused(f"Cassandra refused {len(res.refused)} of {writes.upserts.num_rows} rows that the plan "
+                              f"let through (profile {ident}: {why}); fix the table "
                               f"{self.settings.keyspace}.{self.settings.table} or the plan's checks "
                               f"(userprofiles/transform.py), then restart: the micro-batch is replayed")
         return {"written": res.written, "deleted": delete_rows(self.settings, writes.deletes)}

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -32,10 +34,11 @@ import org.apache.spark.sql.types.StructType;
  * "not valid JSON" (an object that only a lenient parser reads: duplicate keys, content after it); "a field
  * has the wrong JSON type" (an object or number field holding another type); "not a JSON string: PATH" (the
  * first of the listed string fields that holds another type). {@code user} is the record as from_json reads
- * it: other string fields take the JSON text of whatever they hold, as from_json does, and unknown fields are
- * skipped.
+ * it, for the fields the plan uses (the others are checked, not kept): string fields that are not listed take
+ * the JSON text of whatever they hold, as from_json does; unknown fields are skipped.
  */
 public final class StrictJson implements UDF1<byte[], Row> {
+  private static final long serialVersionUID = 1L;
   public static final String NOT_UTF8 = "message is not UTF-8";
   public static final String NOT_OBJECT = "not a JSON object";
   public static final String LONE_SURROGATE = "a lone UTF-16 surrogate escape (not valid Unicode text)";
@@ -43,62 +46,67 @@ public final class StrictJson implements UDF1<byte[], Row> {
   public static final String WRONG_TYPE = "a field has the wrong JSON type";
   public static final String NOT_STRING = "not a JSON string: ";
 
-  private final StructType schema;
+  // Jackson's own duplicate detection hashes every name into a set per object; Node below knows the schema's
+  // names by position and needs a set only for names the schema does not have.
+  private static final JsonFactory FACTORY = new JsonFactory();
+
   private final String[] stringFields;
   private final Node root;
-  // Thread-safe, shared by the tasks of an executor.
-  private static final JsonFactory STRICT =
-      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-  private static final JsonFactory TEXT = new JsonFactory();
 
-  StrictJson(StructType schema, String[] stringFields) {
-    this.schema = schema;
+  StrictJson(StructType schema, String[] stringFields, Set<String> used) {
     this.stringFields = stringFields;
-    this.root = Node.of(schema, "", stringFields);
+    this.root = Node.of(schema, "", stringFields, used);
   }
 
-  /** The parse as a column: {@code schemaJson} is the record's StructType as JSON (StructType.json()). */
-  public static Column parse(Column value, String schemaJson, java.util.List<String> stringFields) {
+  /**
+   * The parse as a column: {@code schemaJson} is the record's StructType as JSON (StructType.json()),
+   * {@code stringFields} the paths that must hold JSON strings, {@code usedFields} the paths the plan reads.
+   */
+  public static Column parse(Column value, String schemaJson, List<String> stringFields, List<String> usedFields) {
     StructType schema = (StructType) DataType.fromJson(schemaJson);
     StructType result = new StructType()
         .add("reason", DataTypes.StringType, true)
         .add("user", schema, true);
-    UserDefinedFunction udf =
-        functions.udf(new StrictJson(schema, stringFields.toArray(new String[0])), result);
+    StrictJson parser = new StrictJson(schema, stringFields.toArray(new String[0]), new HashSet<>(usedFields));
+    UserDefinedFunction udf = functions.udf(parser, result);
     return udf.apply(value);
+  }
+
+  /** A key met twice in one object. */
+  static final class DuplicateKey extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    DuplicateKey() {
+      super(null, null, false, false);
+    }
   }
 
   @Override
   public Row call(byte[] value) {
     if (value == null) return null;
-    if (!Utf8.isValid(value)) return refused(NOT_UTF8);
+    Utf8.Scan scan = Utf8.scan(value);
+    if (!scan.valid) return refused(NOT_UTF8);
     Errors errors = new Errors();
-    Row user;
+    Row user = null;
     String strict = null;
-    try (JsonParser p = STRICT.createParser(value)) {
+    try (JsonParser p = FACTORY.createParser(value)) {
       if (p.nextToken() != JsonToken.START_OBJECT) return refused(NOT_OBJECT);
       user = root.readObject(p, errors);
       if (p.nextToken() != null) strict = NOT_STRICT;
+    } catch (DuplicateKey e) {
+      strict = NOT_STRICT;
     } catch (StreamConstraintsException e) {  // nesting or sizes past Jackson's limits
       return refused(NOT_OBJECT);
-    } catch (JsonProcessingException e) {
-      if (!isDuplicate(e)) return refused(NOT_OBJECT);
-      strict = NOT_STRICT;
-      user = null;
-    } catch (IOException e) {
+    } catch (IOException e) {  // JsonProcessingException included: not JSON
       return refused(NOT_OBJECT);
     }
-    if (Utf8.hasLoneSurrogateEscape(value)) return refused(LONE_SURROGATE);
+    if (scan.backslash && Utf8.hasLoneSurrogateEscape(value)) return refused(LONE_SURROGATE);
     if (strict != null) return refused(strict);
     return RowFactory.create(errors.reason(stringFields), user);
   }
 
   private static Row refused(String reason) {
     return RowFactory.create(reason, null);
-  }
-
-  private static boolean isDuplicate(JsonProcessingException e) {
-    return e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field");
   }
 
   /** The type errors of one message. */
@@ -113,51 +121,94 @@ public final class StrictJson implements UDF1<byte[], Row> {
     }
   }
 
+  /**
+   * The value at the current token {@code t}, walked to its end with every object checked for duplicate
+   * keys; with a generator, copied to it (the JSON text of a value that a string field holds).
+   */
+  static void walk(JsonParser p, JsonToken t, JsonGenerator out) throws IOException {
+    if (t == JsonToken.START_OBJECT) {
+      if (out != null) out.writeStartObject();
+      Set<String> names = null;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        if (names == null) names = new HashSet<>();
+        if (!names.add(name)) throw new DuplicateKey();
+        if (out != null) out.writeFieldName(name);
+        walk(p, p.nextToken(), out);
+      }
+      if (t != JsonToken.END_OBJECT) throw new JsonProcessingException("unexpected " + t) {};
+      if (out != null) out.writeEndObject();
+    } else if (t == JsonToken.START_ARRAY) {
+      if (out != null) out.writeStartArray();
+      while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        if (t == null) throw new JsonProcessingException("unexpected end") {};
+        walk(p, t, out);
+      }
+      if (out != null) out.writeEndArray();
+    } else if (out != null) {
+      out.copyCurrentEvent(p);
+    }
+  }
+
   /** A field of the schema: how its JSON value is read. */
   private static final class Node implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     final DataType type;
     final Map<String, Integer> index;  // for a struct: field name -> position
     final Node[] children;
     final int stringCheck;  // for a string field: its position in stringFields, else -1
+    final boolean used;  // kept in the result (else only checked)
 
-    private Node(DataType type, Map<String, Integer> index, Node[] children, int stringCheck) {
+    private Node(DataType type, Map<String, Integer> index, Node[] children, int stringCheck, boolean used) {
       this.type = type;
       this.index = index;
       this.children = children;
       this.stringCheck = stringCheck;
+      this.used = used;
     }
 
-    static Node of(DataType type, String path, String[] stringFields) {
+    static Node of(DataType type, String path, String[] stringFields, Set<String> used) {
       if (type instanceof StructType) {
         StructField[] fields = ((StructType) type).fields();
+        if (fields.length > 64) throw new IllegalArgumentException(path + " has more than 64 fields");
         Map<String, Integer> index = new HashMap<>();
         Node[] children = new Node[fields.length];
+        boolean any = path.isEmpty();
         for (int i = 0; i < fields.length; i++) {
           index.put(fields[i].name(), i);
           String sub = path.isEmpty() ? fields[i].name() : path + "." + fields[i].name();
-          children[i] = of(fields[i].dataType(), sub, stringFields);
+          children[i] = of(fields[i].dataType(), sub, stringFields, used);
+          any |= children[i].used;
         }
-        return new Node(type, index, children, -1);
+        return new Node(type, index, children, -1, any);
       }
       int check = -1;
       for (int i = 0; i < stringFields.length; i++) if (stringFields[i].equals(path)) check = i;
-      return new Node(type, null, null, check);
+      return new Node(type, null, null, check, used.contains(path));
     }
 
     /** The object whose START_OBJECT was just read, up to its END_OBJECT. */
     Row readObject(JsonParser p, Errors errors) throws IOException {
       Object[] values = new Object[children.length];
+      long seen = 0;
+      Set<String> others = null;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        Integer i = index.get(p.currentName());
+        String name = p.currentName();
+        Integer i = index.get(name);
         JsonToken v = p.nextToken();
         if (i == null) {
-          p.skipChildren();
+          if (others == null) others = new HashSet<>();
+          if (!others.add(name)) throw new DuplicateKey();
+          walk(p, v, null);
         } else {
+          long bit = 1L << i;
+          if ((seen & bit) != 0) throw new DuplicateKey();
+          seen |= bit;
           values[i] = children[i].read(p, v, errors);
         }
       }
-      if (t != JsonToken.END_OBJECT) throw new IOException("unexpected token " + t);
+      if (t != JsonToken.END_OBJECT) throw new JsonProcessingException("unexpected " + t) {};
       return RowFactory.create(values);
     }
 
@@ -166,28 +217,32 @@ public final class StrictJson implements UDF1<byte[], Row> {
       if (type instanceof StructType) {
         if (t == JsonToken.START_OBJECT) return readObject(p, errors);
         errors.wrongType = true;
-        p.skipChildren();
+        walk(p, t, null);
         return null;
       }
       if (type == DataTypes.IntegerType) {
         if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
-          return p.getIntValue();
+          return used ? p.getIntValue() : null;
         }
         errors.wrongType = true;
-        p.skipChildren();
+        walk(p, t, null);
         return null;
       }
       // A string field.
-      if (t == JsonToken.VALUE_STRING) return p.getText();
+      if (t == JsonToken.VALUE_STRING) return used ? p.getText() : null;
       if (stringCheck >= 0) {
         errors.firstNotString = Math.min(errors.firstNotString, stringCheck);
-        p.skipChildren();
+        walk(p, t, null);
+        return null;
+      }
+      if (!used) {
+        walk(p, t, null);
         return null;
       }
       // As from_json: the JSON text of the value.
       StringWriter w = new StringWriter();
-      try (JsonGenerator g = TEXT.createGenerator(w)) {
-        g.copyCurrentStructure(p);
+      try (JsonGenerator g = FACTORY.createGenerator(w)) {
+        walk(p, t, g);
       }
       return w.toString();
     }

@@ -1,19 +1,54 @@
 package userprofiles.jvm;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /** Byte-level checks of a message, before and beside its parse. */
 final class Utf8 {
   private Utf8() {}
 
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long ONES = 0x0101010101010101L;
+  private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
+
+  /** What one pass over a message found. */
+  static final class Scan {
+    final boolean valid;
+    final boolean backslash;
+
+    Scan(boolean valid, boolean backslash) {
+      this.valid = valid;
+      this.backslash = backslash;
+    }
+  }
+
+  private static final Scan INVALID = new Scan(false, false);
+  private static final Scan PLAIN = new Scan(true, false);
+  private static final Scan ESCAPES = new Scan(true, true);
+
   /**
-   * True when the bytes are well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no encoded
-   * surrogates, nothing above U+10FFFF, no cut sequence).
+   * Whether the bytes are well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no encoded surrogates,
+   * nothing above U+10FFFF, no cut sequence), and whether they hold a backslash (so may hold escapes). Eight
+   * bytes at a time while they are ASCII without a backslash, the common case.
    */
-  static boolean isValid(byte[] b) {
+  static Scan scan(byte[] b) {
     int i = 0;
     int n = b.length;
+    boolean backslash = false;
     while (i < n) {
+      if (i + 8 <= n) {
+        long w = (long) LONGS.get(b, i);
+        long x = w ^ BACKSLASHES;
+        if ((w & HIGH_BITS) == 0 && ((x - ONES) & ~x & HIGH_BITS) == 0) {
+          i += 8;
+          continue;
+        }
+      }
       int c = b[i];
-      if (c >= 0) {  // ASCII, the common case
+      if (c >= 0) {
+        backslash |= c == '\\';
         i++;
         continue;
       }
@@ -32,18 +67,18 @@ final class Utf8 {
         if (c == 0xF0) lo = 0x90;  // overlong
         if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
       } else {
-        return false;
+        return INVALID;
       }
-      if (i + need >= n) return false;  // cut short
+      if (i + need >= n) return INVALID;  // cut short
       int second = b[i + 1] & 0xFF;
-      if (second < lo || second > hi) return false;
+      if (second < lo || second > hi) return INVALID;
       for (int k = 2; k <= need; k++) {
         int cont = b[i + k] & 0xFF;
-        if (cont < 0x80 || cont > 0xBF) return false;
+        if (cont < 0x80 || cont > 0xBF) return INVALID;
       }
       i += need + 1;
     }
-    return true;
+    return backslash ? ESCAPES : PLAIN;
   }
 
   /**
