@@ -35,7 +35,7 @@ KAFKA_DLQ_TOPIC="${KAFKA_DLQ_TOPIC:-users_profiles_dlq}"
 KAFKA_DLQ_PARTITIONS="${KAFKA_DLQ_PARTITIONS:-1}"
 
 # --- NODES=3: a replicated cluster on this one machine (make up NODES=3). Every address and port below is
-# an environment variable, so a second cluster can run beside another stack (offsets, see README "Scaling out").
+# an environment variable, so a second cluster can run beside another stack (offsets, see docs/scaling-out.md).
 # NODES=1 (the default) is the single-node stack: none of these are used and nothing changes.
 NODES="${NODES:-1}"
 # Kafka node i (1..N): broker on 127.0.0.1:KAFKA_PORT+i-1 (9092-9094), controller on
@@ -51,7 +51,7 @@ CLUSTER_RF="${CLUSTER_RF:-3}"
 CLUSTER_MIN_ISR="${CLUSTER_MIN_ISR:-2}"
 CASSANDRA_DC="${CASSANDRA_DC:-datacenter1}"
 if ((NODES > 1)); then
-  # Heaps of a cluster node: 3 x (768M + 384m) plus off-heap stays near 5-6 GB of RSS (measured in README).
+  # Heaps of a cluster node: 3 x (768M + 384m) plus off-heap stays near 5-6 GB of RSS (measured in docs/scaling-out.md).
   CASSANDRA_HEAP="${CASSANDRA_CLUSTER_HEAP:-768M}"
   KAFKA_HEAP="${KAFKA_CLUSTER_HEAP:-384m}"
 fi

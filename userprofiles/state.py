@@ -5,7 +5,7 @@ A new checkpoint while the stores keep data (the checkpoint was deleted, or the 
 one) starts from the table: each stored row becomes the state of its profile, older than any copy in the
 topic, so that the copies read again rewrite the rows and move the counters from what they count now. That
 is only right when the analytics equal the table, so the seed is taken only then (reconcile.py compares
-them), else the consumer refuses to start and names `make reconcile --repair`.
+them), else the consumer refuses to start and names `make reconcile ARGS=--repair`.
 
 The seed is written into the checkpoint (seed/, Parquet) before the query starts, and read from there until
 the first micro-batch is committed: a replay of micro-batch 0 starts from the same seed, not from a table
@@ -45,7 +45,7 @@ def initial_state(spark: SparkSession, settings: ConsumerSettings) -> DataFrame:
             raise SeedRefused(f"checkpoint {checkpoint} holds micro-batches but no seed of its per-profile state (an "
                               f"older consumer's checkpoint); start from a new checkpoint (delete it, or choose "
                               f"another with --checkpoint) once the analytics equal the table: make reconcile "
-                              f"--repair")
+                              f"ARGS=--repair")
         _write_seed(spark, settings, seed_dir)
     return spark.read.schema(SEED_SCHEMA).parquet(str(seed_dir))
 
@@ -59,7 +59,7 @@ def _write_seed(spark: SparkSession, settings: ConsumerSettings, seed_dir: Path)
         raise SeedRefused(f"the checkpoint {seed_dir.parent} is new but the analytics in MongoDB {mongo.db} differ "
                           f"from the table {cass.keyspace}.{cass.table} ({len(diffs)} keys, e.g. {coll} {key!r}: "
                           f"{got} against {want}), so the state cannot start from the table; run make reconcile "
-                          f"--repair (with this consumer's --keyspace/--mongo-db), then start the consumer again")
+                          f"ARGS=--repair (with this consumer's --keyspace/--mongo-db), then start the consumer again")
     if rows:
         log.info("new checkpoint: the per-profile state starts from the %d rows of %s.%s", len(rows), cass.keyspace,
                  cass.table)

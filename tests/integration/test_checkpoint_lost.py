@@ -1,6 +1,6 @@
 """A checkpoint deleted on purpose while the stores keep their data: the new checkpoint's per-profile state is
 seeded from the table when the analytics equal it, and the topic read again leaves both stores exact;
-otherwise the consumer refuses to start, in one line naming `make reconcile --repair`, and starts once it ran.
+otherwise the consumer refuses to start, in one line naming `make reconcile ARGS=--repair`, and starts once it ran.
 A row that Cassandra refuses for good stops the micro-batch: nothing of it is counted."""
 import datetime as dt
 import json
@@ -79,7 +79,7 @@ def test_a_new_checkpoint_on_stores_that_disagree_is_refused_until_reconcile_rep
     run = _consume(sandbox, tmp_path)
     errors = [ln for ln in (run.stdout + run.stderr).splitlines() if "error:" in ln]
     assert run.returncode == 2 and len(errors) == 1, run.stdout + run.stderr
-    assert "make reconcile --repair" in errors[0] and "by_gender" in errors[0], errors[0]
+    assert "make reconcile ARGS=--repair" in errors[0] and "by_gender" in errors[0], errors[0]
 
     assert _reconcile(sandbox).returncode == 1
     assert _reconcile(sandbox, "--repair").returncode == 0

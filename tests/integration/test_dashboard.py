@@ -3,7 +3,7 @@ equal the stores', they follow new data, and MongoDB going away shows a message,
 
 MongoDB is reached through a TCP proxy of the test's own, stopped and started again to play "FerretDB is
 down" without stopping the FerretDB that other tests share. Set DASHBOARD_SCREENSHOT=docs/dashboard.png to
-keep the screenshot for the README."""
+keep the screenshot for docs/watching.md."""
 from __future__ import annotations
 
 import os
