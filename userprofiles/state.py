@@ -14,7 +14,6 @@ that the failed attempt may have changed.
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -70,14 +69,4 @@ def _write_seed(spark: SparkSession, settings: ConsumerSettings, seed_dir: Path)
     table = pa.table({name: pa.array(col, type=t) for name, col, t in zip(
         ("identifiant", "nationality", "gender", "domain_name", "age"), columns,
         (pa.string(), pa.string(), pa.string(), pa.string(), pa.int32()), strict=True)})
-    # Written here rather than by a Spark job (seconds of a cold start); renamed into place, so that a seed
-    # folder with its _SUCCESS marker is always whole.
-    import pyarrow.parquet as pq
-
-    partial = seed_dir.with_name("seed.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    pq.write_table(table, partial / "part-00000.parquet")
-    (partial / "_SUCCESS").touch()
-    shutil.rmtree(seed_dir, ignore_errors=True)
-    partial.rename(seed_dir)
+    spark.createDataFrame(table, SEED_SCHEMA).write.mode("overwrite").parquet(str(seed_dir))
