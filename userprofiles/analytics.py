@@ -36,7 +36,8 @@ PROFILE = ("nationality", "gender", "domain_name", "age")  # the columns a profi
 
 def count(out: Totals, sign: int, profiles, columns: tuple[str, str, str, str] = PROFILE) -> None:
     """Add SIGN times each profile of PROFILES (an Arrow table or record batch; COLUMNS name its nationality,
-    gender, domain and age; a null age is no profile) to OUT, grouped in Arrow: no Python work per row."""
+    gender, domain and age; a null age is no profile) to OUT, grouped in Arrow: Python works per distinct key,
+    not per row (the age groups from the distinct ages, by age_group)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -46,19 +47,14 @@ def count(out: Totals, sign: int, profiles, columns: tuple[str, str, str, str] =
                   "domain": profiles.column(domain), "age": ages}).filter(pc.is_valid(ages))
     if not t.num_rows:
         return
-    reached = None  # for each age, how many group starts it reaches: 1 for the youngest group, 7 for 65+
-    for start in [lo for lo, _ in AGE_GROUPS] + [65]:
-        step = pc.cast(pc.greater_equal(t.column("age"), start), "int32")
-        reached = step if reached is None else pc.add(reached, step)
-    if pc.any(pc.equal(reached, 0)).as_py():
-        raise ValueError("an age below the youngest group; such users are filtered out")
-    names = pa.array([f"{lo}-{hi}" for lo, hi in AGE_GROUPS] + ["65+"])
-    t = t.append_column("age_group", pc.take(names, pc.subtract(reached, 1)))
-    for coll, key in (("by_nationality", "nat"), ("by_gender", "gender"), ("by_age_group", "age_group"),
-                      ("by_email_domain", "domain")):
-        for row in t.group_by(key).aggregate([("age", "count"), ("age", "sum")]).to_pylist():
+    groups = [(coll, key, t.group_by(key).aggregate([([], "count_all"), ("age", "sum")]).to_pylist())
+              for coll, key in (("by_nationality", "nat"), ("by_gender", "gender"), ("by_email_domain", "domain"))]
+    by_age = t.group_by("age").aggregate([([], "count_all")]).to_pylist()
+    groups.append(("by_age_group", "group", [{"group": age_group(r["age"]), **r} for r in by_age]))
+    for coll, key, rows in groups:
+        for row in rows:
             v = out.setdefault((coll, row[key]), {"count": 0, "age_sum": 0})
-            v["count"] += sign * row["age_count"]
+            v["count"] += sign * row["count_all"]
             if coll == "by_nationality":
                 v["age_sum"] += sign * row["age_sum"]
 

@@ -303,9 +303,8 @@ class ProfilesSink:
         _statement_for(self.settings, insert_statement(self.settings))
 
     def write(self, writes: Writes) -> dict[str, int]:
-        if writes.upserts is None or not writes.upserts.num_rows:
-            return {"written": 0, "deleted": delete_rows(self.settings, writes.deletes)}
-        res = write_rows(self.settings, writes.upserts)
+        res = (write_rows(self.settings, writes.upserts) if writes.upserts is not None and writes.upserts.num_rows
+               else WriteResult())
         if res.refused:
             i, why = next(iter(res.refused.items()))
             ident = writes.upserts.column("identifiant")[i].as_py()
