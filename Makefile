@@ -7,7 +7,7 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 # NODES=3: up/down/status/clean act on the replicated cluster (stack/cluster.sh); unset or 1: the single node.
 export NODES ?= 1
 
-.PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv jvm reconcile fresh-check
+.PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv jvm reconcile fresh-check consumer-groups
 
 help:          ## this list: each target and what it does
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,9 @@ chaos: up      ## fault-injection scenarios, with a table of figures
 
 chaos-cluster: ## on a NODES=3 cluster (started and stopped here): kill -9 a Cassandra node and a Kafka broker mid-stream
 	@bash stack/chaos-cluster.sh
+
+consumer-groups: ## Kafka's kafka-consumer-groups.sh; unset ARGS: --describe of the consumer's group (its lag per partition)
+	@bash stack/kafka.sh consumer-groups $(or $(ARGS),--describe --group $${SPARK_QUERY_NAME:-users_profiles})
 
 reconcile: venv ## compare the MongoDB analytics with the Cassandra table (ARGS=--repair to rewrite them)
 	$(PY) -m userprofiles.reconcile $(ARGS)

@@ -30,6 +30,7 @@ def main(argv=None) -> int:
     settings = dataclasses.replace(settings, cassandra=dataclasses.replace(settings.cassandra, consistency=consistency))
     log.info("Cassandra writes at consistency %s (keyspace %s)", consistency, settings.cassandra.keyspace)
 
+    from userprofiles.consumer_group import GroupCommitter
     from userprofiles.consumer_job import start_query
     from userprofiles.errors import cause_line
     from userprofiles.progress import Metrics, ProgressListener
@@ -37,20 +38,21 @@ def main(argv=None) -> int:
     from userprofiles.state import SeedRefused, initial_state
     from userprofiles.write_protocol import MicroBatchWriter
 
-    spark = build_spark(settings.stream)
+    stream = settings.stream
+    spark = build_spark(stream)
     try:
         seed = initial_state(spark, settings)
     except SeedRefused as exc:
         print(f"consumer_spark.py: error: {exc}", file=sys.stderr)
         return 2
-    listener = ProgressListener(Metrics(settings.metrics_port) if settings.metrics_port else None)
+    group = GroupCommitter(settings.kafka, stream.query_name, timeout=settings.connect_timeout)
+    listener = ProgressListener(Metrics(settings.metrics_port) if settings.metrics_port else None, group)
     spark.streams.addListener(listener)
     writer = MicroBatchWriter(settings, progress=listener)
     query = start_query(spark, writer, seed)
-    stream = settings.stream
     if stream.ui:
         port = (spark.sparkContext.uiWebUrl or "").rsplit(":", 1)[-1]  # the next free port if --ui-port was taken
-        log.info("Spark UI: http://127.0.0.1:%s (Structured Streaming tab: query users_profiles)", port)
+        log.info("Spark UI: http://127.0.0.1:%s (Structured Streaming tab: query %s)", port, stream.query_name)
     if settings.metrics_port:
         log.info("Prometheus metrics: http://127.0.0.1:%d/metrics", settings.metrics_port)
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the current micro-batch ends, or is replayed
@@ -59,8 +61,9 @@ def main(argv=None) -> int:
     # itself come as the exception of awaitTermination).
     for log_handler in logging.getLogger().handlers:
         log_handler.addFilter(lambda record: "py4j" not in record.pathname)
-    log.info("reading %s from %s (checkpoint %s)%s", settings.kafka.topic, settings.kafka.bootstrap_servers,
-             stream.checkpoint_dir, ", until caught up" if stream.available_now else "; Ctrl-C to stop")
+    log.info("reading %s from %s (checkpoint %s; offsets shown in the consumer group %s)%s", settings.kafka.topic,
+             settings.kafka.bootstrap_servers, stream.checkpoint_dir, stream.query_name,
+             ", until caught up" if stream.available_now else "; Ctrl-C to stop")
     try:
         query.awaitTermination()
     except KeyboardInterrupt:
@@ -76,6 +79,7 @@ def main(argv=None) -> int:
     finally:
         listener.drain()
         writer.close()
+        group.close()
         log.info("totals: %s", " ".join(f"{k}={v}" for k, v in writer.totals.items()))
     return 0
 

@@ -7,7 +7,8 @@
 #      KAFKA_TOPIC (users_profiles), KAFKA_PARTITIONS (6), KAFKA_DLQ_TOPIC (users_profiles_dlq), KAFKA_DLQ_PARTITIONS (1).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CACHE="$STACK_CACHE/kafka-$KAFKA_VERSION"
+# The POM's hash in the folder's name: a jar added to stack/maven/kafka.xml is fetched on the next install.
+CACHE="$STACK_CACHE/kafka-$KAFKA_VERSION-$(sha1sum "$STACK_DIR/maven/kafka.xml" | cut -c1-8)"
 NODE="${NODE:-}"
 SVC=kafka
 HOME_DIR="$DATA_DIR/kafka"
@@ -182,5 +183,10 @@ case "${1:-}" in
   install|start|stop|status) "$1" ;;
   render) write_config; cat "$CONF" ;;
   cluster-id) install; write_config; cluster_id ;;  # the node's server.properties (tests/unit/test_cluster_config.py)
-  *) die "usage: $0 install|start|stop|status" ;;
+  # Kafka's own kafka-consumer-groups.sh, e.g. consumer-groups --describe --group users_profiles (make consumer-groups).
+  consumer-groups)
+    shift; install
+    LOG4J="$STACK_DIR/kafka-tools-log4j2.properties" java_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+      --bootstrap-server "$ADDR" "$@" ;;
+  *) die "usage: $0 install|start|stop|status|consumer-groups ARGS" ;;
 esac

@@ -30,4 +30,4 @@ def start_query(spark: SparkSession, writer: MicroBatchWriter, seed: DataFrame) 
     trigger = ({"availableNow": True} if stream.available_now else
                {"processingTime": f"{stream.trigger_seconds} seconds"})
     return (task_results(changes, writer.settings).writeStream.foreachBatch(writer).trigger(**trigger)
-            .option("checkpointLocation", stream.checkpoint_dir).queryName("users_profiles").start())
+            .option("checkpointLocation", stream.checkpoint_dir).queryName(stream.query_name).start())

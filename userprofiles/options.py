@@ -112,6 +112,10 @@ MONGO = (
 CHECKPOINT = (Option("--checkpoint", "SPARK_CHECKPOINT_DIR", _checkpoint_default,
                      "the consumer's durable checkpoint folder", ("stream.checkpoint_dir",),
                      aliases=("CHECKPOINT_DIR",)),)
+QUERY = (Option("--query-name", "SPARK_QUERY_NAME", "users_profiles",
+                "the streaming query's name, and the Kafka consumer group its committed offsets are shown in "
+                "(for kafka-consumer-groups.sh and make status; the checkpoint stays the truth)",
+                ("stream.query_name",)),)
 STREAM = (
     Option("--starting-offsets", "SPARK_STARTING_OFFSETS", "earliest", "where a new checkpoint starts reading",
            ("stream.starting_offsets",), aliases=("STARTING_OFFSETS",), choices=("earliest", "latest")),
@@ -186,10 +190,10 @@ OBSERVE = (
            ("exact_count_limit",)),
 )
 
-CONSUMER_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *CASSANDRA_WRITES, *MONGO, *CHECKPOINT, *STREAM,
+CONSUMER_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *CASSANDRA_WRITES, *MONGO, *CHECKPOINT, *QUERY, *STREAM,
                     *CONSUMER, *LOG_LEVEL)
 PRODUCER_OPTIONS = (*KAFKA, *TOPIC, *PRODUCER, *LOG_LEVEL)
-OBSERVE_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *MONGO, *CHECKPOINT, *OBSERVE)
+OBSERVE_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *MONGO, *CHECKPOINT, *QUERY, *OBSERVE)
 
 
 # --- from the table to a parser, from parsed flags to settings ----------------------------------------------
@@ -302,4 +306,5 @@ def observe_settings(args: argparse.Namespace) -> ObserveSettings:
     return ObserveSettings(kafka=KafkaSettings(**v["kafka"]),
                            cassandra=CassandraSettings(**v["cassandra"], connect_timeout=t, retry_seconds=t),
                            mongo=MongoSettings(**v["mongo"], connect_timeout=t, retry_seconds=t),
-                           checkpoint_dir=v["stream"]["checkpoint_dir"], **v[""])
+                           checkpoint_dir=v["stream"]["checkpoint_dir"], consumer_group=v["stream"]["query_name"],
+                           **v[""])

@@ -10,6 +10,8 @@ import time
 
 from pyspark.sql.streaming import StreamingQueryListener
 
+from .consumer_group import BatchNote, GroupCommitter, end_offsets, percentile
+
 log = logging.getLogger("consumer")
 
 
@@ -103,9 +105,11 @@ class ProgressListener(StreamingQueryListener):
     """One log line per micro-batch, once Spark has committed it. The micro-batch handler leaves its figures in
     `pending` (by micro-batch id); Spark's progress event brings the rates, the duration and the offsets."""
 
-    def __init__(self, metrics: Metrics | None = None):
+    def __init__(self, metrics: Metrics | None = None, group: GroupCommitter | None = None):
         self.pending: dict[int, dict] = {}
         self.metrics = metrics
+        self.group = group
+        self._committed: dict = {}
         self._lock = threading.Lock()
 
     @property
@@ -122,11 +126,16 @@ class ProgressListener(StreamingQueryListener):
 
     def onQueryProgress(self, event) -> None:
         p = event.progress
+        src = p.sources[0] if p.sources else None
         with self._lock:
-            stats = self.pending.pop(p.batchId, None)
+            stats = self.pending.get(p.batchId)
+        # Spark has committed the micro-batch: its end offsets go to the consumer group before the micro-batch
+        # leaves `pending`, so that drain() at the end also waits for the last commit.
+        self._commit_group(p, src, stats)
+        with self._lock:
+            self.pending.pop(p.batchId, None)
         if stats is None:
             return  # no data in this trigger
-        src = p.sources[0] if p.sources else None
         lag = kafka_lag(src.latestOffset, src.endOffset) if src else {}
         seconds = p.batchDuration / 1000
         # Spark's own breakdown of the micro-batch (addBatch is the Kafka read and the foreachBatch job).
@@ -136,6 +145,18 @@ class ProgressListener(StreamingQueryListener):
                             processed_rate=p.processedRowsPerSecond, lag=lag, state=state_size(p)))
         if self.metrics:
             self.metrics.record(stats, seconds, lag, stats.get("latencies_ms", ()))
+
+    def _commit_group(self, p, src, stats: dict | None) -> None:
+        if self.group is None or src is None:
+            return
+        ends = end_offsets(src.endOffset)
+        if not ends or ends == self._committed:
+            return
+        latencies = stats.get("latencies_ms", ()) if stats else ()
+        note = BatchNote(p.batchId, int(time.time() * 1000), int(p.numInputRows or 0),
+                         percentile(latencies, 50), percentile(latencies, 95))
+        if self.group.commit(ends, note):
+            self._committed = ends
 
     def onQueryIdle(self, event) -> None:
         pass

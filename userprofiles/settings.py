@@ -93,6 +93,8 @@ class MongoSettings:
 class StreamSettings:
     """The Structured Streaming query: how it reads Kafka, how micro-batches are triggered and run."""
     checkpoint_dir: str = ""
+    # The query's name in Spark's UI, and the Kafka consumer group its offsets are committed to (for watching).
+    query_name: str = "users_profiles"
     starting_offsets: str = "earliest"
     max_offsets_per_trigger: int = 100_000
     trigger_seconds: float = 0.0
@@ -144,6 +146,7 @@ class ObserveSettings:
     cassandra: CassandraSettings = field(default_factory=CassandraSettings)
     mongo: MongoSettings = field(default_factory=MongoSettings)
     checkpoint_dir: str = ""
+    consumer_group: str = "users_profiles"   # the consumer's query name, the group its offsets are in
     # Seconds to wait for one store: a status that hangs on a dead service is worse than one that says so.
     timeout: float = 3.0
     # Above this many rows (Cassandra's own estimate) the row count is that estimate: count(*) reads the table.

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tests import reference
+from tests.support.addresses import BOOTSTRAP
 from tests.support.clients import cassandra_session, kafka_producer, mongo_client
 from tests.support.paths import ROOT
 from tests.support.sandbox import Sandbox
@@ -93,7 +94,8 @@ def write_batch(checkpoint: Path, batch: int, topic: str, offsets: dict[int, int
 def pipeline_history(sb: Sandbox, checkpoint: Path, recs: list[dict], batches: int, per_batch: int,
                      every: float, latency_of) -> dict:
     """Put batches*per_batch records in the topic as `batches` committed batches, the last committed now,
-    batch i's messages stamped latency_of(i) seconds before its commit. Returns the committed offsets."""
+    batch i's messages stamped latency_of(i) seconds before its commit, each batch's offsets committed to the
+    sandbox's consumer group as the consumer does. Returns the committed offsets."""
     now = time.time()
     ends = {p: 0 for p in range(sb.partitions)}
     for i in range(batches):
@@ -103,7 +105,22 @@ def pipeline_history(sb: Sandbox, checkpoint: Path, recs: list[dict], batches: i
         for j in range(len(chunk)):
             ends[(i * per_batch + j) % sb.partitions] += 1
         write_batch(checkpoint, i, sb.topic, ends, committed_at)
+        commit_group(sb, i, ends, committed_at, rows=len(chunk), latency_s=latency_of(i))
     return dict(ends)
+
+
+def commit_group(sb: Sandbox, batch: int, offsets: dict[int, int], committed_at: float, rows: int = 0,
+                 latency_s: float | None = None) -> None:
+    """The batch's end offsets committed to the sandbox's consumer group, with the consumer's note."""
+    from userprofiles.consumer_group import BatchNote, GroupCommitter
+    from userprofiles.settings import KafkaSettings
+
+    group = GroupCommitter(KafkaSettings(bootstrap_servers=BOOTSTRAP), sb.group)
+    lat_ms = None if latency_s is None else latency_s * 1000
+    try:
+        assert group.commit({sb.topic: dict(offsets)}, BatchNote(batch, int(committed_at * 1000), rows, lat_ms, lat_ms))
+    finally:
+        group.close()
 
 
 REASONS = ["not a JSON object", "missing login.uuid", "dob.date in the future"]

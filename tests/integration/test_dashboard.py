@@ -124,7 +124,8 @@ def dashboard(sandbox, tmp_path):
         [sys.executable, "-m", "userprofiles.observe.dashboard", "--port", str(port), "--refresh-seconds",
          str(REFRESH), "--timeout", "2", "--bootstrap-servers", BOOTSTRAP, "--topic", sandbox.topic,
          "--dlq-topic", sandbox.dlq, "--keyspace", sandbox.keyspace, "--mongo-db", sandbox.mongo_db,
-         "--mongo-uri", f"mongodb://127.0.0.1:{proxy.port}/", "--checkpoint", str(tmp_path / "checkpoint")],
+         "--mongo-uri", f"mongodb://127.0.0.1:{proxy.port}/", "--checkpoint", str(tmp_path / "checkpoint"),
+         "--query-name", sandbox.group],
         cwd=ROOT, env=child_env(), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60
@@ -195,6 +196,7 @@ def test_dashboard_shows_the_stores_live_and_survives_mongodb_going_away(sandbox
         for p in committed:
             committed[p] += sum(1 for j in range(240, 270) if j % sandbox.partitions == p)
         data.write_batch(tmp_path / "checkpoint", 8, sandbox.topic, committed, committed_at)
+        data.commit_group(sandbox, 8, committed, committed_at, rows=30)
         letters += data.dead_letters(sandbox, 2, first_offset=2000)
         t0 = time.monotonic()
         page, _ = _wait(driver, "the new figures", lambda p: p["rows"] == "300" and p["profiles"] == "300"

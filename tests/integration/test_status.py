@@ -18,7 +18,7 @@ from . import observe_data as data
 def _run(module: str, sb, tmp_path, *extra: str, timeout: float = 60) -> tuple[str, float]:
     args = [sys.executable, "-m", module, "--bootstrap-servers", BOOTSTRAP, "--topic", sb.topic,
             "--dlq-topic", sb.dlq, "--keyspace", sb.keyspace, "--mongo-db", sb.mongo_db,
-            "--checkpoint", str(tmp_path / "checkpoint"), *extra]
+            "--checkpoint", str(tmp_path / "checkpoint"), "--query-name", sb.group, *extra]
     t0 = time.monotonic()
     out = subprocess.run(args, cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=timeout)
     assert out.returncode == 0, out.stderr
@@ -48,7 +48,7 @@ def test_status_prints_the_stores_figures(sandbox, tmp_path):
     assert f"dead letters in {sandbox.dlq}: 7" in out
     reasons = re.findall(r"^\s+(\d+)\s+(.+)$", out.split("dead letters in", 1)[1].split("consumer lag")[0], re.M)
     assert reasons == [("3", "not a JSON object"), ("2", "dob.date in the future"), ("2", "missing login.uuid")]
-    # Lag per partition: the topic's end offsets minus the checkpoint's last committed batch.
+    # Lag per partition: the topic's end offsets minus the consumer group's offsets (the last committed batch).
     marks = watermarks(sandbox.topic)
     assert f"consumer lag on {sandbox.topic}: 17 messages" in out, out
     for p, (_, end) in marks.items():
@@ -57,7 +57,8 @@ def test_status_prints_the_stores_figures(sandbox, tmp_path):
 
 
 def test_status_after_the_real_consumer_has_no_lag_and_counts_what_it_wrote(sandbox, tmp_path):
-    """The checkpoint as Spark writes it: after --available-now, every partition is committed to its end."""
+    """The offsets as the consumer commits them to its group: after --available-now, every partition is
+    committed to its end, and Kafka's own tool sees the same (no lag, then the lag of what comes next)."""
     recs = data.records(150, seed=21)
     sandbox.produce([json.dumps(r) for r in recs] + ["not JSON"],
                     keys=[r["login"]["uuid"].encode() for r in recs] + [None])
@@ -74,6 +75,24 @@ def test_status_after_the_real_consumer_has_no_lag_and_counts_what_it_wrote(sand
     assert f"consumer lag on {sandbox.topic}: 0 messages" in out, out
     for p, (_, end) in watermarks(sandbox.topic).items():
         assert re.search(rf"^\s+{p}\s+{end:,}\s+{end:,}\s+0$", out, re.M), out
+
+    # Kafka's own kafka-consumer-groups.sh sees the consumer's group: no lag, then the lag of 7 new messages.
+    assert _group_lags(sandbox) == {p: 0 for p in range(sandbox.partitions)}
+    sandbox.produce([json.dumps(r) for r in data.records(7, seed=22)])
+    lags = _group_lags(sandbox)
+    assert sum(lags.values()) == 7, lags
+    assert f"consumer lag on {sandbox.topic}: 7 messages" in _run("userprofiles.observe.status", sandbox, tmp_path)[0]
+
+
+def _group_lags(sb) -> dict[int, int]:
+    """Partition -> LAG of the sandbox's topic in kafka-consumer-groups.sh --describe (make consumer-groups)."""
+    out = subprocess.run(["bash", str(ROOT / "stack" / "kafka.sh"), "consumer-groups", "--describe", "--group",
+                          sb.group], cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [ln.split() for ln in out.stdout.splitlines()]
+    head = next(r for r in rows if r[:2] == ["GROUP", "TOPIC"])
+    return {int(r[head.index("PARTITION")]): int(r[head.index("LAG")]) for r in rows
+            if len(r) == len(head) and r[0] == sb.group and r[1] == sb.topic}
 
 
 def test_status_says_which_store_is_down_and_still_prints_the_others(sandbox, tmp_path):

@@ -31,9 +31,12 @@ class Sandbox:
 
     def checkpoint(self, tmp: Path) -> Path: return tmp / f"{self.name}-checkpoint"
 
+    @property
+    def group(self) -> str: return self.name   # the consumer's query name, so its consumer group too
+
     def consumer_args(self, tmp: Path, *extra: str) -> list[str]:
         return ["--topic", self.topic, "--dlq-topic", self.dlq, "--keyspace", self.keyspace,
-                "--mongo-db", self.mongo_db, "--checkpoint", str(self.checkpoint(tmp)),
+                "--mongo-db", self.mongo_db, "--checkpoint", str(self.checkpoint(tmp)), "--query-name", self.group,
                 "--starting-offsets", "earliest", *extra]
 
     # --- Kafka ---
@@ -51,7 +54,9 @@ class Sandbox:
     def drop(self, session=cassandra_session, quiet: bool = False) -> None:
         """Delete the topics, the keyspace (through the shared SESSION) and the database. QUIET: a store
         that does not answer (after a scenario that went wrong) is left as it is."""
-        kafka_admin().delete_topics([self.topic, self.dlq])
+        admin = kafka_admin()
+        admin.delete_topics([self.topic, self.dlq])
+        admin.delete_consumer_groups([self.group])   # absent when no consumer ran: nothing to wait for
         try:
             session().execute(f"DROP KEYSPACE IF EXISTS {self.keyspace}", timeout=120)
         except Exception:

@@ -196,12 +196,12 @@ def render(snap: Snapshot, live: Live, latest_dead_letters: int):
     from dash import dcc, html
 
     conf, err = live.conf, snap.errors
-    alerts = [_down(s, m) for s, m in err.items() if s != "checkpoint"]
+    alerts = [_down(s, m) for s, m in err.items() if s not in ("checkpoint", "group")]
     age = time.time() - snap.taken_at
     if age > 3 * live.refresh + 5:   # the reader is stuck on a store: say that these figures are old
         alerts.append(html.Div(f"These figures were read {age:.0f} s ago: reading the stores takes longer than "
                                f"usual.", id="stale", className="down"))
-    lag_total = None if snap.lags is None or "checkpoint" in err else sum(x.lag for x in snap.lags)
+    lag_total = None if snap.lags is None or "group" in err else sum(x.lag for x in snap.lags)
     cards = html.Div([
         _card("total-profiles", "distinct profiles", figures.thousands(snap.profiles),
               "MongoDB analytics (by gender, summed)" if snap.profiles is not None else "MongoDB unreachable"),
@@ -211,7 +211,7 @@ def render(snap: Snapshot, live: Live, latest_dead_letters: int):
         _card("total-dead-letters", "dead letters", figures.thousands(snap.dlq_total),
               conf.kafka.dlq_topic if snap.dlq_total is not None else "Kafka unreachable"),
         _card("total-lag", "consumer lag", figures.thousands(lag_total),
-              "messages not yet committed" if lag_total is not None else err.get("checkpoint", "Kafka unreachable")),
+              "messages not yet committed" if lag_total is not None else err.get("group", "Kafka unreachable")),
     ], className="cards")
 
     if snap.collections is None:

@@ -54,13 +54,14 @@ def render(snap: Snapshot, conf: ObserveSettings) -> str:
 
     if snap.lags is not None:
         out += [""]
-        if "checkpoint" in err:
-            out.append(f"consumer lag on {kafka.topic}: unknown, {err['checkpoint']}")
+        if "group" in err:
+            out.append(f"consumer lag on {kafka.topic}: unknown, {err['group']}")
         else:
-            last = snap.batches[-1] if snap.batches else None
-            when = f", last batch {last.id} committed at {_clock(last.committed_at)}" if last else ""
+            note = snap.note
+            when = (f", last micro-batch {note.batch} committed at {_clock(note.committed_ms / 1000)}"
+                    if note else "")
             out.append(f"consumer lag on {kafka.topic}: {sum(x.lag for x in snap.lags):,} messages "
-                       f"(end offsets - checkpoint {conf.checkpoint_dir}{when})")
+                       f"(end offsets - the offsets of the consumer group {conf.consumer_group}{when})")
         out.append(f"  {'partition':>9} {'end offset':>12} {'committed':>12} {'lag':>10}")
         for x in snap.lags:
             committed = "-" if x.committed is None else f"{x.committed:,}"

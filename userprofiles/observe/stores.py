@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..analytics import COLLECTIONS
+from ..consumer_group import BatchNote
 from ..settings import ObserveSettings, redact_uri
 from . import checkpoint, figures
 
@@ -34,12 +35,13 @@ class RowCount:
 class Snapshot:
     taken_at: float
     seconds: float = 0.0                       # how long reading everything took
-    errors: dict = field(default_factory=dict)  # "kafka" | "cassandra" | "mongodb" | "checkpoint" -> message
+    errors: dict = field(default_factory=dict)  # "kafka" | "cassandra" | "mongodb" | "group" | "checkpoint" -> message
     rows: RowCount | None = None
     collections: dict | None = None            # name -> figures.CollectionFigures
     dlq_total: int | None = None               # messages in the dead-letter topic
     dlq_scanned: list = field(default_factory=list)  # the latest dead letters read (DeadLetter), oldest first
     lags: list | None = None                   # figures.PartitionLag per partition of the topic
+    note: BatchNote | None = None              # the consumer's newest committed micro-batch (its group commit)
     batches: list = field(default_factory=list)  # checkpoint.Batch, oldest first
     latencies: dict = field(default_factory=dict)  # batch id -> seconds (figures.batch_latency)
     produced: int | None = None                # the topic's end offsets, summed
@@ -67,6 +69,7 @@ class Stores:
         self.dlq_keep = dlq_keep          # dead letters kept per partition for the reason counts
         self._lock = threading.Lock()
         self._consumer = None
+        self._admin = None
         self._cluster = None
         self._session = None
         self._mongo = None
@@ -113,6 +116,32 @@ class Stores:
             except Exception as exc:
                 raise self._kafka_down(exc) from None
         return out
+
+    def group_offsets(self, topic: str) -> tuple[dict[int, int], BatchNote | None]:
+        """The consumer group's committed offsets on TOPIC (partition -> next offset to read) and the newest
+        note of the consumer among them; ({}, None) when the consumer has committed nothing there yet."""
+        from confluent_kafka import ConsumerGroupTopicPartitions
+        from confluent_kafka.admin import AdminClient
+
+        if self._admin is None:
+            conf = self.conf.kafka.client_config()
+            conf.update({"socket.timeout.ms": int(self.conf.timeout * 1000), "logger": _quiet("librdkafka"),
+                         "error_cb": lambda _err: None})
+            self._admin = AdminClient(conf)
+        group = self.conf.consumer_group
+        try:
+            future = self._admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
+                                                             request_timeout=self.conf.timeout)[group]
+            parts = future.result(timeout=self.conf.timeout * 2).topic_partitions or []
+        except Exception as exc:
+            raise self._kafka_down(exc) from None
+        offsets, notes = {}, []
+        for tp in parts:
+            if tp.topic == topic and tp.offset >= 0:   # -1001: no offset committed for that partition
+                offsets[tp.partition] = tp.offset
+                notes.append(BatchNote.from_json(tp.metadata))
+        newest = max((n for n in notes if n is not None), key=lambda n: (n.committed_ms, n.batch), default=None)
+        return offsets, newest
 
     def _read(self, topic: str, starts: dict[int, int], ends: dict[int, int], budget: float) -> list:
         """Messages of TOPIC from starts[p] (inclusive) to ends[p] (exclusive), within BUDGET seconds."""
@@ -259,6 +288,7 @@ class Stores:
             if self._consumer is not None:
                 self._consumer.close()
                 self._consumer = None
+            self._admin = None
             self._drop_cassandra()
             if self._mongo is not None:
                 self._mongo.close()
@@ -280,12 +310,19 @@ class Stores:
                     return
                 snap.produced = sum(end for _, end in marks.values())
                 try:
+                    committed, snap.note = self.group_offsets(self.conf.kafka.topic)
+                except StoreDown as exc:
+                    snap.errors["group"] = str(exc)
+                    committed = None
+                if committed == {}:
+                    snap.errors["group"] = (f"the consumer group {self.conf.consumer_group} has no offsets on "
+                                            f"{self.conf.kafka.topic} yet (the consumer commits them after each "
+                                            f"micro-batch; another query name? set SPARK_QUERY_NAME)")
+                snap.lags = figures.partition_lags(marks, committed or None)
+                try:
                     snap.batches = checkpoint.committed_batches(self.conf.checkpoint_dir, self.conf.kafka.topic)
-                    committed = checkpoint.committed_offsets(snap.batches)
                 except (checkpoint.CheckpointError, OSError) as exc:
                     snap.errors["checkpoint"] = str(exc)
-                    committed = None
-                snap.lags = figures.partition_lags(marks, committed)
                 try:
                     snap.dlq_total, snap.dlq_scanned = self.dead_letters()
                 except StoreDown as exc:
