@@ -46,7 +46,8 @@ def main(argv=None) -> int:
         print(f"consumer_spark.py: error: {exc}", file=sys.stderr)
         return 2
     group = GroupCommitter(settings.kafka, stream.query_name, timeout=settings.connect_timeout)
-    listener = ProgressListener(Metrics(settings.metrics_port) if settings.metrics_port else None, group)
+    metrics = Metrics(settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
+    listener = ProgressListener(metrics, group)
     spark.streams.addListener(listener)
     writer = MicroBatchWriter(settings, progress=listener)
     query = start_query(spark, writer, seed)
@@ -54,7 +55,7 @@ def main(argv=None) -> int:
         port = (spark.sparkContext.uiWebUrl or "").rsplit(":", 1)[-1]  # the next free port if --ui-port was taken
         log.info("Spark UI: http://127.0.0.1:%s (Structured Streaming tab: query %s)", port, stream.query_name)
     if settings.metrics_port:
-        log.info("Prometheus metrics: http://127.0.0.1:%d/metrics", settings.metrics_port)
+        log.info("Prometheus metrics: http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the current micro-batch ends, or is replayed
     # Ctrl-C or a SIGTERM to the process group interrupts Py4J mid-call, and reaches the JVM too, which may
     # already be shutting down: Py4J then logs tracebacks that say nothing useful (failures of the query

@@ -148,8 +148,10 @@ CONSUMER = (
     Option("--connect-timeout", "CONSUMER_CONNECT_TIMEOUT", 10.0,
            "seconds to reach each service, at start-up and when a sink (re)connects",
            ("connect_timeout", "cassandra.connect_timeout", "mongo.connect_timeout"), aliases=("PREFLIGHT_TIMEOUT",)),
-    Option("--metrics-port", "CONSUMER_METRICS_PORT", 0, "serve Prometheus metrics on 127.0.0.1:PORT; 0 = off",
+    Option("--metrics-port", "CONSUMER_METRICS_PORT", 0, "serve Prometheus metrics on METRICS_HOST:PORT; 0 = off",
            ("metrics_port",)),
+    Option("--metrics-host", "CONSUMER_METRICS_HOST", "127.0.0.1",
+           "address the metrics listen on; 0.0.0.0 in a container, for a scraper in another one", ("metrics_host",)),
 )
 LOG_LEVEL = (Option("--log-level", "LOG_LEVEL", "INFO", "logging level", ("log_level",)),)
 PRODUCER = (
@@ -176,8 +178,10 @@ PRODUCER = (
            ("progress_seconds",)),
     Option("--linger-ms", "KAFKA_LINGER_MS", 20, "producer batching delay (linger.ms)", ("linger_ms",)),
     Option("--compression", "KAFKA_COMPRESSION", "lz4", "producer compression codec", ("compression",)),
-    Option("--metrics-port", "PRODUCER_METRICS_PORT", 0, "serve Prometheus metrics on 127.0.0.1:PORT; 0 = off",
+    Option("--metrics-port", "PRODUCER_METRICS_PORT", 0, "serve Prometheus metrics on METRICS_HOST:PORT; 0 = off",
            ("metrics_port",)),
+    Option("--metrics-host", "PRODUCER_METRICS_HOST", "127.0.0.1",
+           "address the metrics listen on; 0.0.0.0 in a container, for a scraper in another one", ("metrics_host",)),
 )
 # Other names of a flag: the short -n, and the names the flags had before (still accepted).
 FLAG_ALIASES = {"--batch-size": "--messages-per-iteration", "--interval": "--pause-seconds",

@@ -82,8 +82,8 @@ def open_source(settings: ProducerSettings) -> tuple[str, object, bool]:
     raise sources.SourceError(f"unknown --source '{source}'; use api, synthetic, auto or file:PATH.")
 
 
-def serve_metrics(stats: Stats, port: int) -> None:
-    """Prometheus metrics of this run on 127.0.0.1:PORT, read from the Stats at each scrape."""
+def serve_metrics(stats: Stats, port: int, host: str = "127.0.0.1") -> None:
+    """Prometheus metrics of this run on HOST:PORT, read from the Stats at each scrape."""
     from prometheus_client import REGISTRY, start_http_server
     from prometheus_client.core import CounterMetricFamily
 
@@ -95,8 +95,8 @@ def serve_metrics(stats: Stats, port: int) -> None:
             yield m
 
     REGISTRY.register(StatsCollector())
-    start_http_server(port, addr="127.0.0.1")
-    log.info("Prometheus metrics: http://127.0.0.1:%d/metrics", port)
+    start_http_server(port, addr=host)
+    log.info("Prometheus metrics: http://%s:%d/metrics", host, port)
 
 
 def _produce(producer, topic: str, key, value, stats: Stats) -> bool:
@@ -130,7 +130,7 @@ def run(settings: ProducerSettings, pages=None) -> Stats:
     check_topic(producer, settings)
     stats = Stats()
     if settings.metrics_port:
-        serve_metrics(stats, settings.metrics_port)
+        serve_metrics(stats, settings.metrics_port, settings.metrics_host)
     stop = {"now": False}
 
     def on_signal(signum, _frame):

@@ -50,7 +50,7 @@ def batch_line(batch: int, stats: dict, *, seconds: float, input_rate: float | N
 
 
 class Metrics:
-    """The consumer's Prometheus metrics, served on 127.0.0.1:PORT (off unless --metrics-port is given)."""
+    """The consumer's Prometheus metrics, served on HOST:PORT (off unless --metrics-port is given)."""
 
     def __init__(self, port: int, host: str = "127.0.0.1"):
         from prometheus_client import Counter, Gauge, Histogram, start_http_server

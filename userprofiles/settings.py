@@ -116,6 +116,7 @@ class ConsumerSettings:
     connect_timeout: float = 10.0
     sink_retry_seconds: float = 120.0
     metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
     log_level: str = "INFO"
 
 
@@ -136,6 +137,7 @@ class ProducerSettings:
     linger_ms: int = 20
     compression: str = "lz4"
     metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
     log_level: str = "INFO"
 
 

@@ -80,7 +80,7 @@ def test_images_are_pinned_to_the_stack_versions():
         assert re.fullmatch(r"[\w./-]+:[\w.-]+", image) and not image.endswith(":latest"), f"{name}: {image}"
     # The project image: built from the Dockerfile, whose base is pinned too, with pyspark = SPARK_VERSION.
     built = {name for name, svc in SERVICES.items() if "build" in svc}
-    assert built == {"producer", "consumer", "spark-worker"}
+    assert built == {"producer", "consumer", "dashboard", "spark-worker"}
     for name in built:
         assert (ROOT / SERVICES[name]["build"]["context"] / SERVICES[name]["build"]["dockerfile"]).is_file()
     froms = re.findall(r"^FROM\s+(\S+)", (ROOT / "Dockerfile").read_text(), re.M)
@@ -101,7 +101,15 @@ def test_ports_are_the_local_stacks_and_on_the_loopback_only():
     assert published["cassandra"][0] == int(lib_default("CASSANDRA_PORT"))
     assert published["mongo"][0] == int(lib_default("MONGO_PORT"))
     assert published["spark-master"] == (8080, 8080)
-    assert set(published) == {"kafka", "cassandra", "mongo", "spark-master", "kafka-ui"}
+    # The consumer's Spark UI and the dashboard, on the ports they take outside Docker.
+    from userprofiles.observe.dashboard import parser as dashboard_parser
+    from userprofiles.options import consumer_parser, consumer_settings
+
+    assert published["consumer"] == (consumer_settings(consumer_parser().parse_args([])).stream.ui_port,) * 2
+    dashboard_port = dashboard_parser().parse_args([]).port
+    assert published["dashboard"] == (dashboard_port, dashboard_port)
+    assert str(dashboard_port) in " ".join(SERVICES["dashboard"]["command"])
+    assert set(published) == {"kafka", "cassandra", "mongo", "spark-master", "kafka-ui", "consumer", "dashboard"}
     hosts = [hp for hp, _ in published.values()]
     assert len(hosts) == len(set(hosts)), "two services publish the same host port"
 
@@ -167,14 +175,14 @@ def test_profiles_carry_the_whole_system():
             by_profile.setdefault(p, set()).add(name)
     assert by_profile == {
         "(default)": {"kafka", "kafka-init", "cassandra", "cassandra-init", "mongo"},
-        "pipeline": {"producer", "consumer"},
+        "pipeline": {"producer", "consumer", "dashboard"},
         "spark": {"spark-master", "spark-worker"},
         "ui": {"kafka-ui"},
     }
     # Inside the network the pipeline uses the service names and the containers' ports.
     internal = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
-    for name in ("producer", "consumer", "spark-worker"):
-        env = SERVICES[name]["environment"]
+    for name in ("producer", "consumer", "dashboard", "spark-worker"):
+        env = SERVICES[name].get("environment") or COMPOSE["x-app"]["environment"]
         assert f"//{env['KAFKA_BOOTSTRAP_SERVERS']}" in internal
         assert env["CASSANDRA_HOSTS"] == "cassandra"
         assert env["MONGO_URI"] == "mongodb://mongo:27017/"
@@ -191,6 +199,26 @@ def test_profiles_carry_the_whole_system():
     assert "spark://spark-master:7077" in " ".join(SERVICES["spark-worker"]["command"])
     master = SERVICES["spark-master"]["command"]
     assert master[master.index("--port") + 1] == "7077" and master[master.index("--host") + 1] == "spark-master"
+
+
+@pytest.mark.parametrize("service,program", [("producer", "PRODUCER"), ("consumer", "CONSUMER")])
+def test_metrics_are_reachable_from_other_containers(service, program):
+    svc = SERVICES[service]
+    env = svc["environment"]
+    assert env[f"{program}_METRICS_HOST"] == "0.0.0.0"   # not the loopback of its own container
+    assert [str(env[f"{program}_METRICS_PORT"])] == [str(p) for p in svc["expose"]]
+    # Read by the program's own option table: a renamed variable would silently leave them off.
+    from userprofiles import options
+
+    names = {o.env for o in (options.PRODUCER_OPTIONS if service == "producer" else options.CONSUMER_OPTIONS)}
+    assert {f"{program}_METRICS_HOST", f"{program}_METRICS_PORT"} <= names
+
+
+def test_the_dashboard_needs_no_checkpoint():
+    dash = SERVICES["dashboard"]
+    assert "volumes" not in dash, "the dashboard reads the stores only"
+    assert dash["command"][:3] == ["python", "-m", "userprofiles.observe.dashboard"]
+    assert dash["command"][dash["command"].index("--host") + 1] == "0.0.0.0"
 
 
 def fake_spark_submit(tmp_path: Path) -> dict:
