@@ -31,11 +31,11 @@ def main(argv=None) -> int:
     from pymongo import MongoClient
 
     from userprofiles.consumer_job import kafka_stream
-    from userprofiles.sinks import cassandra
+    from userprofiles.sinks import cassandra, cassandra_connection
     from userprofiles.spark_runtime import build_spark
 
     cassandra.ensure_schema(settings.cassandra)
-    session = cassandra.session(settings.cassandra)
+    session = cassandra_connection.session(settings.cassandra)
     insert = session.prepare(cassandra.insert_statement(settings.cassandra))
     db = MongoClient(settings.mongo.uri)[settings.mongo.db]
 

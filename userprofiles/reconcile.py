@@ -20,7 +20,7 @@ from collections import Counter
 
 from .options import OBSERVE_OPTIONS, observe_settings, parser
 from .settings import CassandraSettings, MongoSettings
-from .sinks import cassandra, mongo
+from .sinks import cassandra_connection, mongo
 
 COLLECTIONS = ("by_nationality", "by_gender", "by_age_group", "by_email_domain")
 # The age groups of the analytics: (first age, name), youngest first; a stored age below 14 has no group.
@@ -31,7 +31,7 @@ Row = tuple  # (identifiant, nationality, gender, domain_name, age) as stored
 
 def table_rows(settings: CassandraSettings) -> list[Row]:
     """Every row of the table (paged), the columns the analytics count."""
-    s = cassandra.session(settings)
+    s = cassandra_connection.session(settings)
     rs = s.execute(f"SELECT identifiant, nationality, gender, domain_name, age FROM {settings.keyspace}."
                    f"{settings.table}", timeout=300)
     return [(str(r.identifiant), r.nationality, r.gender, r.domain_name, r.age) for r in rs]

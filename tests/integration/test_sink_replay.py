@@ -25,12 +25,12 @@ def test_a_replayed_batch_adds_nothing_and_a_later_batch_adds(conf):
     assert apply_totals(conf, TOTALS, "q-1", 0) == len(TOTALS)
     assert apply_totals(conf, TOTALS, "q-1", 0) == 0          # replay of batch 0
     assert apply_totals(conf, TOTALS, "q-1", 1) == len(TOTALS)  # batch 1 counts
-    got = read_analytics(conf)
+    got = read_analytics(database(conf))
     assert got["by_gender"] == {"male": {"count": 6}, "female": {"count": 2}}
     assert got["by_nationality"]["FR"] == {"count": 4, "age_sum": 100}
     # Deltas go down as well as up, and a key at 0 reads as absent.
     assert apply_totals(conf, {("by_gender", "female"): {"count": -2, "age_sum": 0}}, "q-1", 2) == 1
-    assert "female" not in read_analytics(conf)["by_gender"]
+    assert "female" not in read_analytics(database(conf))["by_gender"]
 
 
 def test_a_partly_applied_batch_completes_on_replay(conf):
@@ -40,6 +40,6 @@ def test_a_partly_applied_batch_completes_on_replay(conf):
     first = dict(sorted(TOTALS.items())[:2])
     apply_totals(conf, first, "q-1", 7)
     assert apply_totals(conf, TOTALS, "q-1", 7) == len(TOTALS) - len(first)
-    got = read_analytics(conf)
+    got = read_analytics(database(conf))
     for (coll, key), v in TOTALS.items():
         assert got[coll][key]["count"] == v["count"], (coll, key)

@@ -91,11 +91,11 @@ def test_every_stored_value_is_a_counter_key_as_it_is(batch):
     batch_id = next(BATCH_IDS)
     totals = {}
     analytics.count(totals, 1, arrow(batch))
-    before = mongo.read_analytics(MONGO)
+    before = mongo.read_analytics(mongo.database(MONGO))
     mongo.apply_totals(MONGO, totals, "q", batch_id)
-    after = mongo.read_analytics(MONGO)
+    after = mongo.read_analytics(mongo.database(MONGO))
     for (coll, key), v in totals.items():
         was = before[coll].get(key, {"count": 0})["count"]
         assert after[coll].get(key, {"count": 0})["count"] == was + v["count"], (coll, key)
     mongo.apply_totals(MONGO, totals, "q", batch_id)  # the same micro-batch again: counted once
-    assert mongo.read_analytics(MONGO) == after
+    assert mongo.read_analytics(mongo.database(MONGO)) == after

@@ -14,7 +14,6 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..analytics import COLLECTIONS
 from ..consumer_group import BatchNote
 from ..settings import ObserveSettings, redact_uri
 from . import checkpoint, figures
@@ -215,7 +214,7 @@ class Stores:
     # --- Cassandra ----------------------------------------------------------------------------------------
     def _cassandra(self):
         if self._session is None:
-            from ..sinks.cassandra import connect
+            from ..sinks.cassandra_connection import connect
 
             self._session = connect(self.conf.cassandra, timeout=self.conf.timeout)
             self._cluster = self._session.cluster
@@ -277,8 +276,10 @@ class Stores:
                 ms = int(c.timeout * 1000)
                 self._mongo = MongoClient(c.mongo.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
                                           socketTimeoutMS=ms * 3)
-            db = self._mongo[c.mongo.db]
-            return {name: list(db[name].find({}, {"count": 1})) for name in COLLECTIONS}
+            from ..sinks.mongo import read_analytics
+
+            return {name: [{"_id": key, **doc} for key, doc in docs.items()]
+                    for name, docs in read_analytics(self._mongo[c.mongo.db]).items()}
         except Exception as exc:
             raise StoreDown(f"MongoDB at {redact_uri(c.mongo.uri)} does not answer ({_short(exc)}); start it "
                             f"(make up) or fix MONGO_URI.") from None

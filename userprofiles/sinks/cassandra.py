@@ -6,52 +6,16 @@ costly) and writes its task's rows with prepared statements in unlogged CQL batc
 from __future__ import annotations
 
 import logging
-import socket
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..schema import PROFILE_COLUMNS
 from ..settings import CassandraSettings
 from . import Writes, cassandra_schema
-from .retry import SinkRefused, SinkUnavailable, with_retry
+from .cassandra_connection import session
+from .retry import RetryBudget, SinkRefused, SinkUnavailable, with_retry
 
 log = logging.getLogger(__name__)
-
-
-_sessions: dict = {}
-
-
-def connect(settings: CassandraSettings, *, timeout: float | None = None):
-    """A new session on the cluster (its own Cluster object); `timeout` replaces settings.connect_timeout."""
-    from cassandra.auth import PlainTextAuthProvider
-    from cassandra.cluster import Cluster
-    from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
-
-    wait = settings.connect_timeout if timeout is None else timeout
-    auth = PlainTextAuthProvider(settings.username, settings.password) if settings.username else None
-    cluster = Cluster(list(settings.hosts), port=settings.port, auth_provider=auth,
-                      load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()),
-                      connect_timeout=wait, control_connection_timeout=wait,
-                      # The default waits up to 10 minutes between reconnections (1, 2, 4 ... 600 s): after a
-                      # 60 s outage the next attempt came ~60 s after the node was back, past the retry budget
-                      # of the micro-batch. Retry at most every 5 s, and never give up on the node (the default
-                      # stops after 64 attempts): the retry budget decides when a micro-batch fails.
-                      reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=5.0,
-                                                                        max_attempts=None),
-                      protocol_version=5,
-                      # The driver leaves Nagle's algorithm on: a request over a few KB (an unlogged CQL batch
-                      # of 40 rows) then waited for the server's delayed ACK.
-                      sockopts=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
-    return cluster.connect()
-
-
-def session(settings: CassandraSettings):
-    """One cluster connection per process (driver or executor worker), reused across micro-batches."""
-    key = (settings.hosts, settings.port, settings.username)
-    if key not in _sessions:
-        _sessions[key] = connect(settings)
-    return _sessions[key]
 
 
 def ensure_schema(settings: CassandraSettings) -> str:
@@ -163,8 +127,8 @@ def _statement_for(settings: CassandraSettings, cql: str):
 def cql_values(stmt, columns) -> list[list]:
     """Arrow COLUMNS (one per bound column of STMT, in its order) as the bytes the CQL protocol carries for
     each value (None for null): text is its UTF-8 as Arrow holds it, a uuid its 16 bytes, an int 4 big-endian
-    bytes. This is what the driver's bind() computes, without its per-value Python work (a third of the
-    workers' CPU per row, py-spy); a value of another form raises ValueError naming it."""
+    bytes. This is what the driver's bind() computes, without its per-value Python work (its cost is in
+    bench/RESULTS.md); a value of another form raises ValueError naming it."""
     import pyarrow as pa
 
     out = []
@@ -224,7 +188,7 @@ def _apply(settings: CassandraSettings, what: str, cql: str, columns) -> WriteRe
     max_rows = max(settings.rows_per_cql_batch, 1)
     pending = group_batches(bound, [serialized_bytes(b) for _, b in bound], max_rows, _replica_function(s, settings))
     transient = _transient_errors()
-    deadline, delay = time.monotonic() + settings.retry_seconds, 1.0
+    budget = RetryBudget(what, settings.retry_seconds, _FIX)
     while pending:
         statements = []
         for group in pending:
@@ -253,13 +217,7 @@ def _apply(settings: CassandraSettings, what: str, cql: str, columns) -> WriteRe
                                       f"{str(res)[:200]}); check the keyspace and table ({settings.keyspace}."
                                       f"{settings.table}) and the credentials, then rerun: the micro-batch is replayed")
         if later:
-            if time.monotonic() + delay > deadline:
-                raise SinkUnavailable(f"{what} failed for {settings.retry_seconds:.0f}s ({type(last).__name__}: "
-                                      f"{str(last)[:200]}); {_FIX}")
-            log.warning("%s: %d statements failed (%s); retrying in %.0fs", what, len(later), type(last).__name__,
-                        delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            budget.wait(last, f"{len(later)} statements")   # only the failed statements are sent again
         pending = now + later
     return result
 

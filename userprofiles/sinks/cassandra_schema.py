@@ -126,7 +126,7 @@ def resolve_consistency(session, settings: CassandraSettings) -> str:
 
 def main(argv=None) -> int:
     """The stack's start-up step: apply the schema to the node of CASSANDRA_HOSTS / CASSANDRA_PORT."""
-    from .cassandra import connect
+    from .cassandra_connection import connect
 
     p = parser("python -m userprofiles.sinks.cassandra_schema", "Apply cassandra_schema.cql to a Cassandra node.",
                (*CASSANDRA, *CASSANDRA_WRITES))

@@ -108,11 +108,12 @@ def ping(settings: MongoSettings) -> None:
     database(settings).command("ping")
 
 
-def read_analytics(settings: MongoSettings) -> dict[str, dict[str, dict]]:
-    """{collection: {key: {count[, age_sum]}}}, without the keys whose count fell to 0."""
-    db = database(settings)
+def read_analytics(db) -> dict[str, dict[str, dict]]:
+    """{collection: {key: {count[, age_sum]}}} of the pymongo database DB, without the keys whose count fell
+    to 0 (their documents stay for the replay guard). The one reader of the counters: the tests, `make status`
+    and the dashboard use it with their own clients."""
     out = {}
     for coll in analytics.COLLECTIONS:
         out[coll] = {d["_id"]: {k: v for k, v in d.items() if k in ("count", "age_sum")}
-                     for d in db[coll].find({"count": {"$ne": 0}})}
+                     for d in db[coll].find({"count": {"$ne": 0}}, {"count": 1, "age_sum": 1})}
     return out

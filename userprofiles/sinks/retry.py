@@ -19,18 +19,32 @@ class SinkRefused(RuntimeError):
     replayed once the cause is fixed) rather than leave the stores and the state apart."""
 
 
+class RetryBudget:
+    """The waits between attempts at one write (1 s, doubling to 10 s) while its budget lasts; past it, the
+    write fails with a SinkUnavailable that names what failed and the fix."""
+
+    def __init__(self, what: str, budget_s: float, fix: str):
+        self.what, self.budget_s, self.fix = what, budget_s, fix
+        self.deadline = time.monotonic() + budget_s
+        self.delay = 1.0
+
+    def wait(self, exc: BaseException, part: str = "") -> None:
+        """After the transient error EXC (of PART of the write, when only a part is tried again)."""
+        if time.monotonic() + self.delay > self.deadline:
+            raise SinkUnavailable(f"{self.what} failed for {self.budget_s:.0f}s ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]}); {self.fix}") from exc
+        log.warning("%s%s failed (%s); retrying in %.0fs", self.what, f": {part}" if part else "",
+                    type(exc).__name__, self.delay)
+        time.sleep(self.delay)
+        self.delay = min(self.delay * 2, 10.0)
+
+
 def with_retry(what: str, fn: Callable[[], T], transient: tuple[type[BaseException], ...],
                budget_s: float, fix: str) -> T:
-    """Call fn until it succeeds; on a transient error wait (1 s doubling to 10 s) while the budget lasts."""
-    deadline = time.monotonic() + budget_s
-    delay = 1.0
+    """Call fn until it succeeds, waiting after each transient error while the budget lasts."""
+    budget = RetryBudget(what, budget_s, fix)
     while True:
         try:
             return fn()
         except transient as exc:
-            if time.monotonic() + delay > deadline:
-                raise SinkUnavailable(f"{what} failed for {budget_s:.0f}s ({type(exc).__name__}: "
-                                      f"{str(exc)[:200]}); {fix}") from exc
-            log.warning("%s failed (%s); retrying in %.0fs", what, type(exc).__name__, delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            budget.wait(exc)
