@@ -107,11 +107,11 @@ class Observed:
 
 def observe(sandbox) -> Observed:
     from userprofiles.settings import MongoSettings
-    from userprofiles.sinks.mongo import read_analytics
+    from userprofiles.sinks.mongo import database, read_analytics
 
     rs = resilient_session().execute(f"SELECT identifiant FROM {sandbox.keyspace}.users_profiles", timeout=60)
     ids = [str(r.identifiant) for r in rs]
-    an = read_analytics(MongoSettings(uri=MONGO_URI, db=sandbox.mongo_db))
+    an = read_analytics(database(MongoSettings(uri=MONGO_URI, db=sandbox.mongo_db)))
     return Observed(set(ids), len(ids), an)
 
 

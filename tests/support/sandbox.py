@@ -90,6 +90,6 @@ class Sandbox:
 
     def analytics(self) -> dict:
         from userprofiles.settings import MongoSettings
-        from userprofiles.sinks.mongo import read_analytics
+        from userprofiles.sinks.mongo import database, read_analytics
 
-        return read_analytics(MongoSettings(uri=MONGO_URI, db=self.mongo_db))
+        return read_analytics(database(MongoSettings(uri=MONGO_URI, db=self.mongo_db)))
