@@ -45,8 +45,8 @@ dashboard: venv ## the live dashboard at http://127.0.0.1:8501 (DASHBOARD_PORT=.
 dlq: venv      ## the latest dead letters (N=20), the count of each reason first
 	@$(PY) -m userprofiles.observe.dlq -n $(or $(N),20)
 
-test: up       ## unit tests, then integration tests on the real stack
-	@bash stack/test.sh
+test: up       ## unit tests, then integration tests on the real stack (ARGS=tests/...: those only)
+	@bash stack/test.sh $(ARGS)
 
 test-unit: venv ## unit tests only (no services)
 	$(PY) -m pytest tests/unit -q

@@ -7,4 +7,11 @@ cd "$ROOT"
 bash "$STACK_DIR/browser.sh" install   # the dashboard's browser test needs Debian's chromium
 export PATH="$VENV/bin:$PATH" SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 "$VENV/bin/ruff" check "$ROOT" || die "ruff check found the problems above; fix them (ruff check --fix fixes some) and rerun."
-"$PY" -m pytest tests/unit tests/integration -q -p no:cacheprovider "$@"
+if (($#)); then  # make test ARGS=...: those tests, as pytest is told
+  "$PY" -m pytest -q -p no:cacheprovider "$@"
+  exit
+fi
+# Unit tests on both cores, a test file per worker (each worker has its own local Spark session); then the
+# integration tests one at a time, since several stop and start the shared services. The slowest are listed.
+"$PY" -m pytest tests/unit -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" --dist loadfile
+"$PY" -m pytest tests/integration -q -p no:cacheprovider --durations=15
