@@ -30,6 +30,12 @@ _UNKNOWN_FIX = ("the traceback above says where; fix the cause and rerun: the mi
                 "checkpoint")
 
 
+def short(exc: BaseException, width: int = 160) -> str:
+    """An exception in one line: its class and the start of its message, whitespace folded."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:width]}" if text else type(exc).__name__
+
+
 def cause_line(exc: BaseException, checkpoint: str = "") -> str:
     text = str(exc)
     for cause, line in KNOWN_CAUSES.items():

@@ -7,6 +7,7 @@ import logging
 import uuid
 from pathlib import Path
 
+from .errors import short
 from .settings import ConsumerSettings, redact_uri
 from .sinks import cassandra, mongo
 
@@ -23,7 +24,7 @@ def check_kafka(settings: ConsumerSettings) -> None:
     try:
         md = AdminClient(conf).list_topics(timeout=wait)
     except Exception as exc:
-        raise PreflightError(f"Kafka at {kafka.bootstrap_servers} is unreachable ({_short(exc)}); start it "
+        raise PreflightError(f"Kafka at {kafka.bootstrap_servers} is unreachable ({short(exc)}); start it "
                              f"(make up) or fix --bootstrap-servers / KAFKA_BOOTSTRAP_SERVERS.") from None
     for topic, flag in ((kafka.topic, "--topic"), (kafka.dlq_topic, "--dlq-topic")):
         if topic not in md.topics:
@@ -40,7 +41,7 @@ def check_cassandra(settings: ConsumerSettings) -> str:
     try:
         return cassandra.ensure_schema(settings.cassandra)
     except Exception as exc:
-        raise PreflightError(f"Cassandra at {settings.cassandra.address} is unusable ({_short(exc)}); start it "
+        raise PreflightError(f"Cassandra at {settings.cassandra.address} is unusable ({short(exc)}); start it "
                              f"(make up) or fix --cassandra-hosts / CASSANDRA_HOSTS and --cassandra-port / "
                              f"CASSANDRA_PORT (and CASSANDRA_USERNAME/CASSANDRA_PASSWORD if it needs them).") from None
     finally:
@@ -51,7 +52,7 @@ def check_mongo(settings: ConsumerSettings) -> None:
     try:
         mongo.ping(settings.mongo)
     except Exception as exc:
-        raise PreflightError(f"MongoDB at {redact_uri(settings.mongo.uri)} is unreachable ({_short(exc)}); start "
+        raise PreflightError(f"MongoDB at {redact_uri(settings.mongo.uri)} is unreachable ({short(exc)}); start "
                              f"it (make up) or fix --mongo-uri / MONGO_URI.") from None
 
 
@@ -82,11 +83,6 @@ def run_all(settings: ConsumerSettings) -> str:
     consistency = check_cassandra(settings)
     check_mongo(settings)
     return consistency
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:160]}"
 
 
 def _quiet_logger():

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..consumer_group import BatchNote
+from ..errors import short
 from ..settings import ObserveSettings, redact_uri
 from . import checkpoint, figures
 
@@ -49,11 +50,6 @@ class Snapshot:
     @property
     def profiles(self) -> int | None:
         return None if self.collections is None else figures.distinct_profiles(self.collections)
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:140]}" if text else type(exc).__name__
 
 
 def _quiet(name: str) -> logging.Logger:
@@ -91,7 +87,7 @@ class Stores:
         return self._consumer
 
     def _kafka_down(self, exc: BaseException) -> StoreDown:
-        return StoreDown(f"Kafka at {self.conf.kafka.bootstrap_servers} does not answer ({_short(exc)}); "
+        return StoreDown(f"Kafka at {self.conf.kafka.bootstrap_servers} does not answer ({short(exc, 140)}); "
                          f"start it (make up) or fix KAFKA_BOOTSTRAP_SERVERS.")
 
     def watermarks(self, topic: str) -> dict[int, tuple[int, int]]:
@@ -251,7 +247,7 @@ class Stores:
                                 f"(the consumer "
                                 f"creates it; or fix CASSANDRA_KEYSPACE / CASSANDRA_TABLE).") from None
             self._drop_cassandra()
-            raise StoreDown(f"Cassandra at {where} does not answer ({_short(exc)}); start it (make up) or fix "
+            raise StoreDown(f"Cassandra at {where} does not answer ({short(exc, 140)}); start it (make up) or fix "
                             f"CASSANDRA_HOSTS / CASSANDRA_PORT.") from None
         self._count_cache = (time.monotonic(), result)
         return result
@@ -281,7 +277,7 @@ class Stores:
             return {name: [{"_id": key, **doc} for key, doc in docs.items()]
                     for name, docs in read_analytics(self._mongo[c.mongo.db]).items()}
         except Exception as exc:
-            raise StoreDown(f"MongoDB at {redact_uri(c.mongo.uri)} does not answer ({_short(exc)}); start it "
+            raise StoreDown(f"MongoDB at {redact_uri(c.mongo.uri)} does not answer ({short(exc, 140)}); start it "
                             f"(make up) or fix MONGO_URI.") from None
 
     def close(self) -> None:
@@ -351,7 +347,7 @@ class Stores:
                 try:
                     part()
                 except Exception as exc:  # a bug or an unforeseen client error: said, not a traceback
-                    snap.errors.setdefault(store, f"reading {store} failed: {_short(exc)}")
+                    snap.errors.setdefault(store, f"reading {store} failed: {short(exc, 140)}")
                 finally:
                     snap.part_seconds[store] = time.monotonic() - t
 
