@@ -5,7 +5,7 @@ line to the field that is used.
 
 Environment variables are named SECTION_SETTING: KAFKA_, CASSANDRA_, MONGO_, SPARK_, PRODUCER_, CONSUMER_,
 RANDOMUSER_ (the API source), OBSERVE_ and DASHBOARD_, and LOG_LEVEL for every program. Older names are read
-as aliases; NUM_MESSAGES_PER_ITERATION and PAUSE_INTERVAL_SECONDS are the project brief's.
+as aliases; NUM_MESSAGES_PER_ITERATION and PAUSE_INTERVAL_SECONDS are the names of the first version.
 
 The local stack's ports (KAFKA_PORT, CASSANDRA_PORT, MONGO_PORT, read by stack/lib.sh too) give the clients'
 default addresses, so a stack moved to other ports is found without setting anything else.

@@ -1,4 +1,4 @@
-"""The set-up paths of issue 12, run for real on this machine:
+"""The set-up paths beside `make up`, run for real on this machine:
 - the Dockerfile's instructions replayed as a script into a scratch prefix (no Docker engine here);
 - `make venv` with Maven hidden from PATH;
 - `make run` while the services already answer (started by `make up` of this or another checkout, standing
