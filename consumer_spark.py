@@ -20,6 +20,14 @@ def main(argv=None) -> int:
     setup_logging(settings.log_level)
     log = logging.getLogger("consumer")
 
+    # Before anything slow: a second consumer on a checkpoint in use is refused at once, not by Spark later.
+    from userprofiles import checkpoint_lock
+    try:
+        checkpoint_lock.hold(settings.stream.checkpoint_dir)
+    except checkpoint_lock.CheckpointInUse as exc:
+        print(f"consumer_spark.py: error: {exc}", file=sys.stderr)
+        return 2
+
     from userprofiles import preflight
     try:
         consistency = preflight.run_all(settings)

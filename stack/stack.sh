@@ -2,10 +2,13 @@
 # The local stack without Docker: up | down | status | clean.
 #   up      install what is missing (cached), start Kafka, Cassandra and FerretDB, wait until each answers
 #           its own protocol; if one fails, stop those this run started (no half-started stack).
-#   down    stop exactly what up started (PID files).
+#   down    stop what a make run left running (stack/leftovers.sh), then exactly what up started (PID files).
 #   status  each service's process, then the figures (rows, analytics, dead letters, lag).
 #   clean   down, then delete data and logs (.stack/); the download cache stays.
 source "$(dirname "$0")/lib.sh"
+# down and clean first stop what a make run of this checkout left running (whatever NODES is): its consumer
+# and producer use the services.
+case "${1:-}" in down | clean) bash "$STACK_DIR/leftovers.sh" stop ;; esac
 # NODES=3: the replicated cluster on this machine (stack/cluster.sh); NODES=1 (default): the single node below.
 if ((NODES > 1)); then exec bash "$STACK_DIR/cluster.sh" "$@"; fi
 
