@@ -37,7 +37,7 @@ producer: venv ## the producer alone (API, else synthetic)
 	$(PY) producer.py --source auto
 
 consumer: venv ## the consumer alone (spark-submit)
-	$(SPARK_SUBMIT) consumer_spark.py
+	@bash stack/submit.sh
 
 dashboard: venv ## the live dashboard at http://127.0.0.1:8501 (DASHBOARD_PORT=... to change the port)
 	$(PY) -m userprofiles.observe.dashboard

@@ -91,6 +91,21 @@ PY
 
 mkdir -p "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_CACHE"
 
+# SPARK_WORKERS=N: a Spark standalone cluster on 127.0.0.1 (stack/spark.sh). Its ports are the environment's,
+# else those the running master was started with (recorded, so that status, down and submit find it), else
+# 7077 / 8080; worker i's UI on SPARK_WORKER_WEBUI_PORT+i-1 (0: any free port).
+if [ -f "$RUN_DIR/spark-master.ports" ] && [ -f "$RUN_DIR/spark-master.pid" ] \
+   && kill -0 "$(cat "$RUN_DIR/spark-master.pid")" 2>/dev/null; then
+  read -r _spark_port _spark_ui <"$RUN_DIR/spark-master.ports"
+fi
+SPARK_MASTER_PORT="${SPARK_MASTER_PORT:-${_spark_port:-7077}}"
+SPARK_MASTER_WEBUI_PORT="${SPARK_MASTER_WEBUI_PORT:-${_spark_ui:-8080}}"
+SPARK_WORKER_WEBUI_PORT="${SPARK_WORKER_WEBUI_PORT:-$((SPARK_MASTER_WEBUI_PORT + 1))}"
+SPARK_WORKER_CORES="${SPARK_WORKER_CORES:-1}"
+SPARK_WORKER_MEMORY="${SPARK_WORKER_MEMORY:-1g}"
+spark_master_url() { echo "spark://127.0.0.1:$SPARK_MASTER_PORT"; }
+spark_ui_url() { echo "http://127.0.0.1:$SPARK_MASTER_WEBUI_PORT/"; }
+
 log() { printf '[stack] %s\n' "$*" >&2; }
 
 # The terminal's stderr, kept on fd 9 so that progress lines reach the user even from a command whose

@@ -31,7 +31,7 @@ trap 'exit 0' INT TERM HUP
 
 # Each in its own process group, so that stopping one reaches all its processes (spark-submit's JVM and
 # its Python) and nothing else.
-setsid "$VENV/bin/spark-submit" consumer_spark.py &
+setsid bash "$STACK_DIR/submit.sh" &
 consumer=$!
 record consumer "$consumer"
 setsid "$PY" producer.py --source "${PRODUCER_SOURCE:-auto}" &

@@ -9,8 +9,24 @@ source "$(dirname "$0")/lib.sh"
 # down and clean first stop what a make run of this checkout left running (whatever NODES is): its consumer
 # and producer use the services.
 case "${1:-}" in down | clean) bash "$STACK_DIR/leftovers.sh" stop ;; esac
+
+# SPARK_WORKERS=N (N >= 1): a Spark standalone cluster beside either stack (stack/spark.sh). Without it, up
+# neither starts nor stops one; down stops whatever spark.sh recorded, before the services the consumer uses.
+spark_hook() {
+  case "$1" in
+    up) [ -z "${SPARK_WORKERS:-}" ] || bash "$STACK_DIR/spark.sh" start "$SPARK_WORKERS" ;;
+    down|clean) bash "$STACK_DIR/spark.sh" stop ;;
+    status) bash "$STACK_DIR/spark.sh" status ;;
+  esac
+}
+
 # NODES=3: the replicated cluster on this machine (stack/cluster.sh); NODES=1 (default): the single node below.
-if ((NODES > 1)); then exec bash "$STACK_DIR/cluster.sh" "$@"; fi
+if ((NODES > 1)); then
+  case "${1:-}" in down|clean) spark_hook "$1" ;; esac
+  bash "$STACK_DIR/cluster.sh" "$@" || exit
+  case "${1:-}" in up|status) spark_hook "$1" ;; esac
+  exit 0
+fi
 
 SERVICES=(kafka cassandra ferretdb)
 
@@ -49,16 +65,20 @@ up() {
     for s in "${SERVICES[@]}"; do [ -n "${was_up[$s]:-}" ] || bash "$STACK_DIR/$s.sh" stop >/dev/null 2>&1 || true; done
     die "${failed[*]} did not start (reason above); the services this run started were stopped again."
   fi
+  spark_hook up
   log "stack up in $((SECONDS - t0))s (installs ${installed}s); data and logs in $STACK_HOME"
 }
 
 down() {
-  # Reverse order: producers/consumers of Kafka are gone before it; Cassandra gets its drain time.
+  # Reverse order: the Spark cluster (the consumer's executors) and the producers/consumers of Kafka are gone
+  # before it; Cassandra gets its drain time.
+  spark_hook down
   for s in ferretdb cassandra kafka; do bash "$STACK_DIR/$s.sh" stop; done
 }
 
 status() {
   for s in "${SERVICES[@]}"; do bash "$STACK_DIR/$s.sh" status; done
+  spark_hook status
   echo
   # The figures: what each store holds, dead letters, the consumer's lag (userprofiles/observe/status.py).
   if [ -x "$PY" ]; then
