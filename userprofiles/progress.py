@@ -11,6 +11,7 @@ import time
 from pyspark.sql.streaming import StreamingQueryListener
 
 from .consumer_group import BatchNote, GroupCommitter, end_offsets, percentile
+from .progress_record import ProgressRecorder
 
 log = logging.getLogger("consumer")
 
@@ -105,10 +106,12 @@ class ProgressListener(StreamingQueryListener):
     """One log line per micro-batch, once Spark has committed it. The micro-batch handler leaves its figures in
     `pending` (by micro-batch id); Spark's progress event brings the rates, the duration and the offsets."""
 
-    def __init__(self, metrics: Metrics | None = None, group: GroupCommitter | None = None):
+    def __init__(self, metrics: Metrics | None = None, group: GroupCommitter | None = None,
+                 recorder: ProgressRecorder | None = None):
         self.pending: dict[int, dict] = {}
         self.metrics = metrics
         self.group = group
+        self.recorder = recorder
         self._committed: dict = {}
         self._lock = threading.Lock()
 
@@ -157,6 +160,8 @@ class ProgressListener(StreamingQueryListener):
                          percentile(latencies, 50), percentile(latencies, 95))
         if self.group.commit(ends, note):
             self._committed = ends
+            if self.recorder is not None:   # the dashboard's history: after the commit, like the lag it shows
+                self.recorder.record(note, stats, int(p.batchDuration or 0))
 
     def onQueryIdle(self, event) -> None:
         pass

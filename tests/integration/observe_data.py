@@ -1,17 +1,16 @@
 """Known data for the tests of `make status` and the dashboard, written straight into a sandbox's stores:
-profile rows in Cassandra, their analytics in MongoDB, the user records in Kafka with a consumer checkpoint
-in Spark's format (offsets/N, commits/N) whose batches have known commit times, and dead letters with
+profile rows in Cassandra, their analytics in MongoDB, the user records in Kafka with the consumer
+group's commits and stream_progress documents of micro-batches with known commit times, and dead letters with
 Kafka-Connect-style headers. What the consumer would write, without running Spark on a 2-core machine."""
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from pathlib import Path
 
 from tests import reference
-from tests.support.addresses import BOOTSTRAP
+from tests.support.addresses import BOOTSTRAP, MONGO_PORT
 from tests.support.clients import cassandra_session, kafka_producer, mongo_client
 from tests.support.paths import ROOT
 from tests.support.sandbox import Sandbox
@@ -78,24 +77,12 @@ def produce(topic: str, recs: list[dict], partitions: int, timestamp_ms=None, st
     assert p.flush(30) == 0
 
 
-def write_batch(checkpoint: Path, batch: int, topic: str, offsets: dict[int, int], committed_at: float) -> None:
-    """offsets/N and commits/N as Spark 4.0 writes them; commits/N's mtime is the commit time."""
-    (checkpoint / "offsets").mkdir(parents=True, exist_ok=True)
-    (checkpoint / "commits").mkdir(parents=True, exist_ok=True)
-    meta = {"batchWatermarkMs": 0, "batchTimestampMs": int((committed_at - 0.5) * 1000),
-            "conf": {"spark.sql.shuffle.partitions": "4"}}
-    (checkpoint / "offsets" / str(batch)).write_text(
-        "v1\n" + json.dumps(meta) + "\n" + json.dumps({topic: {str(p): o for p, o in sorted(offsets.items())}}))
-    commit = checkpoint / "commits" / str(batch)
-    commit.write_text('v1\n{"nextBatchWatermarkMs":0}')
-    os.utime(commit, (committed_at, committed_at))
-
-
-def pipeline_history(sb: Sandbox, checkpoint: Path, recs: list[dict], batches: int, per_batch: int,
+def pipeline_history(sb: Sandbox, _checkpoint: Path | None, recs: list[dict], batches: int, per_batch: int,
                      every: float, latency_of) -> dict:
     """Put batches*per_batch records in the topic as `batches` committed batches, the last committed now,
     batch i's messages stamped latency_of(i) seconds before its commit, each batch's offsets committed to the
-    sandbox's consumer group as the consumer does. Returns the committed offsets."""
+    sandbox's consumer group and its progress recorded in MongoDB as the consumer does. Returns the committed
+    offsets. (_checkpoint: no longer written; nothing reads a checkpoint to watch the consumer.)"""
     now = time.time()
     ends = {p: 0 for p in range(sb.partitions)}
     for i in range(batches):
@@ -104,23 +91,29 @@ def pipeline_history(sb: Sandbox, checkpoint: Path, recs: list[dict], batches: i
         produce(sb.topic, chunk, sb.partitions, (committed_at - latency_of(i)) * 1000, start=i * per_batch)
         for j in range(len(chunk)):
             ends[(i * per_batch + j) % sb.partitions] += 1
-        write_batch(checkpoint, i, sb.topic, ends, committed_at)
         commit_group(sb, i, ends, committed_at, rows=len(chunk), latency_s=latency_of(i))
     return dict(ends)
 
 
 def commit_group(sb: Sandbox, batch: int, offsets: dict[int, int], committed_at: float, rows: int = 0,
                  latency_s: float | None = None) -> None:
-    """The batch's end offsets committed to the sandbox's consumer group, with the consumer's note."""
+    """The batch's end offsets committed to the sandbox's consumer group, with the consumer's note (p50 the
+    given latency, p95 1.5 times it), and its stream_progress document in MongoDB, as the consumer does."""
     from userprofiles.consumer_group import BatchNote, GroupCommitter
-    from userprofiles.settings import KafkaSettings
+    from userprofiles.progress_record import ProgressRecorder
+    from userprofiles.settings import KafkaSettings, MongoSettings
 
     group = GroupCommitter(KafkaSettings(bootstrap_servers=BOOTSTRAP), sb.group)
-    lat_ms = None if latency_s is None else latency_s * 1000
+    recorder = ProgressRecorder(MongoSettings(uri=f"mongodb://127.0.0.1:{MONGO_PORT}/", db=sb.mongo_db), sb.group)
+    p50 = None if latency_s is None else latency_s * 1000
+    p95 = None if latency_s is None else latency_s * 1500
+    note = BatchNote(batch, int(committed_at * 1000), rows, p50, p95)
     try:
-        assert group.commit({sb.topic: dict(offsets)}, BatchNote(batch, int(committed_at * 1000), rows, lat_ms, lat_ms))
+        assert group.commit({sb.topic: dict(offsets)}, note)
+        assert recorder.record(note, {"written": rows, "dead_lettered": 0}, 500)
     finally:
         group.close()
+        recorder.close()
 
 
 REASONS = ["not a JSON object", "missing login.uuid", "dob.date in the future"]

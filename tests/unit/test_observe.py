@@ -13,58 +13,13 @@ import pytest
 
 from userprofiles.consumer_group import BatchNote
 from userprofiles.helpformat import DefaultsHelpFormatter
-from userprofiles.observe import checkpoint, dlq, figures, status
-from userprofiles.observe.checkpoint import Batch
+from userprofiles.observe import dashboard, dlq, figures, history, status
 from userprofiles.observe.stores import RowCount, Snapshot
 from userprofiles.options import consumer_parser, producer_parser
+from userprofiles.progress_record import progress_doc
 from userprofiles.settings import MongoSettings, ObserveSettings, redact_uri
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# --- checkpoint ------------------------------------------------------------------------------------------
-
-OFFSETS = ('v1\n{"batchWatermarkMs":0,"batchTimestampMs":1764323000000,"conf":{"spark.sql.shuffle.partitions":"4"}}\n'
-           '{"users_profiles":{"2":30,"0":12,"1":7}}')
-
-
-def test_parse_offsets_reads_the_topic_line():
-    assert checkpoint.parse_offsets(OFFSETS, "users_profiles") == {0: 12, 1: 7, 2: 30}
-    assert checkpoint.parse_offsets(OFFSETS, "other") == {}
-    two_sources = OFFSETS + '\n-\n{"other":{"0":5}}'
-    assert checkpoint.parse_offsets(two_sources, "other") == {0: 5}
-
-
-def test_parse_offsets_refuses_what_is_not_an_offsets_file():
-    with pytest.raises(checkpoint.CheckpointError, match="not a Spark offsets file"):
-        checkpoint.parse_offsets("hello", "t")
-    with pytest.raises(checkpoint.CheckpointError, match="unreadable"):
-        checkpoint.parse_offsets("v1\n{}\n{broken", "t")
-
-
-def _batch(root: Path, n: int, offsets: dict, committed_at: float | None):
-    (root / "offsets").mkdir(parents=True, exist_ok=True)
-    (root / "commits").mkdir(parents=True, exist_ok=True)
-    (root / "offsets" / str(n)).write_text("v1\n{}\n" + json.dumps({"t": {str(p): o for p, o in offsets.items()}}))
-    (root / "offsets" / f".{n}.crc").write_text("x")
-    if committed_at is not None:
-        (root / "commits" / str(n)).write_text("v1\n{}")
-        os.utime(root / "commits" / str(n), (committed_at, committed_at))
-
-
-def test_committed_batches_are_those_with_a_commit_file(tmp_path):
-    _batch(tmp_path, 0, {0: 5, 1: 3}, 1000.0)
-    _batch(tmp_path, 1, {0: 9, 1: 3}, 1010.0)
-    _batch(tmp_path, 2, {0: 20, 1: 8}, None)        # planned, not committed: still being written
-    got = checkpoint.committed_batches(tmp_path, "t")
-    assert [(b.id, b.offsets, b.committed_at) for b in got] == [(0, {0: 5, 1: 3}, 1000.0), (1, {0: 9, 1: 3}, 1010.0)]
-    assert checkpoint.committed_offsets(got) == {0: 9, 1: 3}
-    assert [b.id for b in checkpoint.committed_batches(tmp_path, "t", last=1)] == [1]
-
-
-def test_no_checkpoint_is_said(tmp_path):
-    with pytest.raises(checkpoint.CheckpointError, match="no consumer checkpoint at"):
-        checkpoint.committed_batches(tmp_path / "missing", "t")
-
 
 # --- analytics figures -----------------------------------------------------------------------------------
 
@@ -98,23 +53,61 @@ def test_partition_lags_against_the_checkpoint():
     assert [x.lag for x in figures.partition_lags({0: (2, 10)}, None)] == [8]
 
 
-BATCHES = [Batch(0, {0: 10, 1: 10}, 100.0), Batch(1, {0: 15, 1: 10}, 105.0), Batch(2, {0: 20, 1: 18}, 125.0)]
+def _pt(t: float, rows: int, batch: int = 0, p50=None, p95=None):
+    return history.Point(int(t * 1000), batch, rows, p50, p95)
 
 
-def test_batch_records_start_where_the_previous_batch_ended():
-    recs = figures.batch_records(BATCHES)
-    assert [(b.id, n, starts) for b, n, starts in recs] == [(1, 5, {0: 10}), (2, 13, {0: 15, 1: 10})]
+def test_bucket_rates_count_each_batch_in_the_bucket_of_its_commit():
+    pts = [_pt(105.0, 5), _pt(109.9, 15), _pt(125.0, 13), _pt(50.0, 99)]   # the last is before the window
+    # now 128: buckets end at the next multiple of 10 (130), so 90-100, 100-110, 110-120, 120-130
+    assert history.bucket_rates(pts, now=128.0, span=40, bucket=10) == [(90.0, 0.0), (100.0, 2.0), (110.0, 0.0),
+                                                                         (120.0, 1.3)]
 
 
-def test_consumed_rate_per_window():
-    rate = figures.consumed_rate(BATCHES, now=130.0, span=40, window=10)
-    # windows 90-100, 100-110 (batch 1: 5 msgs), 110-120, 120-130 (batch 2: 13 msgs)
-    assert rate == [(90.0, 0.0), (100.0, 0.5), (110.0, 0.0), (120.0, 1.3)]
+def test_latencies_are_per_batch_in_seconds_within_the_span():
+    pts = [_pt(10, 1, 0, 1500, 3000), _pt(100, 1, 1, 200, None), _pt(110, 1, 2)]
+    assert history.latencies(pts, now=120, span=60) == [(100.0, 0.2, None)]
 
 
-def test_batch_latency_is_from_the_oldest_message_to_the_commit():
-    assert figures.batch_latency(BATCHES[2], [121_500, 123_000]) == pytest.approx(3.5)
-    assert figures.batch_latency(BATCHES[2], [-1]) is None   # no timestamp in the message
+def test_alive_is_a_recent_commit_or_no_lag():
+    now = 1000.0
+    assert history.alive(None, 5, now, 60) == history.Alive("unknown", "no micro-batch committed yet")
+    assert history.alive(990_000, 50, now, 60) == history.Alive("ok", "last micro-batch 10 s ago")
+    assert history.alive(800_000, 0, now, 60) == history.Alive("ok", "last micro-batch 3 min ago, caught up (idle)")
+    assert history.alive(800_000, 1234, now, 60) == history.Alive(
+        "stopped", "consumer stopped? 1,234 messages waiting, last micro-batch 3 min ago")
+    assert history.alive(800_000, None, now, 60).state == "unknown"
+
+
+def test_history_adds_only_newer_batches_and_forgets_the_old():
+    h = history.History(keep=100)
+    h.add([{"batch": 1, "committed_ms": 10_000, "rows": 3}, {"batch": 2, "committed_ms": 20_000, "rows": 4},
+           {"batch": "x"}], now=50)
+    assert h.after_ms == 20_000
+    # read again from the newest commit time (inclusive): batch 2 comes back and is not added twice
+    h.add([{"batch": 2, "committed_ms": 20_000, "rows": 4}, {"batch": 3, "committed_ms": 20_000, "rows": 1}], now=50)
+    assert [p.batch for p in h.points] == [1, 2, 3]
+    h.add([{"batch": 4, "committed_ms": 130_000, "rows": 1}], now=130)   # keep 100 s: 1, 2, 3 go
+    assert [p.batch for p in h.points] == [4]
+    assert [p.batch for p in h.since(now=130, span=10)] == [4]
+
+
+def test_progress_document_of_a_micro_batch():
+    note = BatchNote(7, 1_000, 30, 12.5, 40.0)
+    assert progress_doc("q", note, {"written": 28, "dead_lettered": 2}, 900) == {
+        "_id": "q:7", "query": "q", "batch": 7, "committed_ms": 1_000, "rows": 30, "written": 28,
+        "dead_lettered": 2, "p50_ms": 12.5, "p95_ms": 40.0, "duration_ms": 900}
+
+
+def test_keep_zoom_applies_the_users_x_range():
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    dashboard.keep_zoom(fig, {"xaxis.range[0]": "2026-01-01 10:00", "xaxis.range[1]": "2026-01-01 10:05"})
+    assert list(fig.layout.xaxis.range) == ["2026-01-01 10:00", "2026-01-01 10:05"]
+    fig = go.Figure()
+    dashboard.keep_zoom(fig, {"xaxis.autorange": True})   # a double click: back to the whole window
+    assert fig.layout.xaxis.range is None
 
 
 def test_rate_from_samples():
@@ -246,18 +239,25 @@ def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were(
 
     from userprofiles.observe import dashboard
 
-    live = SimpleNamespace(conf=ObserveSettings(), refresh=5.0, top=15, produced=deque([(0.0, 10), (5.0, 20)]))
+    live = SimpleNamespace(conf=ObserveSettings(), refresh=5.0, top=15, produced=deque([(0.0, 10), (5.0, 20)]),
+                           alive_seconds=60.0, history=history.History(), answering={"Spark UI": True},
+                           links={"Spark UI": "http://127.0.0.1:4040", "kafka-ui": "http://127.0.0.1:8081"})
     message = "MongoDB at mongodb://127.0.0.1:27017/ does not answer (X); start it (make up) or fix MONGO_URI."
     snap = Snapshot(taken_at=time.time(), rows=RowCount(42, False, "SELECT count(*)"), errors={"mongodb": message},
                     lags=figures.partition_lags({0: (0, 5)}, {0: 5}), produced=20, dlq_total=0)
-    ids = _ids(dashboard.render(snap, live, 10))
+    top, _fig, bottom = dashboard.render(snap, live, 10)
+    ids = _ids(top + bottom)
     assert ids["down-analytics"].children == message and ids["down-mongodb"].children == message
     assert not [i for i in ids if i.startswith("chart-by_")]
     assert ids["total-profiles"].children == "—" and ids["total-rows"].children == "42"
     assert ids["total-lag"].children == "0"
+    assert ids["alive"].children == "no micro-batch committed yet"
+    assert ids["link-spark-ui"].href == "http://127.0.0.1:4040"
+    assert ids["link-kafka-ui"].children == "kafka-ui: not running"
 
     snap.errors, snap.collections = {}, figures.all_collection_figures({"by_gender": [{"_id": "male", "count": 3}]})
-    ids = _ids(dashboard.render(snap, live, 10))
+    top, _fig, bottom = dashboard.render(snap, live, 10)
+    ids = _ids(top + bottom)
     assert "down-analytics" not in ids and ids["total-profiles"].children == "3"
     gender = ids["chart-by_gender"].figure
     assert list(gender.data[0].x) == ["male"] and list(gender.data[0].y) == [3]
@@ -290,3 +290,33 @@ def test_dashboard_reads_the_stores_only_while_a_page_is_open(monkeypatch):
         assert CountingStores.reads >= idle_reads + 3
     finally:
         live.stop()
+
+
+def test_the_listener_records_a_micro_batch_after_its_group_commit_only():
+    from types import SimpleNamespace
+
+    from userprofiles.progress import ProgressListener
+
+    class Group:
+        ok = True
+        def commit(self, ends, note):   # noqa: E301
+            return self.ok
+
+    class Recorder:
+        notes = []
+        def record(self, note, stats, duration_ms):   # noqa: E301
+            self.notes.append((note.batch, note.rows, duration_ms))
+
+    group, recorder = Group(), Recorder()
+    listener = ProgressListener(group=group, recorder=recorder)
+
+    def progress(batch, end):
+        src = SimpleNamespace(endOffset=json.dumps({"t": {"0": end}}), latestOffset=None)
+        return SimpleNamespace(progress=SimpleNamespace(batchId=batch, sources=[src], numInputRows=5,
+                                                        batchDuration=700))
+
+    listener.onQueryProgress(progress(3, 10))
+    listener.onQueryProgress(progress(4, 10))   # nothing new read: no commit, no record
+    group.ok = False
+    listener.onQueryProgress(progress(5, 15))   # the group commit failed: no record either
+    assert recorder.notes == [(3, 5, 700)]

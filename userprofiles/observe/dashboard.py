@@ -12,18 +12,18 @@ import logging
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 
 from .. import options
 from ..options import Option
 from ..settings import ObserveSettings, redact_uri
-from . import figures
+from . import figures, history
 from .stores import Snapshot, Stores
 
-SPAN = 600          # seconds of history in the throughput and latency charts
 IDLE = 60           # seconds without an open page after which the stores are no longer read
-WINDOW = 10         # seconds per throughput bar
-STORE_NAMES = {"kafka": "Kafka", "cassandra": "Cassandra", "mongodb": "MongoDB", "checkpoint": "Checkpoint"}
+STORE_NAMES = {"kafka": "Kafka", "cassandra": "Cassandra", "mongodb": "MongoDB"}
 
 
 OPTIONS = (
@@ -34,6 +34,14 @@ OPTIONS = (
            ("refresh_seconds",)),
     Option("--top", "DASHBOARD_TOP", 15, "bars per chart of nationalities and e-mail domains", ("top",)),
     Option("--latest-dead-letters", "DASHBOARD_DEAD_LETTERS", 10, "dead letters listed", ("latest_dead_letters",)),
+    Option("--alive-seconds", "DASHBOARD_ALIVE_SECONDS", 60.0, "seconds without a micro-batch, with messages "
+           "waiting, after which the consumer is shown as stopped", ("alive_seconds",)),
+    Option("--spark-ui-url", "DASHBOARD_SPARK_UI_URL", "http://127.0.0.1:4040", "the consumer's Spark UI",
+           ("spark_ui_url",)),
+    Option("--spark-master-url", "DASHBOARD_SPARK_MASTER_URL", "http://127.0.0.1:8080", "the Spark master's UI",
+           ("spark_master_url",)),
+    Option("--kafka-ui-url", "DASHBOARD_KAFKA_UI_URL", "http://127.0.0.1:8081", "kafka-ui (compose profile ui)",
+           ("kafka_ui_url",)),
 )
 
 
@@ -48,11 +56,15 @@ class Live:
     store that was down made each read last longer than the refresh; the browser then dropped every
     answer as superseded by the next request, and the page froze on its last figures.)"""
 
-    def __init__(self, conf: ObserveSettings, refresh: float, top: int):
-        self.conf, self.refresh, self.top = conf, refresh, top
+    def __init__(self, conf: ObserveSettings, refresh: float, top: int, alive_seconds: float = 60.0,
+                 links: dict | None = None):
+        self.conf, self.refresh, self.top, self.alive_seconds = conf, refresh, top, alive_seconds
         self.stores = Stores(conf)
         self.snap: Snapshot | None = None
-        self.produced = deque(maxlen=int(SPAN / max(refresh, 1)) + 2)  # (time, end offsets summed)
+        self.history = history.History()
+        self.links = dict(links or {})          # name -> URL of a web UI, probed on each read
+        self.answering: dict[str, bool] = {}    # name -> whether it answered the last probe
+        self.produced = deque(maxlen=int(history.KEEP / max(refresh, 1)) + 2)  # (time, end offsets summed)
         self._first = threading.Event()
         self._stop = threading.Event()
         self._fresh = threading.Event()    # set after each read
@@ -81,7 +93,8 @@ class Live:
         before = self.snap.errors if self.snap else {}
         # count(*) reads the whole table: on a big one, not more than every 30 s.
         reuse = 30.0 if self.snap and self.snap.rows and self.snap.rows.rows > 100_000 else 0.0
-        snap = self.stores.snapshot(self.top, count_reuse_for=reuse, latency_span=SPAN)
+        snap = self.stores.snapshot(self.top, count_reuse_for=reuse, progress=self.history)
+        self.answering = {name: _answers(url) for name, url in self.links.items()}
         if snap.produced is not None:
             if self.produced and snap.produced < self.produced[-1][1]:
                 self.produced.clear()   # the topic was recreated
@@ -105,6 +118,17 @@ class Live:
             self._fresh.wait(2 * self.refresh)
         self._first.wait(wait)
         return self.snap
+
+
+def _answers(url: str, timeout: float = 0.5) -> bool:
+    """Whether a web UI answers HTTP at URL (any status: a 404 still means it runs)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def _log_changes(before: dict, now: dict) -> None:
@@ -136,7 +160,7 @@ def _bar_chart(f: figures.CollectionFigures, top: int):
     fig = go.Figure(bar)
     fig.update_layout(title=f"{figures.TITLES[f.name]} ({shown}, {f.profiles:,} profiles)", title_font_size=14,
                       margin=dict(l=10, r=10, t=40, b=10), height=max(260, 22 * len(keys) + 80) if horizontal
-                      else 300, template="plotly_white")
+                      else 300, template="plotly_white", uirevision=f.name)
     room = [0, max(values + [1]) * 1.15]   # for the figures written past the end of each bar
     if not horizontal:
         fig.update_xaxes(type="category", categoryorder="array", categoryarray=keys)
@@ -147,32 +171,56 @@ def _bar_chart(f: figures.CollectionFigures, top: int):
     return fig
 
 
-def _series_chart(snap: Snapshot, live: Live):
+def _series_chart(snap: Snapshot, live: Live, window: str):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
+    span, bucket = history.WINDOWS[window]
     now = snap.taken_at
+    points = live.history.since(now, span)
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08, subplot_titles=(
-        "Messages per second (last 10 min)", "End-to-end latency per micro-batch, s (last 10 min)"))
-    consumed = figures.consumed_rate(snap.batches, now, SPAN, WINDOW)
-    fig.add_trace(go.Bar(x=[_t(t) for t, _ in consumed], y=[r for _, r in consumed], name="consumed (checkpoint)",
+        f"Messages per second (last {window}, per {_span(bucket)})",
+        f"End-to-end latency per micro-batch, s (last {window})"))
+    consumed = history.bucket_rates(points, now, span, bucket)
+    fig.add_trace(go.Bar(x=[_t(t) for t, _ in consumed], y=[r for _, r in consumed], name="consumed (micro-batches)",
                          marker_color="#3b6ea5"), 1, 1)
-    produced = figures.rate_from_samples(list(live.produced))
+    produced = figures.rate_from_samples([s for s in live.produced if s[0] >= now - span])
     fig.add_trace(go.Scatter(x=[_t(t) for t, _ in produced], y=[r for _, r in produced], name="produced (end offsets)",
                              mode="lines+markers", line_color="#d9822b"), 1, 1)
-    lat = sorted((b.committed_at, snap.latencies[b.id]) for b in snap.batches if b.id in snap.latencies)
-    fig.add_trace(go.Scatter(x=[_t(t) for t, _ in lat], y=[v for _, v in lat],
-                             name="latency (oldest message of a micro-batch)",
-                             mode="lines+markers", line_color="#7a4ea3"), 1, 2)
+    lat = history.latencies(points, now, span)
+    for i, (name, color) in enumerate((("p50", "#7a4ea3"), ("p95", "#c0392b")), start=1):
+        fig.add_trace(go.Scatter(x=[_t(r[0]) for r in lat], y=[r[i] for r in lat], name=f"latency {name}",
+                                 mode="lines+markers", line_color=color), 1, 2)
+    # A constant uirevision per chart and window: Plotly keeps the hover and legend state across refreshes.
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
-                      legend=dict(orientation="h", y=-0.2), bargap=0.1)
-    fig.update_xaxes(range=[_t(now - SPAN), _t(now)])
+                      legend=dict(orientation="h", y=-0.2), bargap=0.1, uirevision=f"series-{window}")
+    # No explicit range: Plotly keeps a zoom only while the figure's own value stays the same; the bars (0
+    # where nothing was consumed) span the window, and the latency axis follows the throughput axis.
+    fig.update_layout(xaxis2_matches="x")
     return fig
+
+
+def keep_zoom(fig, relayout: dict | None) -> None:
+    """Applies the user's last zoom (the chart's relayoutData) to the new figure: the page's figure is
+    replaced on each refresh, and Plotly's uirevision alone did not keep a zoom across that."""
+    r = relayout or {}
+    if "xaxis.range[0]" in r and "xaxis.range[1]" in r:
+        fig.update_layout(xaxis_range=[r["xaxis.range[0]"], r["xaxis.range[1]"]])
+    elif isinstance(r.get("xaxis.range"), list):
+        fig.update_layout(xaxis_range=r["xaxis.range"])
+
+
+def _span(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
 
 
 def _t(epoch: float):
     import datetime as dt
     return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower())
 
 
 def _card(ident: str, label: str, value: str, note: str):
@@ -192,17 +240,27 @@ def _down(store: str, message: str):
     return html.Div(message, id=f"down-{store}", className="down")
 
 
-def render(snap: Snapshot, live: Live, latest_dead_letters: int):
+def _ms(v: float | None) -> str:
+    return "—" if v is None else f"{v / 1000:.2f} s"
+
+
+def render(snap: Snapshot, live: Live, latest_dead_letters: int, window: str = "10 min"):
+    """(what is above the throughput chart, its figure, what is below). The chart stays in the page and
+    only its figure changes: a Graph rebuilt on each refresh would lose the user's zoom."""
     from dash import dcc, html
 
     conf, err = live.conf, snap.errors
-    alerts = [_down(s, m) for s, m in err.items() if s not in ("checkpoint", "group")]
+    alerts = [_down(s, m) for s, m in err.items() if s != "group"]
     age = time.time() - snap.taken_at
     if age > 3 * live.refresh + 5:   # the reader is stuck on a store: say that these figures are old
         alerts.append(html.Div(f"These figures were read {age:.0f} s ago: reading the stores takes longer than "
                                f"usual.", id="stale", className="down"))
     lag_total = None if snap.lags is None or "group" in err else sum(x.lag for x in snap.lags)
+    note = snap.note
+    state = history.alive(note.committed_ms if note else None, lag_total, time.time(), live.alive_seconds)
     cards = html.Div([
+        html.Div([html.Div("consumer", className="label"),
+                  html.Div(state.text, id="alive", className=f"alive {state.state}")], className="card wide"),
         _card("total-profiles", "distinct profiles", figures.thousands(snap.profiles),
               "MongoDB analytics (by gender, summed)" if snap.profiles is not None else "MongoDB unreachable"),
         _card("total-rows", "rows in Cassandra", figures.thousands(snap.rows.rows if snap.rows else None),
@@ -212,7 +270,15 @@ def render(snap: Snapshot, live: Live, latest_dead_letters: int):
               conf.kafka.dlq_topic if snap.dlq_total is not None else "Kafka unreachable"),
         _card("total-lag", "consumer lag", figures.thousands(lag_total),
               "messages not yet committed" if lag_total is not None else err.get("group", "Kafka unreachable")),
+        _card("latency-p50", "latency p50", _ms(note.p50_ms if note else None),
+              f"micro-batch {note.batch}" if note else "no micro-batch yet"),
+        _card("latency-p95", "latency p95", _ms(note.p95_ms if note else None),
+              f"micro-batch {note.batch}" if note else "no micro-batch yet"),
     ], className="cards")
+    links = html.Div([html.Span([html.A(name, href=url, target="_blank", id=f"link-{_slug(name)}")
+                                 if live.answering.get(name) else
+                                 html.Span(f"{name}: not running", id=f"link-{_slug(name)}", className="off")],
+                                className="link") for name, url in live.links.items()], id="links")
 
     if snap.collections is None:
         analytics = _down("analytics", err.get("mongodb", "MongoDB unreachable"))
@@ -221,7 +287,6 @@ def render(snap: Snapshot, live: Live, latest_dead_letters: int):
                                         config={"displayModeBar": False}, className="chart")
                               for name, f in snap.collections.items()], className="grid")
 
-    series = dcc.Graph(id="chart-series", figure=_series_chart(snap, live), config={"displayModeBar": False})
 
     if snap.lags is None:
         partitions = _down("partitions", err.get("kafka", "Kafka unreachable"))
@@ -245,25 +310,27 @@ def render(snap: Snapshot, live: Live, latest_dead_letters: int):
                           for d in latest])
         dead = html.Div([reasons, letters], className="dead")
 
-    checkpoint_note = ([html.Div(err["checkpoint"], id="note-checkpoint", className="note")]
-                       if "checkpoint" in err else [])
-    return [
+    top = [
         html.Div(alerts, id="alerts"),
+        links,
         cards,
         html.H2("Analytics (MongoDB)"), analytics,
         html.H2("Throughput and latency"),
-        html.Div("Consumed: Kafka messages (rows, filtered and dead letters) in the batches the consumer committed, "
-                 "per 10 s, from its checkpoint. Produced: the growth of the topic's end offsets between two "
-                 "refreshes of this page. Latency: for each micro-batch, its commit time minus the Kafka timestamp "
-                 "of its "
-                 "oldest message: the longest a message of the micro-batch waited until both stores had it.",
-                 className="note"),
-        series,
-        html.H2(f"Partitions of {conf.kafka.topic}"), *checkpoint_note, partitions,
+        html.Div("Consumed: Kafka messages (rows, filtered and dead letters) in the micro-batches the consumer "
+                 f"committed, from its stream_progress documents in MongoDB (kept 24 h). Produced: the growth of "
+                 "the topic's end offsets between two refreshes of this page (since it started). Latency: p50 and "
+                 "p95 of a sample of each micro-batch's rows, write time minus Kafka timestamp. Consumer: the "
+                 "time since its last committed micro-batch; it commits only when it reads something, so it is "
+                 f"shown stopped (red) only when messages wait and it has committed nothing for "
+                 f"{live.alive_seconds:g} s.", className="note"),
+    ]
+    bottom = [
+        html.H2(f"Partitions of {conf.kafka.topic}"), partitions,
         html.H2("Dead letters"), dead,
         html.Div(f"read at {time.strftime('%H:%M:%S UTC', time.gmtime(snap.taken_at))} in {snap.seconds:.2f} s; "
                  f"refreshed every {live.refresh:g} s", id="refreshed", className="note"),
     ]
+    return top, _series_chart(snap, live, window), bottom
 
 
 CSS = """
@@ -279,12 +346,15 @@ h1 { font-size: 22px; margin: 0 0 4px 0; } h2 { font-size: 16px; margin: 20px 0 
         margin: 8px 0; font-weight: 500; }
 table { border-collapse: collapse; background: #fff; font-size: 13px; margin: 6px 0; }
 th, td { border: 1px solid #dde; padding: 4px 10px; text-align: left; } th { background: #eef1f5; }
+.card.wide { min-width: 330px; } .alive { font-size: 16px; font-weight: 600; padding: 8px 0; }
+.alive.ok { color: #1e7b34; } .alive.stopped { color: #b3261e; } .alive.unknown { color: #666; }
+#links { font-size: 13px; margin-top: 6px; } .link { margin-right: 16px; } .off { color: #999; }
 .dead { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
 """
 
 
 def make_app(live: Live, latest_dead_letters: int = 10):
-    from dash import Dash, Input, Output, dcc, html
+    from dash import Dash, Input, Output, State, ctx, dcc, html
 
     app = Dash(__name__, title="users_profiles pipeline", update_title=None)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
@@ -295,15 +365,23 @@ def make_app(live: Live, latest_dead_letters: int = 10):
                  f"{conf.cassandra.address} {conf.cassandra.keyspace}.{conf.cassandra.table} + MongoDB "
                  f"{redact_uri(conf.mongo.uri)} {conf.mongo.db}", className="sub"),
         dcc.Interval(id="tick", interval=int(live.refresh * 1000), n_intervals=0),
-        html.Div(id="body"),
+        html.Div(id="top"),
+        dcc.RadioItems(id="window", options=list(history.WINDOWS), value="10 min", inline=True,
+                       className="note"),
+        dcc.Graph(id="chart-series", config={"displayModeBar": False}),
+        html.Div(id="bottom"),
     ])
 
-    @app.callback(Output("body", "children"), Input("tick", "n_intervals"))
-    def refresh(_n):
+    @app.callback(Output("top", "children"), Output("chart-series", "figure"), Output("bottom", "children"),
+                  Input("tick", "n_intervals"), Input("window", "value"), State("chart-series", "relayoutData"))
+    def refresh(_n, window, zoom):
         snap = live.current()
         if snap is None:
-            return html.Div("reading the stores for the first time…", className="note")
-        return render(snap, live, latest_dead_letters)
+            return html.Div("reading the stores for the first time…", className="note"), {}, []
+        top, fig, bottom = render(snap, live, latest_dead_letters, window if window in history.WINDOWS else "10 min")
+        if ctx.triggered_id != "window":   # a new window starts unzoomed
+            keep_zoom(fig, zoom)
+        return top, fig, bottom
 
     return app
 
@@ -317,7 +395,10 @@ def main(argv=None) -> int:
         p.error(f"--refresh-seconds must be 1 or more, got {args.refresh_seconds:g}")
     conf = options.observe_settings(args)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)   # not one line per refresh
-    live = Live(conf, args.refresh_seconds, args.top).start()
+    if args.alive_seconds <= 0:
+        p.error(f"--alive-seconds must be over 0, got {args.alive_seconds:g}")
+    links = {"Spark UI": args.spark_ui_url, "Spark master": args.spark_master_url, "kafka-ui": args.kafka_ui_url}
+    live = Live(conf, args.refresh_seconds, args.top, args.alive_seconds, links).start()
     live.current()   # the first read, before the first page
     app = make_app(live, args.latest_dead_letters)
     # Plotly is slow to build its first figures (imports and validators): pay that now, not on the first page.

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..analytics import AGE_GROUPS, COLLECTIONS
-from .checkpoint import Batch
 
 AGE_ORDER = [f"{lo}-{hi}" for lo, hi in AGE_GROUPS] + ["65+"]
 TITLES = {"by_nationality": "Profiles by nationality", "by_gender": "Profiles by gender",
@@ -78,39 +77,7 @@ def partition_lags(watermarks: Mapping[int, tuple[int, int]], committed: Mapping
     return out
 
 
-# --- throughput and latency from the checkpoint ---------------------------------------------------------
-
-def batch_records(batches: Sequence[Batch]) -> list[tuple[Batch, int, dict]]:
-    """(micro-batch, messages it consumed, {partition: its first offset}) for each micro-batch after the first (the
-    first's start is not in the kept history). Partitions where it read nothing are left out."""
-    out = []
-    for prev, b in zip(batches, batches[1:], strict=False):
-        starts = {p: prev.offsets.get(p, 0) for p, end in b.offsets.items() if end > prev.offsets.get(p, 0)}
-        n = sum(b.offsets[p] - s for p, s in starts.items())
-        out.append((b, n, starts))
-    return out
-
-
-def consumed_rate(batches: Sequence[Batch], now: float, span: float = 600, window: float = 10
-                  ) -> list[tuple[float, float]]:
-    """(window start, messages/s committed by the consumer) for each WINDOW seconds of the last SPAN;
-    a micro-batch counts in the window where it was committed. Windows with no micro-batch are 0."""
-    start = now - span
-    n_windows = int(span // window)
-    sums = [0] * n_windows
-    for b, n, _ in batch_records(batches):
-        i = int((b.committed_at - start) // window)
-        if 0 <= i < n_windows:
-            sums[i] += n
-    return [(start + i * window, s / window) for i, s in enumerate(sums)]
-
-
-def batch_latency(batch: Batch, oldest_timestamps_ms: Iterable[int]) -> float | None:
-    """Seconds from the Kafka timestamp of the micro-batch's oldest message (the first offset it read in each
-    partition) to the micro-batch's commit: the longest any of its messages waited to be in both stores."""
-    ts = [t for t in oldest_timestamps_ms if t and t > 0]
-    return batch.committed_at - min(ts) / 1000 if ts else None
-
+# --- throughput ----------------------------------------------------------------------------------------
 
 def rate_from_samples(samples: Sequence[tuple[float, int]]) -> list[tuple[float, float]]:
     """(time, total) samples of an ever-growing count -> (time, increase per second) between samples."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ..consumer_group import BatchNote
 from ..errors import short
 from ..settings import ObserveSettings, redact_uri
-from . import checkpoint, figures
+from . import figures, history
 
 
 class StoreDown(RuntimeError):
@@ -35,15 +35,13 @@ class RowCount:
 class Snapshot:
     taken_at: float
     seconds: float = 0.0                       # how long reading everything took
-    errors: dict = field(default_factory=dict)  # "kafka" | "cassandra" | "mongodb" | "group" | "checkpoint" -> message
+    errors: dict = field(default_factory=dict)  # "kafka" | "cassandra" | "mongodb" | "group" -> message
     rows: RowCount | None = None
     collections: dict | None = None            # name -> figures.CollectionFigures
     dlq_total: int | None = None               # messages in the dead-letter topic
     dlq_scanned: list = field(default_factory=list)  # the latest dead letters read (DeadLetter), oldest first
     lags: list | None = None                   # figures.PartitionLag per partition of the topic
     note: BatchNote | None = None              # the consumer's newest committed micro-batch (its group commit)
-    batches: list = field(default_factory=list)  # checkpoint.Batch, oldest first
-    latencies: dict = field(default_factory=dict)  # batch id -> seconds (figures.batch_latency)
     produced: int | None = None                # the topic's end offsets, summed
     part_seconds: dict = field(default_factory=dict)  # store -> seconds its reads took
 
@@ -70,7 +68,6 @@ class Stores:
         self._mongo = None
         self._dlq: dict[int, deque] = {}   # partition -> latest dead letters read
         self._dlq_next: dict[int, int] = {}  # partition -> next offset to read
-        self._latency: dict[int, float | None] = {}
         self._count_cache: tuple[float, RowCount] | None = None
         _quiet("cassandra")
 
@@ -185,28 +182,6 @@ class Stores:
                          key=lambda d: (d.written_ms, d.partition, d.offset))
         return total, letters
 
-    def latencies(self, batches: list, since: float, lows: dict | None = None, budget: float = 1.0) -> dict[int, float]:
-        """Batch id -> latency (figures.batch_latency) for the batches committed after SINCE: the Kafka
-        timestamps of each batch's first messages are read once and remembered. Newest first, for at most
-        BUDGET seconds per call: a long history (Spark keeps 100 batches) fills in over a few refreshes
-        instead of holding up one. LOWS: partition -> the topic's first offset (older messages are gone)."""
-        lows = lows or {}
-        recent = [(b, {p: o for p, o in starts.items() if o >= lows.get(p, 0)})
-                  for b, n, starts in figures.batch_records(batches) if b.committed_at >= since]
-        deadline = time.monotonic() + budget
-        for b, starts in reversed([(b, st) for b, st in recent if b.id not in self._latency]):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            msgs = self._read(self.conf.kafka.topic, starts, {p: s + 1 for p, s in starts.items()},
-                              budget=min(self.conf.timeout, max(left, 0.5)))
-            if len({m.partition() for m in msgs}) == len(starts):   # else slow: tried again next time
-                self._latency[b.id] = figures.batch_latency(b, [m.timestamp()[1] for m in msgs])
-        keep = {b.id for b, _ in recent}
-        for old in [i for i in self._latency if i not in keep]:
-            del self._latency[old]
-        return {i: v for i, v in self._latency.items() if v is not None}
-
     # --- Cassandra ----------------------------------------------------------------------------------------
     def _cassandra(self):
         if self._session is None:
@@ -263,22 +238,36 @@ class Stores:
         self._cluster = self._session = None
 
     # --- MongoDB ------------------------------------------------------------------------------------------
-    def analytics(self) -> dict[str, list[dict]]:
+    def _db(self):
         c = self.conf
+        if self._mongo is None:
+            from pymongo import MongoClient
+
+            ms = int(c.timeout * 1000)
+            self._mongo = MongoClient(c.mongo.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
+                                      socketTimeoutMS=ms * 3)
+        return self._mongo[c.mongo.db]
+
+    def _mongo_down(self, exc: BaseException) -> StoreDown:
+        return StoreDown(f"MongoDB at {redact_uri(self.conf.mongo.uri)} does not answer ({short(exc, 140)}); start it "
+                         f"(make up) or fix MONGO_URI.")
+
+    def analytics(self) -> dict[str, list[dict]]:
+        from ..sinks.mongo import read_analytics
+
         try:
-            if self._mongo is None:
-                from pymongo import MongoClient
-
-                ms = int(c.timeout * 1000)
-                self._mongo = MongoClient(c.mongo.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
-                                          socketTimeoutMS=ms * 3)
-            from ..sinks.mongo import read_analytics
-
             return {name: [{"_id": key, **doc} for key, doc in docs.items()]
-                    for name, docs in read_analytics(self._mongo[c.mongo.db]).items()}
+                    for name, docs in read_analytics(self._db()).items()}
         except Exception as exc:
-            raise StoreDown(f"MongoDB at {redact_uri(c.mongo.uri)} does not answer ({short(exc, 140)}); start it "
-                            f"(make up) or fix MONGO_URI.") from None
+            raise self._mongo_down(exc) from None
+
+    def progress(self, query: str, after_ms: int) -> list[dict]:
+        """The consumer's stream_progress documents of QUERY committed at AFTER_MS or later, oldest first."""
+        try:
+            return list(self._db()[history.COLLECTION].find({"query": query, "committed_ms": {"$gte": after_ms}})
+                        .sort("committed_ms", 1))
+        except Exception as exc:
+            raise self._mongo_down(exc) from None
 
     def close(self) -> None:
         with self._lock:
@@ -292,9 +281,10 @@ class Stores:
                 self._mongo = None
 
     # --- everything at once -------------------------------------------------------------------------------
-    def snapshot(self, top: int = 15, count_reuse_for: float = 0.0, latency_span: float = 0.0) -> Snapshot:
-        """Every figure, the stores read in parallel. LATENCY_SPAN: seconds of batches whose latency to read
-        (0: none, as for `make status`)."""
+    def snapshot(self, top: int = 15, count_reuse_for: float = 0.0,
+                 progress: history.History | None = None) -> Snapshot:
+        """Every figure, the stores read in parallel. PROGRESS: the history that the consumer's newer
+        micro-batches are added to (None: not read, as for `make status`)."""
         with self._lock:
             t0 = time.monotonic()
             snap = Snapshot(taken_at=time.time())
@@ -317,16 +307,9 @@ class Stores:
                                             f"micro-batch; another query name? set SPARK_QUERY_NAME)")
                 snap.lags = figures.partition_lags(marks, committed or None)
                 try:
-                    snap.batches = checkpoint.committed_batches(self.conf.checkpoint_dir, self.conf.kafka.topic)
-                except (checkpoint.CheckpointError, OSError) as exc:
-                    snap.errors["checkpoint"] = str(exc)
-                try:
                     snap.dlq_total, snap.dlq_scanned = self.dead_letters()
                 except StoreDown as exc:
                     snap.errors["kafka"] = str(exc)
-                if latency_span and snap.batches:
-                    snap.latencies = self.latencies(snap.batches, since=snap.taken_at - latency_span,
-                                                    lows={p: low for p, (low, _) in marks.items()})
 
             def cassandra_part():
                 try:
@@ -341,6 +324,14 @@ class Stores:
                     snap.errors["mongodb"] = str(exc)
                     return
                 snap.collections = figures.all_collection_figures(analytics, top)
+                if progress is not None:
+                    after = progress.after_ms
+                    if after is None:
+                        after = int((snap.taken_at - progress.keep) * 1000)
+                    try:
+                        progress.add(self.progress(self.conf.consumer_group, after), snap.taken_at)
+                    except StoreDown as exc:
+                        snap.errors["mongodb"] = str(exc)
 
             def guarded(store, part):
                 t = time.monotonic()
