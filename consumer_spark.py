@@ -42,6 +42,7 @@ def main(argv=None) -> int:
     from userprofiles.consumer_job import start_query
     from userprofiles.errors import cause_line
     from userprofiles.progress import Metrics, ProgressListener
+    from userprofiles.progress_record import ProgressRecorder
     from userprofiles.spark_runtime import build_spark
     from userprofiles.state import SeedRefused, initial_state
     from userprofiles.write_protocol import MicroBatchWriter
@@ -55,7 +56,8 @@ def main(argv=None) -> int:
         return 2
     group = GroupCommitter(settings.kafka, stream.query_name, timeout=settings.connect_timeout)
     metrics = Metrics(settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
-    listener = ProgressListener(metrics, group)
+    recorder = ProgressRecorder(settings.mongo, stream.query_name, timeout=settings.connect_timeout)
+    listener = ProgressListener(metrics, group, recorder)
     spark.streams.addListener(listener)
     writer = MicroBatchWriter(settings, progress=listener)
     query = start_query(spark, writer, seed)
@@ -89,6 +91,7 @@ def main(argv=None) -> int:
         listener.drain()
         writer.close()
         group.close()
+        recorder.close()
         log.info("totals: %s", " ".join(f"{k}={v}" for k, v in writer.totals.items()))
     return 0
 
