@@ -33,17 +33,17 @@ jvm: venv      ## rebuild the consumer's JVM piece (jvm/) into pyspark's jars fo
 run: up        ## the whole pipeline: producer (API, else synthetic) + consumer + dashboard, until Ctrl-C
 	@bash stack/run.sh
 
-producer: venv ## the producer alone (API, else synthetic)
-	$(PY) producer.py --source auto
+producer: venv ## the producer alone (API, else synthetic; PRODUCER_SOURCE or ARGS="--source ..." to choose)
+	$(PY) producer.py --source $${PRODUCER_SOURCE:-auto} $(ARGS)
 
-consumer: venv ## the consumer alone (spark-submit)
-	@bash stack/submit.sh
+consumer: venv ## the consumer alone (spark-submit; to the Spark master of make up SPARK_WORKERS=N when it answers)
+	@bash stack/submit.sh $(ARGS)
 
 dashboard: venv ## the live dashboard at http://127.0.0.1:8501 (DASHBOARD_PORT=... to change the port)
-	$(PY) -m userprofiles.observe.dashboard
+	$(PY) -m userprofiles.observe.dashboard $(ARGS)
 
 dlq: venv      ## the latest dead letters (N=20), the count of each reason first
-	@$(PY) -m userprofiles.observe.dlq -n $(or $(N),20)
+	@$(PY) -m userprofiles.observe.dlq -n $(or $(N),20) $(ARGS)
 
 test: up       ## unit tests, then integration tests on the real stack (ARGS=tests/...: those only)
 	@bash stack/test.sh $(ARGS)
