@@ -354,7 +354,7 @@ th, td { border: 1px solid #dde; padding: 4px 10px; text-align: left; } th { bac
 
 
 def make_app(live: Live, latest_dead_letters: int = 10):
-    from dash import Dash, Input, Output, State, ctx, dcc, html
+    from dash import Dash, Input, Output, Patch, State, ctx, dcc, html
 
     app = Dash(__name__, title="users_profiles pipeline", update_title=None)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
@@ -373,12 +373,19 @@ def make_app(live: Live, latest_dead_letters: int = 10):
     ])
 
     @app.callback(Output("top", "children"), Output("chart-series", "figure"), Output("bottom", "children"),
-                  Input("tick", "n_intervals"), Input("window", "value"), State("chart-series", "relayoutData"))
-    def refresh(_n, window, zoom):
+                  Input("tick", "n_intervals"), Input("window", "value"), State("chart-series", "relayoutData"),
+                  State("chart-series", "figure"))
+    def refresh(_n, window, zoom, shown):
         snap = live.current()
         if snap is None:
             return html.Div("reading the stores for the first time…", className="note"), {}, []
         top, fig, bottom = render(snap, live, latest_dead_letters, window if window in history.WINDOWS else "10 min")
+        if ctx.triggered_id == "tick" and shown and shown.get("data"):
+            # Only the traces change: the layout in the page, with the user's zoom, is left as it is, even
+            # when the zoom happened while this refresh was on its way.
+            patch = Patch()
+            patch["data"] = fig.to_plotly_json()["data"]
+            return top, patch, bottom
         if ctx.triggered_id != "window":   # a new window starts unzoomed
             keep_zoom(fig, zoom)
         return top, fig, bottom
