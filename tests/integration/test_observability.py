@@ -35,7 +35,7 @@ def test_spark_ui_progress_lines_lag_and_metrics(sandbox, tmp_path):
         assert any(int(n.replace(",", "")) > 0 for _, n in lines[:-1]), lines  # it was behind before
         assert f"Spark UI: http://127.0.0.1:{ui}" in out
         page = get(f"http://127.0.0.1:{ui}/StreamingQuery/")
-        assert "users_profiles" in page
+        assert sandbox.group in page   # the query, named --query-name
         text = get(f"http://127.0.0.1:{metrics}/metrics")
         written = re.search(r'userprofiles_rows_total\{outcome="written"\} (\S+)', text)
         assert written and float(written.group(1)) == 300, text[:2000]
