@@ -14,6 +14,8 @@ import logging
 import math
 from dataclasses import dataclass
 
+from .errors import short
+from .logs import FailureOnce
 from .settings import KafkaSettings
 
 log = logging.getLogger("consumer")
@@ -60,7 +62,7 @@ class GroupCommitter:
         self.timeout = timeout
         self._kafka = kafka
         self._consumer = None
-        self._failing = False
+        self._failure = FailureOnce(log)
 
     def _client(self):
         if self._consumer is None:
@@ -85,15 +87,11 @@ class GroupCommitter:
         try:
             self._client().commit(offsets=tps, asynchronous=False)
         except Exception as exc:
-            if not self._failing:
-                log.warning("could not commit micro-batch %d's offsets to the consumer group %s (%s); the "
-                            "stream goes on, Kafka's tools show an older lag until it works again",
-                            note.batch, self.group, " ".join(str(exc).split())[:200])
-            self._failing = True
+            self._failure.failed("could not commit micro-batch %d's offsets to the consumer group %s (%s); the "
+                                 "stream goes on, Kafka's tools show an older lag until it works again",
+                                 note.batch, self.group, short(exc, 200))
             return False
-        if self._failing:
-            log.info("the consumer group %s has the offsets again (micro-batch %d)", self.group, note.batch)
-        self._failing = False
+        self._failure.worked("the consumer group %s has the offsets again (micro-batch %d)", self.group, note.batch)
         return True
 
     def close(self) -> None:

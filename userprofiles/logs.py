@@ -8,3 +8,22 @@ def setup_logging(level: str = "INFO") -> None:
     # The drivers' own INFO chatter (connection pools, topology) is not the pipeline's story.
     for noisy in ("cassandra", "pymongo", "py4j", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class FailureOnce:
+    """A side task that must never stop the stream (the consumer group's commit, the progress record): its
+    failure is logged once until it works again, and its recovery once."""
+
+    def __init__(self, log: logging.Logger):
+        self.log = log
+        self.failing = False
+
+    def failed(self, message: str, *args) -> None:
+        if not self.failing:
+            self.log.warning(message, *args)
+        self.failing = True
+
+    def worked(self, message: str, *args) -> None:
+        if self.failing:
+            self.log.info(message, *args)
+        self.failing = False

@@ -6,6 +6,8 @@ import logging
 import time
 
 from .consumer_group import BatchNote
+from .errors import short
+from .logs import FailureOnce
 from .settings import MongoSettings, redact_uri
 
 log = logging.getLogger("consumer")
@@ -29,7 +31,7 @@ class ProgressRecorder:
     def __init__(self, mongo: MongoSettings, query: str, *, timeout: float = 5.0):
         self.mongo, self.query, self.timeout = mongo, query, timeout
         self._client = None
-        self._failing = False
+        self._failure = FailureOnce(log)
         self._since_prune = PRUNE_EVERY   # prune on the first record
 
     def _collection(self):
@@ -52,15 +54,11 @@ class ProgressRecorder:
                                   "committed_ms": {"$lt": int((time.time() - KEEP_SECONDS) * 1000)}})
                 self._since_prune = 0
         except Exception as exc:
-            if not self._failing:
-                log.warning("could not record micro-batch %d's progress in MongoDB at %s (%s); the stream goes "
-                            "on, the dashboard's history misses it", note.batch, redact_uri(self.mongo.uri),
-                            " ".join(str(exc).split())[:200])
-            self._failing = True
+            self._failure.failed("could not record micro-batch %d's progress in MongoDB at %s (%s); the stream "
+                                 "goes on, the dashboard's history misses it", note.batch,
+                                 redact_uri(self.mongo.uri), short(exc, 200))
             return False
-        if self._failing:
-            log.info("micro-batch progress recorded in MongoDB again")
-        self._failing = False
+        self._failure.worked("micro-batch progress recorded in MongoDB again")
         return True
 
     def close(self) -> None:
