@@ -230,6 +230,8 @@ def parse(opt: Option, text: str) -> Any:
     value = opt.convert(text) if opt.convert is not None else type(default)(text)
     if opt.choices and value not in opt.choices:
         raise Refused(f"is not one of {', '.join(opt.choices)}")
+    if value != value:   # float("nan") passes every comparison below
+        raise Refused("is not a number")
     if opt.minimum is not None and value < opt.minimum:
         raise Refused(f"is below its minimum {opt.minimum:g}")
     if opt.maximum is not None and value > opt.maximum:
@@ -312,8 +314,16 @@ def _bounds(opt: Option) -> str:
     return ""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are their one line, without the usage above it: the usage of these
+    programs is a page that buried the line (--help prints it)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def parser(prog: str, description: str, options: Sequence[Option]) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=DefaultsHelpFormatter)
+    p = OneLineParser(prog=prog, description=description, formatter_class=DefaultsHelpFormatter)
     add_options(p, options)
     return p
 
