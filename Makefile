@@ -18,8 +18,8 @@ up:            ## install (once) and start Kafka, Cassandra and FerretDB on 127.
 down:          ## stop what `make up` started
 	@bash stack/stack.sh down
 
-status:        ## each service up or down, Cassandra's rows, the analytics, dead letters by reason, the lag
-	@bash stack/stack.sh status
+status:        ## each service up or down, Cassandra's rows, the analytics, dead letters by reason, the lag (ARGS=...)
+	@STATUS_ARGS="$(ARGS)" bash stack/stack.sh status
 
 clean:         ## stop, then delete the stack's data and logs (downloads stay cached)
 	@bash stack/stack.sh clean
@@ -33,17 +33,19 @@ jvm: venv      ## rebuild the consumer's JVM piece (jvm/) into pyspark's jars fo
 run: up        ## the whole pipeline: producer (API, else synthetic) + consumer + dashboard, until Ctrl-C
 	@bash stack/run.sh
 
-producer: venv ## the producer alone (API, else synthetic; PRODUCER_SOURCE or ARGS="--source ..." to choose)
-	$(PY) producer.py --source $${PRODUCER_SOURCE:-auto} $(ARGS)
+# Each program below reads its variables (PRODUCER_SOURCE=synthetic make producer) and takes its flags from
+# ARGS (make producer ARGS='--max-messages 100'); no flag here overrides a variable.
+producer: venv ## the producer alone (PRODUCER_SOURCE, default here auto: API, else synthetic; ARGS=...)
+	$(PY) producer.py --source "$${PRODUCER_SOURCE:-auto}" $(ARGS)
 
-consumer: venv ## the consumer alone (spark-submit; to the Spark master of make up SPARK_WORKERS=N when it answers)
+consumer: venv ## the consumer alone (spark-submit, to the Spark master of make up SPARK_WORKERS=N when it answers; ARGS=...)
 	@bash stack/submit.sh $(ARGS)
 
-dashboard: venv ## the live dashboard at http://127.0.0.1:8501 (DASHBOARD_PORT=... to change the port)
+dashboard: venv ## the live dashboard at http://127.0.0.1:8501 (DASHBOARD_PORT=... to change the port; ARGS=...)
 	$(PY) -m userprofiles.observe.dashboard $(ARGS)
 
-dlq: venv      ## the latest dead letters (N=20), the count of each reason first
-	@$(PY) -m userprofiles.observe.dlq -n $(or $(N),20) $(ARGS)
+dlq: venv      ## the latest dead letters (N=20), the count of each reason first (ARGS=...)
+	@$(PY) -m userprofiles.observe.dlq $(if $(N),-n $(N)) $(ARGS)
 
 test: up       ## unit tests, then integration tests on the real stack (ARGS=tests/...: those only)
 	@bash stack/test.sh $(ARGS)
@@ -66,8 +68,8 @@ consumer-groups: ## Kafka's kafka-consumer-groups.sh; unset ARGS: --describe of 
 reconcile: venv ## compare the MongoDB analytics with the Cassandra table (ARGS=--repair to rewrite them)
 	$(PY) -m userprofiles.reconcile $(ARGS)
 
-bench: up      ## throughput and latency, figures in bench/results/
-	$(PY) -m bench.run
+bench: up      ## throughput and latency, figures in bench/results/ (ARGS=--quick ...)
+	$(PY) -m bench.run $(ARGS)
 
 cqlsh:         ## a CQL shell on the keyspace usersprofilespace
 	@$$(bash stack/python.sh cqlsh-path) 127.0.0.1 $${CASSANDRA_PORT:-9042} -k usersprofilespace

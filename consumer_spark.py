@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     from userprofiles.write_protocol import MicroBatchWriter
 
     stream = settings.stream
-    spark = build_spark(stream)
+    spark = build_spark(stream, settings.log_level)
     try:
         seed = initial_state(spark, settings)
     except SeedRefused as exc:
@@ -69,9 +69,10 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the current micro-batch ends, or is replayed
     # Ctrl-C or a SIGTERM to the process group interrupts Py4J mid-call, and reaches the JVM too, which may
     # already be shutting down: Py4J then logs tracebacks that say nothing useful (failures of the query
-    # itself come as the exception of awaitTermination).
-    for log_handler in logging.getLogger().handlers:
-        log_handler.addFilter(lambda record: "py4j" not in record.pathname)
+    # itself come as the exception of awaitTermination). At DEBUG they are kept: then every trace is wanted.
+    if settings.log_level != "DEBUG":
+        for log_handler in logging.getLogger().handlers:
+            log_handler.addFilter(lambda record: "py4j" not in record.pathname)
     log.info("reading %s from %s (checkpoint %s; offsets shown in the consumer group %s)%s", settings.kafka.topic,
              settings.kafka.bootstrap_servers, stream.checkpoint_dir, stream.query_name,
              ", until caught up" if stream.available_now else "; Ctrl-C to stop")

@@ -41,6 +41,7 @@ from tests.support.paths import ROOT
 from tests.support.sandbox import Sandbox
 from tests.support.stack import STACK_HOME, stack_pids
 from userprofiles import options
+from userprofiles.logs import setup_logging
 from userprofiles.options import Option
 
 from .phases_latency import phase_latency, phase_trickle
@@ -54,27 +55,28 @@ RESULTS = ROOT / "bench" / "results"
 
 
 OPTIONS = (
-    Option("--records", "BENCH_RECORDS", 200_000, "records of the throughput phases", ("records",)),
+    Option("--records", "BENCH_RECORDS", 200_000, "records of the throughput phases", ("records",), minimum=1),
     Option("--partitions", "BENCH_PARTITIONS", 6, "partitions of the benchmark topics (the stack's topic has 6)",
-           ("partitions",)),
+           ("partitions",), minimum=1),
     Option("--latency-rate", "BENCH_LATENCY_RATE", 2000.0, "messages/s offered in the latency phase",
-           ("latency_rate",)),
+           ("latency_rate",), above=0),
     Option("--latency-seconds", "BENCH_LATENCY_SECONDS", 60.0, "seconds of offered load in the latency phase",
-           ("latency_seconds",)),
+           ("latency_seconds",), above=0),
     Option("--latency-warmup-seconds", "BENCH_LATENCY_WARMUP_SECONDS", 20.0,
            "seconds of the same offered load before the measured ones, so that the consumer is measured warm "
-           "(code compiled, JIT done) as a long-running service is", ("latency_warmup_seconds",)),
+           "(code compiled, JIT done) as a long-running service is", ("latency_warmup_seconds",), minimum=0),
     Option("--baseline-seconds", "BENCH_BASELINE_SECONDS", 60.0,
            "the row-by-row baseline is stopped this long after its first row, or when it has written everything",
-           ("baseline_seconds",)),
+           ("baseline_seconds",), above=0),
     Option("--trickle-rate", "BENCH_TRICKLE_RATE", 20.0, "messages/s offered in the trickle phase",
-           ("trickle_rate",)),
+           ("trickle_rate",), above=0),
     Option("--trickle-seconds", "BENCH_TRICKLE_SECONDS", 60.0, "seconds of offered load in the trickle phase",
-           ("trickle_seconds",)),
+           ("trickle_seconds",), above=0),
     Option("--changed-share", "BENCH_CHANGED_SHARE", 0.2,
-           "share of the changed phase's records that are changed copies of stored users", ("changed_share",)),
+           "share of the changed phase's records that are changed copies of stored users", ("changed_share",),
+           minimum=0, maximum=1),
     Option("--state-profiles", "BENCH_STATE_PROFILES", 1_000_000,
-           "distinct profiles of the state phase", ("state_profiles",)),
+           "distinct profiles of the state phase", ("state_profiles",), minimum=1),
     Option("--skip", "BENCH_SKIP", "",
            "comma list of phases to skip: producer, pipeline, baseline, changed, latency, trickle, state", ("skip",)),
     Option("--quick", "BENCH_QUICK", False,
@@ -82,6 +84,7 @@ OPTIONS = (
     Option("--keep", "BENCH_KEEP", False, "keep the benchmark's topics, keyspaces and databases", ("keep",)),
     Option("--seed", "BENCH_SEED", 20261127, "generator seed", ("seed",)),
     Option("--label", "BENCH_LABEL", "", "free text stored with the results", ("label",)),
+    *options.LOG_LEVEL,
 )
 
 
@@ -95,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    setup_logging(args.log_level)
     if args.quick:
         args.records, args.latency_seconds, args.baseline_seconds = 20_000, 15.0, 20.0
         args.state_profiles = min(args.state_profiles, 50_000)

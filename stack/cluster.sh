@@ -96,7 +96,8 @@ status() {
   eval "$(client_env)"
   "$PY" "$STACK_DIR/cluster_check.py" || true
   echo
-  (cd "$ROOT" && "$PY" -m userprofiles.observe.status) || true
+  # shellcheck disable=SC2086  # make status's ARGS, split into flags on purpose
+  (cd "$ROOT" && "$PY" -m userprofiles.observe.status ${STATUS_ARGS:-}) || true
 }
 
 case "${1:-}" in

@@ -82,7 +82,8 @@ status() {
   echo
   # The figures: what each store holds, dead letters, the consumer's lag (userprofiles/observe/status.py).
   if [ -x "$PY" ]; then
-    (cd "$ROOT" && "$PY" -m userprofiles.observe.status)
+    # shellcheck disable=SC2086  # make status's ARGS, split into flags on purpose
+    (cd "$ROOT" && "$PY" -m userprofiles.observe.status ${STATUS_ARGS:-})
   else
     log "no figures: the Python environment $VENV is missing; run 'make venv' (or make up) first."
   fi

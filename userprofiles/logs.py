@@ -3,11 +3,14 @@ import logging
 
 
 def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+    """`level` is one of settings.LOG_LEVELS (the option's choices refuse any other)."""
+    logging.basicConfig(level=getattr(logging, level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    # The drivers' own INFO chatter (connection pools, topology) is not the pipeline's story.
+    # The drivers' own INFO chatter (connection pools, topology) is not the pipeline's story; at DEBUG it is
+    # asked for, but not their DEBUG, which is one line per packet or Py4J command.
+    quiet = logging.INFO if level.upper() == "DEBUG" else logging.WARNING
     for noisy in ("cassandra", "pymongo", "py4j", "kafka"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(quiet)
 
 
 class FailureOnce:

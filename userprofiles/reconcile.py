@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
+from .logs import setup_logging
 from .options import OBSERVE_OPTIONS, observe_settings, parser
 from .settings import CassandraSettings, MongoSettings
 from .sinks import cassandra_connection, mongo
@@ -106,6 +107,7 @@ def main(argv=None) -> int:
     p = parser("python -m userprofiles.reconcile", __doc__.split("\n\n")[0], OBSERVE_OPTIONS)
     p.add_argument("--repair", action="store_true", help="set the analytics to the table's figures")
     args = p.parse_args(argv)
+    setup_logging(args.log_level)
     stores = observe_settings(args)
     cass, mconf = stores.cassandra, stores.mongo
     try:

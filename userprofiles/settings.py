@@ -11,6 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # Cassandra's consistency levels a write may ask for (cassandra.ConsistencyLevel), and AUTO.
 CONSISTENCY_CHOICES = ("AUTO", "ANY", "ONE", "TWO", "THREE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL",
                        "LOCAL_ONE")
+# The logging levels a program takes (--log-level, LOG_LEVEL), and the producer's codecs (librdkafka's
+# compression.type).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
 
 
 def stack_home() -> Path:
@@ -153,6 +157,7 @@ class ObserveSettings:
     timeout: float = 3.0
     # Above this many rows (Cassandra's own estimate) the row count is that estimate: count(*) reads the table.
     exact_count_limit: int = 500_000
+    log_level: str = "INFO"
 
 
 def redact_uri(uri: str) -> str:

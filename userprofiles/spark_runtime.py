@@ -31,9 +31,9 @@ def _connector_installed() -> bool:
     return any(jars_dir().glob("spark-sql-kafka-0-10_*.jar"))
 
 
-def build_spark(stream: StreamSettings) -> SparkSession:
+def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession:
     """The consumer's session: UTC, the Kafka connector, the JVM piece and this package on the executors, the
-    per-profile state in RocksDB."""
+    per-profile state in RocksDB. Spark logs its warnings only, all of INFO at --log-level DEBUG."""
     import pyspark
 
     b = SparkSession.builder.appName("users-profiles-consumer")
@@ -62,7 +62,9 @@ def build_spark(stream: StreamSettings) -> SparkSession:
              .config("spark.sql.streaming.checkpointFileManagerClass",
                      "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager")
              .getOrCreate())
-    spark.sparkContext.setLogLevel("WARN")
+    # INFO, not Spark's DEBUG, at DEBUG: it has the failed tasks' stack traces and each stage and query
+    # progress, while Spark's DEBUG is thousands of RPC and codegen lines a second that bury them.
+    spark.sparkContext.setLogLevel("INFO" if log_level.upper() == "DEBUG" else "WARN")
     ship_package(spark)
     return spark
 

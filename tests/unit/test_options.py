@@ -88,3 +88,117 @@ def test_a_bad_variable_is_one_line_naming_it(var, value):
     lines = run.stderr.strip().splitlines()
     assert len([line for line in lines if "error:" in line]) == 1 and f"{var}={value!r}" in lines[-1], run.stderr
     assert "fix or unset it" in lines[-1]
+
+
+# --- choices and ranges: one check for the flag and the variable ---------------------------------------------
+
+def _all_programs_options():
+    from bench import run as bench_run
+    return {id(o): o for o in (*ALL_OPTIONS, *bench_run.OPTIONS)}.values()
+
+
+def _kind(opt):
+    return type(opt.default() if callable(opt.default) else opt.default)
+
+
+def _refused(opt):
+    """Values just outside the option's range or choices."""
+    step = 1 if _kind(opt) is int else 0.5
+    out = []
+    if opt.minimum is not None:
+        out.append(f"{opt.minimum - step:g}")
+    if opt.maximum is not None:
+        out.append(f"{opt.maximum + step:g}")
+    if opt.above is not None:
+        out.append(f"{opt.above:g}")
+    if opt.choices or opt.convert is S._source:
+        out.append("bogus")
+    return out
+
+
+def _accepted(opt):
+    """Values on the edge of the range, and every choice in lower case (the input is case-insensitive)."""
+    step = 1 if _kind(opt) is int else 0.5
+    out = [f"{v:g}" for v in (opt.minimum, opt.maximum) if v is not None]
+    if opt.above is not None:
+        out.append(f"{opt.above + step:g}")
+    out += [c.lower() for c in opt.choices or ()]
+    return out
+
+
+CHECKED = [o for o in _all_programs_options() if _refused(o)]
+REFUSED = [(o, v) for o in CHECKED for v in _refused(o)]
+ACCEPTED = [(o, v) for o in CHECKED for v in _accepted(o)]
+
+
+def test_the_numbers_and_words_that_need_one_have_a_range_or_choices():
+    names = {o.env for o in CHECKED}
+    for env in ("LOG_LEVEL", "KAFKA_COMPRESSION", "PRODUCER_SOURCE", "PRODUCER_RATE", "PRODUCER_PAUSE_SECONDS",
+                "PRODUCER_MESSAGES_PER_ITERATION", "CASSANDRA_PORT", "CONSUMER_METRICS_PORT", "SPARK_UI_PORT",
+                "DASHBOARD_PORT", "CONSUMER_CONNECT_TIMEOUT", "OBSERVE_TIMEOUT", "CASSANDRA_CONCURRENCY",
+                "CASSANDRA_BATCH_ROWS", "CASSANDRA_REPLICATION_FACTOR", "SPARK_MAX_OFFSETS_PER_TRIGGER",
+                "SPARK_STATE_PARTITIONS", "OBSERVE_DLQ_LAST"):
+        assert env in names, env
+
+
+def _error_line(capsys, call):
+    with pytest.raises(SystemExit) as exit_:
+        call()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1, err
+    return err.strip()
+
+
+@pytest.mark.parametrize("opt, value", REFUSED, ids=[f"{o.env}={v}" for o, v in REFUSED])
+def test_a_value_outside_the_range_is_refused_by_flag_and_by_variable(opt, value, monkeypatch, capsys):
+    monkeypatch.delenv(opt.env, raising=False)
+    line = _error_line(capsys, lambda: S.parser("prog", "", (opt,)).parse_args([f"{opt.flag}={value}"]))
+    assert line.startswith(f"prog: error: argument {opt.flag}") and value in line, line
+    monkeypatch.setenv(opt.env, value)
+    line = _error_line(capsys, lambda: S.parser("prog", "", (opt,)))
+    assert line.startswith(f"prog: error: {opt.env}={value!r} ") and line.endswith("; fix or unset it"), line
+
+
+@pytest.mark.parametrize("opt, value", ACCEPTED, ids=[f"{o.env}={v}" for o, v in ACCEPTED])
+def test_the_edges_of_the_range_are_accepted_by_flag_and_by_variable(opt, value, monkeypatch):
+    monkeypatch.delenv(opt.env, raising=False)
+    by_flag = getattr(S.parser("prog", "", (opt,)).parse_args([f"{opt.flag}={value}"]), opt.dest)
+    monkeypatch.setenv(opt.env, value)
+    by_variable = getattr(S.parser("prog", "", (opt,)).parse_args([]), opt.dest)
+    assert by_flag == by_variable == S.parse(opt, value)
+    if opt.choices:
+        assert by_flag in opt.choices   # normalised: "debug" is DEBUG
+
+
+def test_the_messages_name_the_bound():
+    rate = next(o for o in S.PRODUCER if o.env == "PRODUCER_RATE")
+    with pytest.raises(S.Refused, match="^is below its minimum 0$"):
+        S.parse(rate, "-1")
+    for source in ("api", "synthetic", "auto", "file:/tmp/x.jsonl"):
+        assert S.parse(next(o for o in S.PRODUCER if o.env == "PRODUCER_SOURCE"), source) == source
+
+
+PROGRAMS = [["producer.py"], ["consumer_spark.py"], ["-m", "userprofiles.observe.status"],
+            ["-m", "userprofiles.observe.dlq"], ["-m", "userprofiles.observe.dashboard"],
+            ["-m", "userprofiles.reconcile"], ["-m", "bench.run"]]
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p[-1])
+def test_every_program_refuses_a_bad_log_level_in_one_line(program):
+    # --help after the bad value: a program that took the value would print its help, not run.
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    flag = subprocess.run([sys.executable, *program, "--log-level", "verbose", "--help"], env=env,
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert flag.returncode == 2 and flag.stderr.count("\n") == 1, flag.stderr
+    assert flag.stderr.endswith("error: argument --log-level: 'verbose' is not one of DEBUG, INFO, WARNING, "
+                                "ERROR, CRITICAL\n"), flag.stderr
+    var = subprocess.run([sys.executable, *program, "--help"], env={**env, "LOG_LEVEL": "verbose"},
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert var.returncode == 2 and var.stderr.count("\n") == 1, var.stderr
+    assert "error: LOG_LEVEL='verbose' is not one of DEBUG" in var.stderr and "Traceback" not in var.stderr
+
+
+def test_not_a_number_is_refused():
+    rate = next(o for o in S.PRODUCER if o.env == "PRODUCER_RATE")
+    with pytest.raises(S.Refused, match="is not a number"):
+        S.parse(rate, "nan")

@@ -17,6 +17,7 @@ import urllib.request
 from collections import deque
 
 from .. import options
+from ..logs import setup_logging
 from ..options import Option
 from ..settings import ObserveSettings, redact_uri
 from . import figures, history
@@ -29,13 +30,14 @@ STORE_NAMES = {"kafka": "Kafka", "cassandra": "Cassandra", "mongodb": "MongoDB"}
 OPTIONS = (
     Option("--host", "DASHBOARD_HOST", "127.0.0.1", "address to listen on; loopback unless you mean to share it",
            ("host",)),
-    Option("--port", "DASHBOARD_PORT", 8501, "port", ("port",)),
+    Option("--port", "DASHBOARD_PORT", 8501, "port", ("port",), minimum=1, maximum=65535),
     Option("--refresh-seconds", "DASHBOARD_REFRESH_SECONDS", 5.0, "seconds between two reads of the stores",
-           ("refresh_seconds",)),
-    Option("--top", "DASHBOARD_TOP", 15, "bars per chart of nationalities and e-mail domains", ("top",)),
-    Option("--latest-dead-letters", "DASHBOARD_DEAD_LETTERS", 10, "dead letters listed", ("latest_dead_letters",)),
+           ("refresh_seconds",), minimum=1),
+    Option("--top", "DASHBOARD_TOP", 15, "bars per chart of nationalities and e-mail domains", ("top",), minimum=1),
+    Option("--latest-dead-letters", "DASHBOARD_DEAD_LETTERS", 10, "dead letters listed", ("latest_dead_letters",),
+           minimum=0),
     Option("--alive-seconds", "DASHBOARD_ALIVE_SECONDS", 60.0, "seconds without a micro-batch, with messages "
-           "waiting, after which the consumer is shown as stopped", ("alive_seconds",)),
+           "waiting, after which the consumer is shown as stopped", ("alive_seconds",), above=0),
     Option("--spark-ui-url", "DASHBOARD_SPARK_UI_URL", "http://127.0.0.1:4040", "the consumer's Spark UI",
            ("spark_ui_url",)),
     Option("--spark-master-url", "DASHBOARD_SPARK_MASTER_URL", "http://127.0.0.1:8080", "the Spark master's UI",
@@ -396,14 +398,9 @@ def make_app(live: Live, latest_dead_letters: int = 10):
 def main(argv=None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if not 0 < args.port < 65536:
-        p.error(f"--port must be 1-65535, got {args.port}")
-    if args.refresh_seconds < 1:
-        p.error(f"--refresh-seconds must be 1 or more, got {args.refresh_seconds:g}")
+    setup_logging(args.log_level)
     conf = options.observe_settings(args)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)   # not one line per refresh
-    if args.alive_seconds <= 0:
-        p.error(f"--alive-seconds must be over 0, got {args.alive_seconds:g}")
     links = {"Spark UI": args.spark_ui_url, "Spark master": args.spark_master_url, "kafka-ui": args.kafka_ui_url}
     live = Live(conf, args.refresh_seconds, args.top, args.alive_seconds, links).start()
     live.current()   # the first read, before the first page

@@ -9,12 +9,14 @@ import sys
 import time
 
 from .. import options
+from ..logs import setup_logging
 from ..options import Option
 from . import figures
 from .stores import StoreDown, Stores
 
 OPTIONS = (
-    Option("--last", "OBSERVE_DLQ_LAST", 20, "how many dead letters to print", ("last",), aliases=("DLQ_LAST",)),
+    Option("--last", "OBSERVE_DLQ_LAST", 20, "how many dead letters to print", ("last",), aliases=("DLQ_LAST",),
+           minimum=0),
     Option("--full", "OBSERVE_DLQ_FULL", False, "print each redacted payload whole, not its first line", ("full",)),
 )
 
@@ -49,8 +51,7 @@ def render(letters: list, total: int, topic: str, last: int, full: bool) -> str:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    if args.last < 0:
-        parser().error(f"-n must be 0 or more, got {args.last}")
+    setup_logging(args.log_level)
     conf = options.observe_settings(args)
     stores = Stores(conf)
     try:

@@ -9,6 +9,7 @@ import sys
 import time
 
 from .. import options
+from ..logs import setup_logging
 from ..settings import ObserveSettings, redact_uri
 from . import figures
 from .stores import Snapshot, Stores
@@ -71,6 +72,7 @@ def render(snap: Snapshot, conf: ObserveSettings) -> str:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    setup_logging(args.log_level)
     conf = options.observe_settings(args)
     stores = Stores(conf)
     try:
