@@ -66,7 +66,7 @@ consumer-groups: ## Kafka's kafka-consumer-groups.sh; unset ARGS: --describe of 
 	@bash stack/kafka.sh consumer-groups $(or $(ARGS),--describe --group $${SPARK_QUERY_NAME:-users_profiles})
 
 reconcile: venv ## compare the MongoDB analytics with the Cassandra table (ARGS=--repair to rewrite them)
-	$(PY) -m userprofiles.reconcile $(ARGS)
+	$(PY) -m userprofiles.sinks.reconcile $(ARGS)
 
 bench: up      ## throughput and latency, figures in bench/results/ (ARGS=--quick ...)
 	$(PY) -m bench.run $(ARGS)

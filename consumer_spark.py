@@ -3,7 +3,7 @@
     spark-submit consumer_spark.py [--available-now] [--checkpoint DIR] [--help]
 
 Every flag has an environment variable (see --help); the settings are read once, here, checked against the
-services (preflight.py), then the query runs (consumer_job.py) until Ctrl-C, SIGTERM or, with
+services (preflight.py), then the query runs (userprofiles/consumer/job.py) until Ctrl-C, SIGTERM or, with
 --available-now, the end of what the topic holds.
 """
 import dataclasses
@@ -11,8 +11,8 @@ import logging
 import signal
 import sys
 
-from userprofiles.logs import setup_logging
-from userprofiles.options import consumer_parser, consumer_settings
+from userprofiles.config.logs import setup_logging
+from userprofiles.config.options import consumer_parser, consumer_settings
 
 
 def main(argv=None) -> int:
@@ -21,14 +21,14 @@ def main(argv=None) -> int:
     log = logging.getLogger("consumer")
 
     # Before anything slow: a second consumer on a checkpoint in use is refused at once, not by Spark later.
-    from userprofiles import checkpoint_lock
+    from userprofiles.consumer import checkpoint_lock
     try:
         checkpoint_lock.hold(settings.stream.checkpoint_dir)
     except checkpoint_lock.CheckpointInUse as exc:
         print(f"consumer_spark.py: error: {exc}", file=sys.stderr)
         return 2
 
-    from userprofiles import preflight
+    from userprofiles.consumer import preflight
     try:
         consistency = preflight.run_all(settings)
     except preflight.PreflightError as exc:
@@ -38,14 +38,14 @@ def main(argv=None) -> int:
     settings = dataclasses.replace(settings, cassandra=dataclasses.replace(settings.cassandra, consistency=consistency))
     log.info("Cassandra writes at consistency %s (keyspace %s)", consistency, settings.cassandra.keyspace)
 
-    from userprofiles.consumer_group import GroupCommitter
-    from userprofiles.consumer_job import start_query
-    from userprofiles.errors import cause_line
-    from userprofiles.progress import Metrics, ProgressListener
-    from userprofiles.progress_record import ProgressRecorder
-    from userprofiles.spark_runtime import build_spark
-    from userprofiles.state import SeedRefused, initial_state
-    from userprofiles.write_protocol import MicroBatchWriter
+    from userprofiles.consumer.consumer_group import GroupCommitter
+    from userprofiles.consumer.job import start_query
+    from userprofiles.config.errors import cause_line
+    from userprofiles.consumer.progress import Metrics, ProgressListener
+    from userprofiles.consumer.progress_record import ProgressRecorder
+    from userprofiles.consumer.spark_runtime import build_spark
+    from userprofiles.consumer.state import SeedRefused, initial_state
+    from userprofiles.consumer.write_protocol import MicroBatchWriter
 
     stream = settings.stream
     spark = build_spark(stream, settings.log_level)

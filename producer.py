@@ -8,18 +8,18 @@ Every flag has an environment variable (see --help); the settings are read once,
 import logging
 import sys
 
-from userprofiles.logs import setup_logging
-from userprofiles.options import producer_parser, producer_settings
+from userprofiles.config.logs import setup_logging
+from userprofiles.config.options import producer_parser, producer_settings
 
 
 def main(argv=None) -> int:
     settings = producer_settings(producer_parser().parse_args(argv))
     setup_logging(settings.log_level)
-    from userprofiles import producer_loop, sources
+    from userprofiles.producer import loop, sources
 
     try:
-        stats = producer_loop.run(settings)
-    except (producer_loop.KafkaUnavailable, sources.SourceError) as exc:
+        stats = loop.run(settings)
+    except (loop.KafkaUnavailable, sources.SourceError) as exc:
         print(f"producer.py: error: {exc}", file=sys.stderr)
         return 2
     logging.getLogger("producer").info("done: %s", stats.line())

@@ -17,10 +17,10 @@ import time
 import uuid
 
 # The project is installed in the venv (pip install -e .), so spark-submit of this file imports it as is.
-from userprofiles import analytics, transform
-from userprofiles.logs import setup_logging
-from userprofiles.options import consumer_parser, consumer_settings
-from userprofiles.schema import PROFILE_COLUMNS
+from userprofiles.consumer import analytics, transform
+from userprofiles.config.logs import setup_logging
+from userprofiles.config.options import consumer_parser, consumer_settings
+from userprofiles.consumer.schema import PROFILE_COLUMNS
 
 log = logging.getLogger("baseline")
 
@@ -30,9 +30,9 @@ def main(argv=None) -> int:
     setup_logging(settings.log_level)
     from pymongo import MongoClient
 
-    from userprofiles.consumer_job import kafka_stream
+    from userprofiles.consumer.job import kafka_stream
     from userprofiles.sinks import cassandra, cassandra_connection
-    from userprofiles.spark_runtime import build_spark
+    from userprofiles.consumer.spark_runtime import build_spark
 
     cassandra.ensure_schema(settings.cassandra)
     session = cassandra_connection.session(settings.cassandra)

@@ -9,7 +9,7 @@ from tests.support import addresses
 from tests.support.paths import ROOT
 from tests.support.processes import stop_session
 from tests.support.sandbox import Sandbox
-from userprofiles import options
+from userprofiles.config import options
 
 from .figures import batch_lines, per_row, steady_rate
 from .launch import spark
@@ -18,12 +18,12 @@ from .sampling import BatchClock, Sampler
 
 
 def phase_producer(sb, messages, log) -> dict:
-    from userprofiles import producer_loop
+    from userprofiles.producer import loop
 
     settings = options.producer_settings(options.producer_parser().parse_args(
         ["--topic", sb.topic, "--progress-seconds", "3600", "--log-level", "WARNING"]))
     pages = [messages[i:i + 1000] for i in range(0, len(messages), 1000)]
-    stats = producer_loop.run(settings, pages=pages)
+    stats = loop.run(settings, pages=pages)
     secs = time.monotonic() - stats.started
     if stats.failed:
         raise SystemExit(f"bench: error: the producer failed {stats.failed} messages ({stats.first_error})")
@@ -69,8 +69,8 @@ def phase_changed(sb, tmp, stored, new, share: float, extra: list[str], log) -> 
     pipeline phase stored), shuffled, then the consumer on the pipeline phase's checkpoint."""
     import random
 
-    from userprofiles import reconcile
-    from userprofiles.settings import CassandraSettings, MongoSettings
+    from userprofiles.sinks import reconcile
+    from userprofiles.config.settings import CassandraSettings, MongoSettings
 
     rng = random.Random(7)
     n_changed = int(len(new) * share / (1 - share))

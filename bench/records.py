@@ -8,7 +8,7 @@ from multiprocessing import Pool
 
 
 def _gen_chunk(job):
-    from userprofiles import sources, synthetic
+    from userprofiles.producer import sources, synthetic
 
     n, seed = job
     return [sources.encode(u) for u in synthetic.generate_users(n, seed=seed, minor_share=0.05)]

@@ -3,7 +3,7 @@
     python -m bench.run [--records N] [--latency-rate R] [--latency-seconds S] [--quick] [--help]
 
 Phases, each in private names (topic, keyspace, database bench_<id>, dropped at the end):
-  1. producer:  N synthetic records, generated first, then sent through userprofiles.producer_loop (timed: the
+  1. producer:  N synthetic records, generated first, then sent through userprofiles.producer.loop (timed: the
                 sending only) -> messages/s;
   2. pipeline:  consumer_spark.py --available-now over those N -> rows/s at steady state, from Cassandra's
                 WRITETIME between the 10th and 90th percentile of the rows (Spark's start-up excluded);
@@ -40,9 +40,9 @@ from tests.support.clients import close_clients
 from tests.support.paths import ROOT
 from tests.support.sandbox import Sandbox
 from tests.support.stack import STACK_HOME, stack_pids
-from userprofiles import options
-from userprofiles.logs import setup_logging
-from userprofiles.options import Option
+from userprofiles.config import options
+from userprofiles.config.logs import setup_logging
+from userprofiles.config.options import Option
 
 from .phases_latency import phase_latency, phase_trickle
 from .phases_state import phase_state

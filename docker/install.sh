@@ -38,7 +38,7 @@ step_python() {
 step_project() {
   : "${VENV:?set VENV, the venv path (/opt/venv in the image)}"
   bash "$HERE/stack/python.sh" project
-  (cd / && "$VENV/bin/python" -c 'import userprofiles.options')
+  (cd / && "$VENV/bin/python" -c 'import userprofiles.config.options')
 }
 
 for step in "$@"; do

@@ -69,7 +69,7 @@ install_cqlsh() {
 }
 
 # make venv: the Python side only. Without Maven (on PATH or cached) and without the connector jars in the cache,
-# the connector is not installed into pyspark: build_spark (userprofiles/spark_runtime.py) then asks Spark for it
+# the connector is not installed into pyspark: build_spark (userprofiles/consumer/spark_runtime.py) then asks Spark for it
 # through spark.jars.packages, which Spark resolves from Maven Central at the consumer's first start.
 venv_only() {
   install_venv

@@ -12,7 +12,7 @@ def spark():
     """A local Spark session for the pure DataFrame functions (no Kafka needed)."""
     from pyspark.sql import SparkSession
 
-    from userprofiles import jvm
+    from userprofiles.consumer import jvm
 
     if not jvm.installed():
         pytest.fail(jvm.MISSING)

@@ -11,7 +11,7 @@ import json
 import random
 import uuid
 
-from userprofiles import synthetic
+from userprofiles.producer import synthetic
 
 ANY = None
 NOT_JSON = frozenset({"not a JSON object", "not valid JSON"})

@@ -11,7 +11,7 @@ import sys
 
 from tests.support.clients import consume_all, kafka_producer
 from tests.support.processes import child_env, spark_submit
-from userprofiles import synthetic
+from userprofiles.producer import synthetic
 
 from ..reference import age, expected_analytics, expected_row
 from .malformed import ANY, corpus, secret_shapes
@@ -118,7 +118,7 @@ def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp
         assert got == want, uid
     assert sandbox.analytics() == expected_analytics(users, today)
     # The stores agree: reconcile recomputes the analytics from the table and finds no difference.
-    rec = subprocess.run([sys.executable, "-m", "userprofiles.reconcile", "--keyspace", sandbox.keyspace,
+    rec = subprocess.run([sys.executable, "-m", "userprofiles.sinks.reconcile", "--keyspace", sandbox.keyspace,
                           "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=child_env())
     assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
 

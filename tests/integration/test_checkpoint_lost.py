@@ -11,7 +11,7 @@ import sys
 
 from tests.support.clients import cassandra_session, mongo_client
 from tests.support.processes import child_env, spark_submit
-from userprofiles import synthetic
+from userprofiles.producer import synthetic
 
 from ..reference import expected_analytics, expected_row
 
@@ -37,7 +37,7 @@ def _consume(sandbox, tmp_path, *extra) -> subprocess.CompletedProcess:
 
 
 def _reconcile(sandbox, *extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "userprofiles.reconcile", "--keyspace", sandbox.keyspace,
+    return subprocess.run([sys.executable, "-m", "userprofiles.sinks.reconcile", "--keyspace", sandbox.keyspace,
                            "--mongo-db", sandbox.mongo_db, *extra], capture_output=True, text=True, env=child_env())
 
 

@@ -11,7 +11,7 @@ import pytest
 from tests.support.addresses import free_port
 from tests.support.paths import ROOT
 from tests.support.processes import child_env
-from userprofiles import synthetic
+from userprofiles.producer import synthetic
 
 from ..reference import expected_analytics
 

@@ -125,7 +125,7 @@ def test_dockerfile_install_steps_run_as_a_script_into_a_scratch_prefix(tmp_path
     assert not (pyspark / "conf" / "spark-env.sh").exists()
     assert list(Path(env["STACK_CACHE"]).glob("apache-maven-*/bin/mvn")), "Maven was not fetched from Maven Central"
     r = subprocess.run([str(venv / "bin" / "python"), "-c",
-                        "from userprofiles.spark_runtime import _connector_installed; import sys; "
+                        "from userprofiles.consumer.spark_runtime import _connector_installed; import sys; "
                         "sys.exit(0 if _connector_installed() else 1)"], cwd="/", env=env, timeout=120)
     assert r.returncode == 0  # from /: the package is installed, not just found in the working folder
 
@@ -144,7 +144,7 @@ def test_make_venv_succeeds_without_maven(tmp_path):
     assert not list((pyspark / "jars").glob("spark-sql-kafka-0-10_*.jar"))
     # So build_spark asks Spark for the connector (spark.jars.packages) instead.
     r = subprocess.run([str(venv / "bin" / "python"), "-c",
-                        "from userprofiles.spark_runtime import _connector_installed, CONNECTOR; import sys; "
+                        "from userprofiles.consumer.spark_runtime import _connector_installed, CONNECTOR; import sys; "
                         "sys.exit(1 if _connector_installed() else 0)"], cwd=ROOT, env=env, timeout=120)
     assert r.returncode == 0
     assert list((tmp_path / "cache").glob("cqlsh-*/bin/cqlsh"))

@@ -7,7 +7,7 @@ import urllib.request
 
 from tests.support.addresses import free_port
 from tests.support.processes import start_consumer
-from userprofiles import synthetic
+from userprofiles.producer import synthetic
 
 
 def get(url: str) -> str:

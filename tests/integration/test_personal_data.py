@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.support.clients import cassandra_session, consume_all, mongo_client
 from tests.support.processes import run_producer, spark_submit
-from userprofiles import synthetic
+from userprofiles.producer import synthetic
 
 N_USERS = 300
 

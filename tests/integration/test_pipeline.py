@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tests.support.processes import run_producer, spark_submit
-from userprofiles import synthetic
+from userprofiles.producer import synthetic
 
 from ..reference import expected_analytics, expected_row
 

@@ -4,7 +4,7 @@ import json
 
 from tests.support.clients import consume_all
 from tests.support.processes import run_producer
-from userprofiles import synthetic
+from userprofiles.producer import synthetic
 
 
 def test_unproducible_records_are_skipped_one_line_each_and_the_rest_is_flushed(sandbox, tmp_path):

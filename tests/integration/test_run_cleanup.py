@@ -16,7 +16,7 @@ import pytest
 from tests.support.addresses import free_port
 from tests.support.paths import ROOT
 from tests.support.processes import BATCH_LINE, child_env, spark_cmd
-from userprofiles import checkpoint_lock
+from userprofiles.consumer import checkpoint_lock
 
 START_S = 300  # Spark's start and first micro-batch, on 2 shared cores
 STOP_S = 90    # the clean-up: the producer, then the consumer (30 s each at most), then the dashboard

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from tests.support.addresses import MONGO_URI
-from userprofiles.settings import MongoSettings
+from userprofiles.config.settings import MongoSettings
 from userprofiles.sinks.mongo import apply_totals, database, read_analytics
 
 

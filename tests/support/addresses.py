@@ -1,5 +1,5 @@
 """Where the tests reach the services: the consumer's own settings, read from the environment exactly as
-consumer_spark.py reads it (userprofiles/options.py), so the tests talk to what the programs talk to. Unset,
+consumer_spark.py reads it (userprofiles/config/options.py), so the tests talk to what the programs talk to. Unset,
 a client address follows the local stack's port variable (KAFKA_PORT, CASSANDRA_PORT, MONGO_PORT, read by
 stack/lib.sh too): the services `make up` started and that the chaos scenarios stop."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import os
 import socket
 from urllib.parse import urlparse
 
-from userprofiles.options import consumer_parser, consumer_settings
+from userprofiles.config.options import consumer_parser, consumer_settings
 
 SETTINGS = consumer_settings(consumer_parser().parse_args([]))
 BOOTSTRAP = SETTINGS.kafka.bootstrap_servers

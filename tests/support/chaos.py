@@ -78,7 +78,7 @@ class Input:
 def make_input(tmp: Path, n: int, seed: int, garbage_every: int = 100) -> Input:
     """N synthetic users as JSON Lines, with a line that is not JSON every GARBAGE_EVERY users (it must
     become a dead letter, once per copy that reaches the topic)."""
-    from userprofiles import synthetic
+    from userprofiles.producer import synthetic
 
     users = synthetic.generate_users(n, seed=seed, now=dt.datetime.now(dt.UTC), minor_share=0.05)
     lines, garbage = [], 0
@@ -106,7 +106,7 @@ class Observed:
 
 
 def observe(sandbox) -> Observed:
-    from userprofiles.settings import MongoSettings
+    from userprofiles.config.settings import MongoSettings
     from userprofiles.sinks.mongo import database, read_analytics
 
     rs = resilient_session().execute(f"SELECT identifiant FROM {sandbox.keyspace}.users_profiles", timeout=60)

@@ -89,7 +89,7 @@ class Sandbox:
         return {str(r.identifiant): r.wt for r in rs}
 
     def analytics(self) -> dict:
-        from userprofiles.settings import MongoSettings
+        from userprofiles.config.settings import MongoSettings
         from userprofiles.sinks.mongo import database, read_analytics
 
         return read_analytics(database(MongoSettings(uri=MONGO_URI, db=self.mongo_db)))

@@ -1,4 +1,4 @@
-"""The consumer's checkpoint lock (userprofiles/checkpoint_lock.py): a second process is refused with the
+"""The consumer's checkpoint lock (userprofiles/consumer/checkpoint_lock.py): a second process is refused with the
 first one's pid, and a holder killed with SIGKILL leaves the lock free."""
 import os
 import signal
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from userprofiles import checkpoint_lock
-from userprofiles.checkpoint_lock import LOCK_FILE, CheckpointInUse, hold
+from userprofiles.consumer import checkpoint_lock
+from userprofiles.consumer.checkpoint_lock import LOCK_FILE, CheckpointInUse, hold
 
 ROOT = Path(checkpoint_lock.__file__).resolve().parents[1]
-HOLDER = "import sys; from userprofiles.checkpoint_lock import hold; hold(sys.argv[1]); sys.stdin.read()"
+HOLDER = "import sys; from userprofiles.consumer.checkpoint_lock import hold; hold(sys.argv[1]); sys.stdin.read()"
 
 
 def _release(fd):
@@ -53,7 +53,7 @@ def test_a_second_process_is_refused_with_the_first_ones_pid_until_it_is_killed(
 
 
 def test_a_checkpoint_on_another_filesystem_is_not_locked(tmp_path, caplog):
-    caplog.set_level("DEBUG", logger="userprofiles.checkpoint_lock")
+    caplog.set_level("DEBUG", logger="userprofiles.consumer.checkpoint_lock")
     assert hold("s3a://bucket/checkpoints/consumer") is None
     assert "not on a local filesystem" in caplog.text
 

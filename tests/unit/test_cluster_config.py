@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from userprofiles.options import consumer_parser, consumer_settings
+from userprofiles.config.options import consumer_parser, consumer_settings
 from userprofiles.sinks.cassandra_schema import (
     default_consistency,
     replication_factor_of,

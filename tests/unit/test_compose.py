@@ -103,7 +103,7 @@ def test_ports_are_the_local_stacks_and_on_the_loopback_only():
     assert published["spark-master"] == (8080, 8080)
     # The consumer's Spark UI and the dashboard, on the ports they take outside Docker.
     from userprofiles.observe.dashboard import parser as dashboard_parser
-    from userprofiles.options import consumer_parser, consumer_settings
+    from userprofiles.config.options import consumer_parser, consumer_settings
 
     assert published["consumer"] == (consumer_settings(consumer_parser().parse_args([])).stream.ui_port,) * 2
     dashboard_port = dashboard_parser().parse_args([]).port
@@ -121,7 +121,7 @@ def test_topics_are_the_local_stacks():
     assert created == {lib_default("KAFKA_TOPIC"): int(lib_default("KAFKA_PARTITIONS")),
                        lib_default("KAFKA_DLQ_TOPIC"): int(lib_default("KAFKA_DLQ_PARTITIONS"))}
     # ... and the names the producer and the consumer use by default.
-    from userprofiles.options import consumer_parser, consumer_settings, producer_parser, producer_settings
+    from userprofiles.config.options import consumer_parser, consumer_settings, producer_parser, producer_settings
 
     assert producer_settings(producer_parser().parse_args([])).kafka.topic in created
     kafka = consumer_settings(consumer_parser().parse_args([])).kafka
@@ -208,7 +208,7 @@ def test_metrics_are_reachable_from_other_containers(service, program):
     assert env[f"{program}_METRICS_HOST"] == "0.0.0.0"   # not the loopback of its own container
     assert [str(env[f"{program}_METRICS_PORT"])] == [str(p) for p in svc["expose"]]
     # Read by the program's own option table: a renamed variable would silently leave them off.
-    from userprofiles import options
+    from userprofiles.config import options
 
     names = {o.env for o in (options.PRODUCER_OPTIONS if service == "producer" else options.CONSUMER_OPTIONS)}
     assert {f"{program}_METRICS_HOST", f"{program}_METRICS_PORT"} <= names

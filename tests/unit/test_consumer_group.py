@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from userprofiles.consumer_group import BatchNote, end_offsets, percentile
+from userprofiles.consumer.consumer_group import BatchNote, end_offsets, percentile
 
 
 def test_a_note_reads_back_as_written():

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from userprofiles.settings import ROOT
+from userprofiles.config.settings import ROOT
 
 
 def make(*args, env=None):
@@ -14,10 +14,10 @@ def make(*args, env=None):
                           env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("target, program", [("producer", "producer.py"), ("consumer", "consumer_spark.py"),
+@pytest.mark.parametrize("target, program", [("producer", "producer.py"), ("consumer", "stack/submit.sh"),
                                              ("dashboard", "userprofiles.observe.dashboard"),
                                              ("dlq", "userprofiles.observe.dlq"),
-                                             ("reconcile", "userprofiles.reconcile"),
+                                             ("reconcile", "userprofiles.sinks.reconcile"),
                                              ("status", "stack/stack.sh status"), ("bench", "bench.run")])
 def test_every_program_target_passes_args_through(target, program):
     run = make("-n", target, "ARGS=--log-level DEBUG --extra 'a b'")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from userprofiles.consumer_group import BatchNote
-from userprofiles.helpformat import DefaultsHelpFormatter
+from userprofiles.consumer.consumer_group import BatchNote
+from userprofiles.config.helpformat import DefaultsHelpFormatter
 from userprofiles.observe import dashboard, dlq, figures, history, status
 from userprofiles.observe.stores import RowCount, Snapshot
-from userprofiles.options import consumer_parser, producer_parser
-from userprofiles.progress_record import progress_doc
-from userprofiles.settings import MongoSettings, ObserveSettings, redact_uri
+from userprofiles.config.options import consumer_parser, producer_parser
+from userprofiles.consumer.progress_record import progress_doc
+from userprofiles.config.settings import MongoSettings, ObserveSettings, redact_uri
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -295,7 +295,7 @@ def test_dashboard_reads_the_stores_only_while_a_page_is_open(monkeypatch):
 def test_the_listener_records_a_micro_batch_after_its_group_commit_only():
     from types import SimpleNamespace
 
-    from userprofiles.progress import ProgressListener
+    from userprofiles.consumer.progress import ProgressListener
 
     class Group:
         ok = True

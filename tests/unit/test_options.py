@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from userprofiles import options as S
+from userprofiles.config import options as S
 from userprofiles.observe import dashboard, dlq
-from userprofiles.settings import ROOT
+from userprofiles.config.settings import ROOT
 
 ALL_OPTIONS = {id(o): o for o in (*S.CONSUMER_OPTIONS, *S.PRODUCER_OPTIONS, *S.OBSERVE_OPTIONS, *dlq.OPTIONS,
                                   *dashboard.OPTIONS)}.values()
@@ -180,7 +180,7 @@ def test_the_messages_name_the_bound():
 
 PROGRAMS = [["producer.py"], ["consumer_spark.py"], ["-m", "userprofiles.observe.status"],
             ["-m", "userprofiles.observe.dlq"], ["-m", "userprofiles.observe.dashboard"],
-            ["-m", "userprofiles.reconcile"], ["-m", "bench.run"]]
+            ["-m", "userprofiles.sinks.reconcile"], ["-m", "bench.run"]]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p[-1])

@@ -1,8 +1,8 @@
 """producer.py --rate: no message leaves before its due time, even when delivery reports wake poll() early."""
 import time
 
-from userprofiles import producer_loop
-from userprofiles.options import producer_parser, producer_settings
+from userprofiles.producer import loop
+from userprofiles.config.options import producer_parser, producer_settings
 
 
 class EarlyWakingProducer:
@@ -27,11 +27,11 @@ class EarlyWakingProducer:
 
 def test_the_offered_rate_is_held_when_poll_returns_early(monkeypatch):
     fake = EarlyWakingProducer()
-    monkeypatch.setattr(producer_loop, "make_producer", lambda settings: fake)
-    monkeypatch.setattr(producer_loop, "check_topic", lambda producer, settings: None)
+    monkeypatch.setattr(loop, "make_producer", lambda settings: fake)
+    monkeypatch.setattr(loop, "check_topic", lambda producer, settings: None)
     settings = producer_settings(producer_parser().parse_args(["--rate", "100", "--progress-seconds", "3600"]))
     start = time.monotonic()
-    producer_loop.run(settings, pages=[[(b"k", b"{}")] * 20])
+    loop.run(settings, pages=[[(b"k", b"{}")] * 20])
     assert len(fake.sent_at) == 20
     # Message k (from 0) is due k/rate after the start: none may leave before it.
     early = [k for k, t in enumerate(fake.sent_at) if t - start < k / 100 - 0.002]

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from userprofiles import analytics, jvm
-from userprofiles.schema import PROFILE_COLUMNS
-from userprofiles.transform import SINK_COLUMNS
+from userprofiles.consumer import analytics, jvm
+from userprofiles.consumer.schema import PROFILE_COLUMNS
+from userprofiles.consumer.transform import SINK_COLUMNS
 
 TYPES = {"age": "int", "partition": "int", "offset": "bigint", "timestamp_ms": "bigint", "value": "binary"}
 SINK_SCHEMA = ", ".join(f"{c} {TYPES.get(c, 'string')}" for c in SINK_COLUMNS)

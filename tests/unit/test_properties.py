@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
-from userprofiles import synthetic
-from userprofiles import transform as T
+from userprofiles.producer import synthetic
+from userprofiles.consumer import transform as T
 
 from ..reference import completed_years, expected_row
 

@@ -1,12 +1,12 @@
-"""Dead letters' masked copies (userprofiles/redaction.py): by structure, whatever the JSON shape or escaping."""
+"""Dead letters' masked copies (userprofiles/sinks/redaction.py): by structure, whatever the JSON shape or escaping."""
 import json
 import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from userprofiles import synthetic
-from userprofiles.redaction import CLEAR_PATHS, MASK, MAX_COPY, letter, masked_copy
+from userprofiles.producer import synthetic
+from userprofiles.sinks.redaction import CLEAR_PATHS, MASK, MAX_COPY, letter, masked_copy
 
 SETTINGS = settings(max_examples=300, deadline=None)
 text = st.text(max_size=30)

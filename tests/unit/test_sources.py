@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from userprofiles import sources
+from userprofiles.producer import sources
 
 from ..conftest import FIXTURES, SHARED
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from userprofiles import transform as T
-from userprofiles.schema import PROFILE_COLUMNS
+from userprofiles.consumer import transform as T
+from userprofiles.consumer.schema import PROFILE_COLUMNS
 
 from ..reference import expected_row, sha
 

@@ -4,8 +4,8 @@ import json
 
 import pyarrow as pa
 
-from userprofiles import analytics
-from userprofiles.write_protocol import TASK_COLUMNS, TaskResult, split
+from userprofiles.consumer import analytics
+from userprofiles.consumer.write_protocol import TASK_COLUMNS, TaskResult, split
 
 FR = {"nationality": "FR", "gender": "female", "domain_name": "a.fr", "age": 30}
 GB = {"nationality": "GB", "gender": "male", "domain_name": "b.uk", "age": 40}
@@ -68,7 +68,7 @@ def test_task_results_sum_and_cross_the_json_boundary():
 
 
 def test_a_failed_batch_is_one_line_with_the_batch_the_cause_and_the_fix():
-    from userprofiles.errors import cause_line
+    from userprofiles.config.errors import cause_line
 
     spark_prose = ("[STREAM_FAILED] Query [id = 1] terminated with exception: [FOREACH_BATCH_USER_FUNCTION_ERROR]"
                    " An error occurred in the user provided function in foreach batch sink. Reason: "
@@ -80,7 +80,7 @@ def test_a_failed_batch_is_one_line_with_the_batch_the_cause_and_the_fix():
 
 
 def test_kafka_lag_is_latest_minus_processed_per_topic():
-    from userprofiles.progress import kafka_lag
+    from userprofiles.consumer.progress import kafka_lag
 
     latest = json.dumps({"t": {"0": 10, "1": 7}, "u": {"0": 3}})
     end = json.dumps({"t": {"0": 4, "1": 7}, "u": {"0": 3}})

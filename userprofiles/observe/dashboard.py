@@ -16,12 +16,12 @@ import urllib.error
 import urllib.request
 from collections import deque
 
-from .. import options
-from ..logs import setup_logging
-from ..options import Option
-from ..settings import ObserveSettings, redact_uri
-from . import figures, history
-from .stores import Snapshot, Stores
+from userprofiles.config import options
+from userprofiles.config.logs import setup_logging
+from userprofiles.config.options import Option
+from userprofiles.config.settings import ObserveSettings, redact_uri
+from userprofiles.observe import figures, history
+from userprofiles.observe.stores import Snapshot, Stores
 
 IDLE = 60           # seconds without an open page after which the stores are no longer read
 STORE_NAMES = {"kafka": "Kafka", "cassandra": "Cassandra", "mongodb": "MongoDB"}

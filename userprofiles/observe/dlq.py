@@ -8,11 +8,11 @@ import argparse
 import sys
 import time
 
-from .. import options
-from ..logs import setup_logging
-from ..options import Option
-from . import figures
-from .stores import StoreDown, Stores
+from userprofiles.config import options
+from userprofiles.config.logs import setup_logging
+from userprofiles.config.options import Option
+from userprofiles.observe import figures
+from userprofiles.observe.stores import StoreDown, Stores
 
 OPTIONS = (
     Option("--last", "OBSERVE_DLQ_LAST", 20, "how many dead letters to print", ("last",), aliases=("DLQ_LAST",),

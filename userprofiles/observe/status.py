@@ -8,11 +8,11 @@ import argparse
 import sys
 import time
 
-from .. import options
-from ..logs import setup_logging
-from ..settings import ObserveSettings, redact_uri
-from . import figures
-from .stores import Snapshot, Stores
+from userprofiles.config import options
+from userprofiles.config.logs import setup_logging
+from userprofiles.config.settings import ObserveSettings, redact_uri
+from userprofiles.observe import figures
+from userprofiles.observe.stores import Snapshot, Stores
 
 
 def parser() -> argparse.ArgumentParser:

@@ -14,10 +14,10 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..consumer_group import BatchNote
-from ..errors import short
-from ..settings import ObserveSettings, redact_uri
-from . import figures, history
+from userprofiles.consumer.consumer_group import BatchNote
+from userprofiles.config.errors import short
+from userprofiles.config.settings import ObserveSettings, redact_uri
+from userprofiles.observe import figures, history
 
 
 class StoreDown(RuntimeError):
@@ -185,7 +185,7 @@ class Stores:
     # --- Cassandra ----------------------------------------------------------------------------------------
     def _cassandra(self):
         if self._session is None:
-            from ..sinks.cassandra_connection import connect
+            from userprofiles.sinks.cassandra_connection import connect
 
             self._session = connect(self.conf.cassandra, timeout=self.conf.timeout)
             self._cluster = self._session.cluster
@@ -253,7 +253,7 @@ class Stores:
                          f"(make up) or fix MONGO_URI.")
 
     def analytics(self) -> dict[str, list[dict]]:
-        from ..sinks.mongo import read_analytics
+        from userprofiles.sinks.mongo import read_analytics
 
         try:
             return {name: [{"_id": key, **doc} for key, doc in docs.items()]

@@ -9,11 +9,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..schema import PROFILE_COLUMNS
-from ..settings import CassandraSettings
-from . import Writes, cassandra_schema
-from .cassandra_connection import session
-from .retry import RetryBudget, SinkRefused, SinkUnavailable, with_retry
+from userprofiles.consumer.schema import PROFILE_COLUMNS
+from userprofiles.config.settings import CassandraSettings
+from userprofiles.sinks import Writes, cassandra_schema
+from userprofiles.sinks.cassandra_connection import session
+from userprofiles.sinks.retry import RetryBudget, SinkRefused, SinkUnavailable, with_retry
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class ProfilesSink:
             raise SinkRefused(f"Cassandra refused {len(res.refused)} of {writes.upserts.num_rows} rows that the plan "
                               f"let through (profile {ident}: {why}); fix the table "
                               f"{self.settings.keyspace}.{self.settings.table} or the plan's checks "
-                              f"(userprofiles/transform.py), then restart: the micro-batch is replayed")
+                              f"(userprofiles/consumer/transform.py), then restart: the micro-batch is replayed")
         return {"written": res.written, "deleted": delete_rows(self.settings, writes.deletes)}
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from ..settings import CassandraSettings
+from userprofiles.config.settings import CassandraSettings
 
 _sessions: dict = {}
 

@@ -10,8 +10,8 @@ import re
 import sys
 from pathlib import Path
 
-from ..options import CASSANDRA, CASSANDRA_WRITES, cassandra_settings, parser
-from ..settings import CassandraSettings
+from userprofiles.config.options import CASSANDRA, CASSANDRA_WRITES, cassandra_settings, parser
+from userprofiles.config.settings import CassandraSettings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "cassandra_schema.cql"
 FILE_KEYSPACE, FILE_TABLE = "usersprofilespace", "users_profiles"
@@ -126,7 +126,7 @@ def resolve_consistency(session, settings: CassandraSettings) -> str:
 
 def main(argv=None) -> int:
     """The stack's start-up step: apply the schema to the node of CASSANDRA_HOSTS / CASSANDRA_PORT."""
-    from .cassandra_connection import connect
+    from userprofiles.sinks.cassandra_connection import connect
 
     p = parser("python -m userprofiles.sinks.cassandra_schema", "Apply cassandra_schema.cql to a Cassandra node.",
                (*CASSANDRA, *CASSANDRA_WRITES))

@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from ..redaction import letter
-from . import Writes
-from .retry import SinkUnavailable
+from userprofiles.sinks.redaction import letter
+from userprofiles.sinks import Writes
+from userprofiles.sinks.retry import SinkUnavailable
 
 log = logging.getLogger(__name__)
 

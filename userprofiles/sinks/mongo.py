@@ -16,10 +16,10 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from .. import analytics
-from ..settings import MongoSettings
-from . import Writes
-from .retry import with_retry
+from userprofiles.consumer import analytics
+from userprofiles.config.settings import MongoSettings
+from userprofiles.sinks import Writes
+from userprofiles.sinks.retry import with_retry
 
 log = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from userprofiles.synthetic import generate_users
+from userprofiles.producer.synthetic import generate_users
 
 from .common import NOW, by_nat
 

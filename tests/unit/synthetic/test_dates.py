@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from userprofiles import synthetic
-from userprofiles.synthetic import generate_users
+from userprofiles.producer import synthetic
+from userprofiles.producer.synthetic import generate_users
 
 from .common import NOW, parse_iso
 

@@ -6,7 +6,7 @@ import hashlib
 import re
 import uuid
 
-from userprofiles.synthetic import login
+from userprofiles.producer.synthetic import login
 
 
 def _check_login(rec):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from userprofiles.synthetic import email_part, transliterate
+from userprofiles.producer.synthetic import email_part, transliterate
 
 _SPECIAL = {"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ı": "i", "ł": "l", "œ": "oe"}
 

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from userprofiles import synthetic
-from userprofiles.synthetic import NATIONALITIES
+from userprofiles.producer import synthetic
+from userprofiles.producer.synthetic import NATIONALITIES
 
 # v1.4 (what the generator must produce).  Fields: id name, id value regex
 # (None -> value must be null), postcode type, postcode regex, phone, cell.

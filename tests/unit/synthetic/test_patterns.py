@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from userprofiles.synthetic.patterns import fill
+from userprofiles.producer.synthetic.patterns import fill
 
 
 def test_fill_gives_the_template_shape():

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from userprofiles import synthetic
-from userprofiles.synthetic import NATIONALITIES, generate_user, generate_users, places
+from userprofiles.producer import synthetic
+from userprofiles.producer.synthetic import NATIONALITIES, generate_user, generate_users, places
 
 from .common import NOW
 
@@ -117,7 +117,7 @@ def test_deterministic_per_seed():
 def test_deterministic_across_processes():
     """Pools are seeded per nationality, so build order and hash seed do not matter."""
     code = (
-        "import json,hashlib,datetime as d;from userprofiles.synthetic import generate_users as g;"
+        "import json,hashlib,datetime as d;from userprofiles.producer.synthetic import generate_users as g;"
         "now=d.datetime(2026,3,14,tzinfo=d.timezone.utc);"
         "{warm}"
         "print(hashlib.sha256(json.dumps(g(300,seed=11,now=now),ensure_ascii=False).encode()).hexdigest())"

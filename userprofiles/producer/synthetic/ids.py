@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
-from .patterns import fill
+from userprofiles.producer.synthetic.patterns import fill
 
 IdFormatter = Callable[[random.Random, bool, str, datetime], str]
 

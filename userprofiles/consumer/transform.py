@@ -12,9 +12,9 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from . import jvm
-from .analytics import AGE_GROUPS
-from .schema import PROFILE_COLUMNS, USER_SCHEMA
+from userprofiles.consumer import jvm
+from userprofiles.consumer.analytics import AGE_GROUPS
+from userprofiles.consumer.schema import PROFILE_COLUMNS, USER_SCHEMA
 
 MIN_AGE_EXCLUSIVE = 13          # keep users older than 13
 MAX_TEXT = 1000                 # longer text values are refused, not stored

@@ -6,12 +6,12 @@ import random
 from collections.abc import Sequence
 from datetime import datetime
 
-from .dates import REG_MIN_MS, completed_years, draw_dob, iso, naive_utc, to_ms, uniform
-from .login import login
-from .nationalities import NATIONALITIES, RULES
-from .patterns import fill
-from .places import TIMEZONES
-from .pools import pool
+from userprofiles.producer.synthetic.dates import REG_MIN_MS, completed_years, draw_dob, iso, naive_utc, to_ms, uniform
+from userprofiles.producer.synthetic.login import login
+from userprofiles.producer.synthetic.nationalities import NATIONALITIES, RULES
+from userprofiles.producer.synthetic.patterns import fill
+from userprofiles.producer.synthetic.places import TIMEZONES
+from userprofiles.producer.synthetic.pools import pool
 
 _PICTURES = "https://randomuser.me/api/portraits/"
 

@@ -10,8 +10,8 @@ import time
 
 from pyspark.sql.streaming import StreamingQueryListener
 
-from .consumer_group import BatchNote, GroupCommitter, end_offsets, percentile
-from .progress_record import ProgressRecorder
+from userprofiles.consumer.consumer_group import BatchNote, GroupCommitter, end_offsets, percentile
+from userprofiles.consumer.progress_record import ProgressRecorder
 
 log = logging.getLogger("consumer")
 

@@ -7,9 +7,9 @@ import logging
 import uuid
 from pathlib import Path
 
-from .errors import short
-from .settings import ConsumerSettings, redact_uri
-from .sinks import cassandra, mongo
+from userprofiles.config.errors import short
+from userprofiles.config.settings import ConsumerSettings, redact_uri
+from userprofiles.sinks import cassandra, mongo
 
 
 class PreflightError(RuntimeError):
@@ -69,7 +69,7 @@ def check_checkpoint(settings: ConsumerSettings) -> None:
 
 
 def check_jvm_piece() -> None:
-    from . import jvm
+    from userprofiles.consumer import jvm
 
     if not jvm.installed():
         raise PreflightError(jvm.MISSING)

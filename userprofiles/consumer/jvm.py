@@ -15,7 +15,7 @@ MISSING = (f"the consumer's JVM piece ({JAR_NAME} in pyspark's jars folder) is m
 
 def installed() -> bool:
     """True when Spark's jars folder holds the JVM piece."""
-    from .spark_runtime import jars_dir
+    from userprofiles.consumer.spark_runtime import jars_dir
 
     return (jars_dir() / JAR_NAME).exists()
 

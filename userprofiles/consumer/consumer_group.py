@@ -14,9 +14,9 @@ import logging
 import math
 from dataclasses import dataclass
 
-from .errors import short
-from .logs import FailureOnce
-from .settings import KafkaSettings
+from userprofiles.config.errors import short
+from userprofiles.config.logs import FailureOnce
+from userprofiles.config.settings import KafkaSettings
 
 log = logging.getLogger("consumer")
 

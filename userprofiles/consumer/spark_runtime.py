@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from .settings import StreamSettings
+from userprofiles.config.settings import StreamSettings
 
 CONNECTOR = "org.apache.spark:spark-sql-kafka-0-10_2.13"
 
@@ -74,7 +74,7 @@ def ship_package(spark: SparkSession) -> None:
     import shutil
     import tempfile
 
-    pkg = Path(__file__).resolve().parent
+    pkg = Path(__file__).resolve().parents[1]   # the whole userprofiles package
     out = Path(tempfile.mkdtemp(prefix="userprofiles-")) / "userprofiles"
     archive = shutil.make_archive(str(out), "zip", root_dir=pkg.parent, base_dir=pkg.name)
     spark.sparkContext.addPyFile(archive)

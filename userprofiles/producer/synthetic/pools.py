@@ -10,8 +10,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .names import transliterate, with_email_parts
-from .nationalities import NATIONALITIES, RULES
+from userprofiles.producer.synthetic.names import transliterate, with_email_parts
+from userprofiles.producer.synthetic.nationalities import NATIONALITIES, RULES
 
 _DRAWS = 250
 

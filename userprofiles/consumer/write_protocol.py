@@ -26,14 +26,15 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame
 
-from . import analytics, errors
-from .progress import ProgressListener, batch_line
-from .schema import PROFILE_COLUMNS
-from .settings import ConsumerSettings
-from .sinks import DeadRecord, Writes
-from .sinks.cassandra import ProfilesSink
-from .sinks.deadletter import DeadLetterSink
-from .sinks.mongo import AnalyticsSink
+from userprofiles.consumer import analytics
+from userprofiles.config import errors
+from userprofiles.consumer.progress import ProgressListener, batch_line
+from userprofiles.consumer.schema import PROFILE_COLUMNS
+from userprofiles.config.settings import ConsumerSettings
+from userprofiles.sinks import DeadRecord, Writes
+from userprofiles.sinks.cassandra import ProfilesSink
+from userprofiles.sinks.deadletter import DeadLetterSink
+from userprofiles.sinks.mongo import AnalyticsSink
 
 log = logging.getLogger("consumer")
 

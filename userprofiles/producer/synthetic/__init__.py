@@ -26,10 +26,10 @@ Modules: record (whole records), nationalities (the rules table), patterns (its 
 national ids), names (transliteration, e-mail parts), pools (Faker draws), places, login, dates.
 """
 
-from .dates import completed_years
-from .names import email_part, transliterate
-from .nationalities import COUNTRY_NAMES, NATIONALITIES
-from .record import generate_user, generate_users
+from userprofiles.producer.synthetic.dates import completed_years
+from userprofiles.producer.synthetic.names import email_part, transliterate
+from userprofiles.producer.synthetic.nationalities import COUNTRY_NAMES, NATIONALITIES
+from userprofiles.producer.synthetic.record import generate_user, generate_users
 
 __all__ = ["NATIONALITIES", "COUNTRY_NAMES", "generate_user", "generate_users", "completed_years",
            "email_part", "transliterate"]

@@ -119,7 +119,7 @@ def api_reachable(url: str, timeout: float = 5.0) -> tuple[bool, str]:
 # --- synthetic -------------------------------------------------------------------------------------
 
 def synthetic_pages(per_page: int, nat: str = "", seed: str = "") -> Iterator[list[Message]]:
-    from . import synthetic
+    from userprofiles.producer import synthetic
 
     nats = [n.strip().upper() for n in nat.split(",") if n.strip()] or None
     unknown = [n for n in nats or [] if n not in synthetic.NATIONALITIES]

@@ -11,9 +11,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import ids, places
-from .ids import IdFormatter
-from .patterns import Template, fill
+from userprofiles.producer.synthetic import ids, places
+from userprofiles.producer.synthetic.ids import IdFormatter
+from userprofiles.producer.synthetic.patterns import Template, fill
 
 _FEMALE_TITLES = ("Miss", "Mrs", "Ms")
 _FIVE_DIGITS = range(10000, 100000)

@@ -1,7 +1,7 @@
 """Check that the MongoDB analytics equal the same aggregates over the Cassandra table; with --repair, make
 them so. The table is the reference: it holds the latest copy of every profile.
 
-    python -m userprofiles.reconcile [--repair] [the consumer's --keyspace/--mongo-db/... flags]
+    python -m userprofiles.sinks.reconcile [--repair] [the consumer's --keyspace/--mongo-db/... flags]
     make reconcile [ARGS=--repair]
 
 The aggregates are recomputed here from the rows as the table holds them, by this module's own code (it
@@ -18,10 +18,10 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
-from .logs import setup_logging
-from .options import OBSERVE_OPTIONS, observe_settings, parser
-from .settings import CassandraSettings, MongoSettings
-from .sinks import cassandra_connection, mongo
+from userprofiles.config.logs import setup_logging
+from userprofiles.config.options import OBSERVE_OPTIONS, observe_settings, parser
+from userprofiles.config.settings import CassandraSettings, MongoSettings
+from userprofiles.sinks import cassandra_connection, mongo
 
 COLLECTIONS = ("by_nationality", "by_gender", "by_age_group", "by_email_domain")
 # The age groups of the analytics: (first age, name), youngest first; a stored age below 14 has no group.
@@ -104,7 +104,7 @@ def _fmt(v: dict | None) -> str:
 
 
 def main(argv=None) -> int:
-    p = parser("python -m userprofiles.reconcile", __doc__.split("\n\n")[0], OBSERVE_OPTIONS)
+    p = parser("python -m userprofiles.sinks.reconcile", __doc__.split("\n\n")[0], OBSERVE_OPTIONS)
     p.add_argument("--repair", action="store_true", help="set the analytics to the table's figures")
     args = p.parse_args(argv)
     setup_logging(args.log_level)

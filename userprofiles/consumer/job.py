@@ -7,9 +7,9 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
-from . import jvm, transform
-from .settings import KafkaSettings, StreamSettings
-from .write_protocol import MicroBatchWriter, task_results
+from userprofiles.consumer import jvm, transform
+from userprofiles.config.settings import KafkaSettings, StreamSettings
+from userprofiles.consumer.write_protocol import MicroBatchWriter, task_results
 
 
 def kafka_stream(spark: SparkSession, kafka: KafkaSettings, stream: StreamSettings) -> DataFrame:

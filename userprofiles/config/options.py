@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .helpformat import DefaultsHelpFormatter
-from .settings import (
+from userprofiles.config.helpformat import DefaultsHelpFormatter
+from userprofiles.config.settings import (
     CODECS,
     CONSISTENCY_CHOICES,
     LOG_LEVELS,
