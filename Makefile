@@ -6,6 +6,8 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 # NODES=3: up/down/status/clean act on the replicated cluster (stack/cluster.sh); unset or 1: the single node.
 export NODES ?= 1
+# A port of the local stack: the environment's, else stack/ports.env's default.
+port = $(or $($(1)),$(shell sed -n 's/^$(1)=//p' stack/ports.env))
 
 .PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv jvm reconcile fresh-check consumer-groups
 
@@ -72,10 +74,10 @@ bench: up      ## throughput and latency, figures in bench/results/ (ARGS=--quic
 	$(PY) -m bench.run $(ARGS)
 
 cqlsh:         ## a CQL shell on the keyspace usersprofilespace
-	@$$(bash stack/python.sh cqlsh-path) 127.0.0.1 $${CASSANDRA_PORT:-9042} -k usersprofilespace
+	@$$(bash stack/python.sh cqlsh-path) 127.0.0.1 $(call port,CASSANDRA_PORT) -k usersprofilespace
 
 mongosh:       ## the MongoDB shell (optional: needs npm; says how to get it otherwise)
-	@bash stack/ferretdb.sh mongosh "mongodb://127.0.0.1:$${MONGO_PORT:-27017}/users_profiles_analytics"
+	@bash stack/ferretdb.sh mongosh "mongodb://127.0.0.1:$(call port,MONGO_PORT)/users_profiles_analytics"
 
 fresh-check:   ## a clean Debian 12 root filesystem (debootstrap), the project copied in, `make up` there (slow; not in CI)
 	@bash stack/fresh-check.sh

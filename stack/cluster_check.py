@@ -48,7 +48,7 @@ def cassandra_state(hosts: list[str], port: int) -> dict:
 def check(nodes: int) -> list[str]:
     problems = []
     try:
-        k = kafka_state(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+        k = kafka_state(os.environ["KAFKA_BOOTSTRAP_SERVERS"])
         print(f"kafka      {k['brokers']} brokers, {k['partitions']} partitions, "
               f"{len(k['under_replicated'])} under-replicated, {len(k['leaderless'])} without leader")
         if k["brokers"] < nodes:
@@ -61,7 +61,7 @@ def check(nodes: int) -> list[str]:
         problems.append(f"Kafka does not answer: {exc}")
     try:
         hosts = [h for h in os.environ.get("CASSANDRA_HOSTS", "127.0.0.1").split(",") if h]
-        c = cassandra_state(hosts, int(os.environ.get("CASSANDRA_PORT", "9042")))
+        c = cassandra_state(hosts, int(os.environ["CASSANDRA_PORT"]))
         print(f"cassandra  up {','.join(c['up'])}; down {','.join(c['down']) or '-'}")
         for name, repl in sorted(c["keyspaces"].items()):
             print(f"cassandra  keyspace {name}: {repl}")

@@ -44,8 +44,11 @@ cleanup() {
     if ! grep -q " $R[/ ]" /proc/mounts; then rm -rf "$R"; fi
   fi
 }
-PORTS=(KAFKA_PORT=$((9092 + OFF)) KAFKA_CONTROLLER_PORT=$((9093 + OFF)) CASSANDRA_PORT=$((9042 + OFF))
-       CASSANDRA_STORAGE_PORT=$((7000 + OFF)) CASSANDRA_JMX_PORT=$((7199 + OFF)) MONGO_PORT=$((27017 + OFF)))
+# The stack's ports (stack/ports.env), each moved by OFF.
+PORTS=()
+while IFS='=' read -r name port; do
+  case "$name" in KAFKA_PORT | KAFKA_CONTROLLER_PORT | CASSANDRA_* | MONGO_PORT) PORTS+=("$name=$((port + OFF))") ;; esac
+done <"$ROOT/stack/ports.env"
 trap cleanup EXIT
 
 # 1. A minimal Debian 12 (cached as a tar: the base system only, no project tool in it).

@@ -18,12 +18,18 @@ PY="$VENV/bin/python"
 # spark-submit finds Spark through the python on PATH: the venv's comes first.
 export PATH="$VENV/bin:$PATH"
 
-KAFKA_PORT="${KAFKA_PORT:-9092}"
-KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
-CASSANDRA_PORT="${CASSANDRA_PORT:-9042}"
-CASSANDRA_STORAGE_PORT="${CASSANDRA_STORAGE_PORT:-7000}"
-CASSANDRA_JMX_PORT="${CASSANDRA_JMX_PORT:-7199}"
-MONGO_PORT="${MONGO_PORT:-27017}"
+# The default ports (stack/ports.env, which the programs read too) as DEFAULT_<name>; a variable of the same
+# name set in the environment wins.
+while IFS='=' read -r _name _port; do
+  case "$_name" in '' | '#'*) continue ;; esac
+  printf -v "DEFAULT_$_name" '%s' "$_port"
+done <"$STACK_DIR/ports.env"
+KAFKA_PORT="${KAFKA_PORT:-$DEFAULT_KAFKA_PORT}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$DEFAULT_KAFKA_CONTROLLER_PORT}"
+CASSANDRA_PORT="${CASSANDRA_PORT:-$DEFAULT_CASSANDRA_PORT}"
+CASSANDRA_STORAGE_PORT="${CASSANDRA_STORAGE_PORT:-$DEFAULT_CASSANDRA_STORAGE_PORT}"
+CASSANDRA_JMX_PORT="${CASSANDRA_JMX_PORT:-$DEFAULT_CASSANDRA_JMX_PORT}"
+MONGO_PORT="${MONGO_PORT:-$DEFAULT_MONGO_PORT}"
 CASSANDRA_HEAP="${CASSANDRA_HEAP:-1G}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 # Exported: the readiness probes (ready.py) read them.
@@ -93,13 +99,13 @@ mkdir -p "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_CACHE"
 
 # SPARK_WORKERS=N: a Spark standalone cluster on 127.0.0.1 (stack/spark.sh). Its ports are the environment's,
 # else those the running master was started with (recorded, so that status, down and submit find it), else
-# 7077 / 8080; worker i's UI on SPARK_WORKER_WEBUI_PORT+i-1 (0: any free port).
+# stack/ports.env's; worker i's UI on SPARK_WORKER_WEBUI_PORT+i-1 (0: any free port).
 if [ -f "$RUN_DIR/spark-master.ports" ] && [ -f "$RUN_DIR/spark-master.pid" ] \
    && kill -0 "$(cat "$RUN_DIR/spark-master.pid")" 2>/dev/null; then
   read -r _spark_port _spark_ui <"$RUN_DIR/spark-master.ports"
 fi
-SPARK_MASTER_PORT="${SPARK_MASTER_PORT:-${_spark_port:-7077}}"
-SPARK_MASTER_WEBUI_PORT="${SPARK_MASTER_WEBUI_PORT:-${_spark_ui:-8080}}"
+SPARK_MASTER_PORT="${SPARK_MASTER_PORT:-${_spark_port:-$DEFAULT_SPARK_MASTER_PORT}}"
+SPARK_MASTER_WEBUI_PORT="${SPARK_MASTER_WEBUI_PORT:-${_spark_ui:-$DEFAULT_SPARK_MASTER_WEBUI_PORT}}"
 SPARK_WORKER_WEBUI_PORT="${SPARK_WORKER_WEBUI_PORT:-$((SPARK_MASTER_WEBUI_PORT + 1))}"
 SPARK_WORKER_CORES="${SPARK_WORKER_CORES:-1}"
 SPARK_WORKER_MEMORY="${SPARK_WORKER_MEMORY:-1g}"

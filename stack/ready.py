@@ -6,12 +6,16 @@ Exit 0 when the service answers (printing its version with --version), 1 otherwi
 import argparse
 import os
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # the checkout, for its addresses module
+from userprofiles.config.addresses import port  # noqa: E402
 
 
 def kafka(version: bool) -> str:
     from confluent_kafka.admin import AdminClient
 
-    admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}",
+    admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{port('KAFKA_PORT')}",
                          "socket.timeout.ms": 3000})
     md = admin.list_topics(timeout=3)
     if not md.brokers:
@@ -23,7 +27,7 @@ def cassandra(version: bool) -> str:
     from cassandra.cluster import Cluster
 
     cluster = Cluster([os.environ.get("CASSANDRA_HOST", "127.0.0.1")],
-                      port=int(os.environ.get("CASSANDRA_PORT", "9042")),
+                      port=port("CASSANDRA_PORT"),
                       connect_timeout=3, control_connection_timeout=3)
     try:
         session = cluster.connect()
@@ -35,7 +39,7 @@ def cassandra(version: bool) -> str:
 def mongo(version: bool) -> str:
     from pymongo import MongoClient
 
-    client = MongoClient(f"mongodb://127.0.0.1:{os.environ.get('MONGO_PORT', '27017')}/",
+    client = MongoClient(f"mongodb://127.0.0.1:{port('MONGO_PORT')}/",
                          serverSelectionTimeoutMS=3000)
     try:
         client.admin.command("ping")

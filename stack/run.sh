@@ -37,7 +37,7 @@ record consumer "$consumer"
 setsid "$PY" producer.py --source "${PRODUCER_SOURCE:-auto}" &
 producer=$!
 record producer "$producer"
-DASHBOARD_PORT="${DASHBOARD_PORT:-8501}"
+DASHBOARD_PORT="${DASHBOARD_PORT:-$DEFAULT_DASHBOARD_PORT}"
 if port_open "$DASHBOARD_PORT"; then
   log "port $DASHBOARD_PORT is taken (another dashboard?): no dashboard this time; set DASHBOARD_PORT to another port."
 else

@@ -8,6 +8,9 @@ import os
 import socket
 from urllib.parse import urlparse
 
+from pymongo import MongoClient
+
+from userprofiles.config.addresses import port
 from userprofiles.config.options import consumer_parser, consumer_settings
 
 SETTINGS = consumer_settings(consumer_parser().parse_args([]))
@@ -15,9 +18,9 @@ BOOTSTRAP = SETTINGS.kafka.bootstrap_servers
 CASSANDRA_HOSTS = list(SETTINGS.cassandra.hosts)
 CASSANDRA_PORT = SETTINGS.cassandra.port
 MONGO_URI = SETTINGS.mongo.uri
-# The ports the stack scripts manage (stack/lib.sh's defaults).
-KAFKA_PORT = int(os.environ.get("KAFKA_PORT") or 9092)
-MONGO_PORT = int(os.environ.get("MONGO_PORT") or 27017)
+# The ports the stack scripts manage (stack/ports.env, unless moved by the same variables).
+KAFKA_PORT = port("KAFKA_PORT")
+MONGO_PORT = port("MONGO_PORT")
 # make up NODES=3 (stack/cluster.sh env): topics replicated like the stack's.
 TOPIC_RF = int(os.environ.get("KAFKA_REPLICATION_FACTOR", "1"))
 TOPIC_MIN_ISR = int(os.environ.get("KAFKA_MIN_ISR", "1"))
@@ -30,7 +33,7 @@ def not_the_stacks() -> list[str]:
     kafka = int(BOOTSTRAP.split(",")[0].rsplit(":", 1)[1])
     if kafka != KAFKA_PORT:
         out.append(f"KAFKA_BOOTSTRAP_SERVERS={BOOTSTRAP} is not the stack's Kafka (KAFKA_PORT={KAFKA_PORT})")
-    mongo = urlparse(MONGO_URI).port or 27017
+    mongo = urlparse(MONGO_URI).port or MongoClient.PORT   # a URI without a port means MongoDB's default
     if mongo != MONGO_PORT:
         out.append(f"MONGO_URI={MONGO_URI} is not the stack's FerretDB (MONGO_PORT={MONGO_PORT})")
     return out

@@ -3,11 +3,11 @@ builds them once from its flags and environment (options.py, the one table of ev
 them on; nothing below the entry point sees the command line."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from userprofiles.config import addresses
+from userprofiles.config.addresses import ROOT  # noqa: F401  (where tests find the checkout)
+
 # Cassandra's consistency levels a write may ask for (cassandra.ConsistencyLevel), and AUTO.
 CONSISTENCY_CHOICES = ("AUTO", "ANY", "ONE", "TWO", "THREE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL",
                        "LOCAL_ONE")
@@ -15,11 +15,10 @@ CONSISTENCY_CHOICES = ("AUTO", "ANY", "ONE", "TWO", "THREE", "QUORUM", "LOCAL_QU
 # compression.type).
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
-
-
-def stack_home() -> Path:
-    """Where the local stack keeps its data (stack/lib.sh's STACK_HOME): the default checkpoint lives there."""
-    return Path(os.environ.get("STACK_HOME") or ROOT / ".stack")
+# One default for the fields that one option fills in several sections (options.py).
+CONNECT_TIMEOUT = 10.0
+RETRY_SECONDS = 120.0
+LOG_LEVEL = "INFO"
 
 
 # --- the settings ------------------------------------------------------------------------------------------
@@ -27,7 +26,7 @@ def stack_home() -> Path:
 @dataclass(frozen=True)
 class KafkaSettings:
     """Where the records are. Secrets (SASL) come from the environment only, so they never show in `ps`."""
-    bootstrap_servers: str = "127.0.0.1:9092"
+    bootstrap_servers: str = field(default_factory=addresses.kafka_bootstrap)
     topic: str = "users_profiles"
     dlq_topic: str = "users_profiles_dlq"
     security_protocol: str = ""
@@ -65,7 +64,7 @@ class KafkaSettings:
 class CassandraSettings:
     """The profiles table, and how the consumer writes it."""
     hosts: tuple[str, ...] = ("127.0.0.1",)
-    port: int = 9042
+    port: int = field(default_factory=addresses.cassandra_port)
     keyspace: str = "usersprofilespace"
     table: str = "users_profiles"
     username: str = field(default="", repr=False)
@@ -76,8 +75,8 @@ class CassandraSettings:
     consistency: str = "AUTO"
     concurrency: int = 16
     rows_per_cql_batch: int = 50
-    connect_timeout: float = 10.0
-    retry_seconds: float = 120.0
+    connect_timeout: float = CONNECT_TIMEOUT
+    retry_seconds: float = RETRY_SECONDS
 
     @property
     def address(self) -> str:
@@ -87,16 +86,16 @@ class CassandraSettings:
 @dataclass(frozen=True)
 class MongoSettings:
     """The analytics database."""
-    uri: str = "mongodb://127.0.0.1:27017/"
+    uri: str = field(default_factory=addresses.mongo_uri)
     db: str = "users_profiles_analytics"
-    connect_timeout: float = 10.0
-    retry_seconds: float = 120.0
+    connect_timeout: float = CONNECT_TIMEOUT
+    retry_seconds: float = RETRY_SECONDS
 
 
 @dataclass(frozen=True)
 class StreamSettings:
     """The Structured Streaming query: how it reads Kafka, how micro-batches are triggered and run."""
-    checkpoint_dir: str = ""
+    checkpoint_dir: str = field(default_factory=addresses.default_checkpoint)
     # The query's name in Spark's UI, and the Kafka consumer group its offsets are committed to (for watching).
     query_name: str = "users_profiles"
     starting_offsets: str = "earliest"
@@ -108,7 +107,7 @@ class StreamSettings:
     kafka_fetch_wait_ms: int = 10
     state_partitions: int = 2
     ui: bool = True
-    ui_port: int = 4040
+    ui_port: int = field(default_factory=lambda: addresses.port("SPARK_UI_PORT"))
 
 
 @dataclass(frozen=True)
@@ -117,11 +116,11 @@ class ConsumerSettings:
     cassandra: CassandraSettings = field(default_factory=CassandraSettings)
     mongo: MongoSettings = field(default_factory=MongoSettings)
     stream: StreamSettings = field(default_factory=StreamSettings)
-    connect_timeout: float = 10.0
-    sink_retry_seconds: float = 120.0
+    connect_timeout: float = CONNECT_TIMEOUT
+    sink_retry_seconds: float = RETRY_SECONDS
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
-    log_level: str = "INFO"
+    log_level: str = LOG_LEVEL
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ class ProducerSettings:
     compression: str = "lz4"
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
-    log_level: str = "INFO"
+    log_level: str = LOG_LEVEL
 
 
 @dataclass(frozen=True)
@@ -151,13 +150,13 @@ class ObserveSettings:
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     cassandra: CassandraSettings = field(default_factory=CassandraSettings)
     mongo: MongoSettings = field(default_factory=MongoSettings)
-    checkpoint_dir: str = ""
-    consumer_group: str = "users_profiles"   # the consumer's query name, the group its offsets are in
+    checkpoint_dir: str = field(default_factory=addresses.default_checkpoint)
+    consumer_group: str = StreamSettings.query_name   # the consumer's query name, the group its offsets are in
     # Seconds to wait for one store: a status that hangs on a dead service is worse than one that says so.
     timeout: float = 3.0
     # Above this many rows (Cassandra's own estimate) the row count is that estimate: count(*) reads the table.
     exact_count_limit: int = 500_000
-    log_level: str = "INFO"
+    log_level: str = LOG_LEVEL
 
 
 def redact_uri(uri: str) -> str:

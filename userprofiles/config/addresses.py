@@ -1,0 +1,54 @@
+"""Where things are: the checkout, the local stack's data, and the stack's addresses. The default ports are
+those of stack/ports.env (the stack's scripts read the same file); a port variable set in the environment
+wins, so every program and test follows a stack moved to other ports."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"   # the local stack listens on loopback only
+PORTS_FILE = ROOT / "stack" / "ports.env"
+
+
+def _read_ports() -> dict[str, int]:
+    ports = {}
+    for line in PORTS_FILE.read_text().splitlines():
+        name, sep, value = line.split("#", 1)[0].partition("=")
+        if sep:
+            ports[name.strip()] = int(value)
+    return ports
+
+
+DEFAULT_PORTS = _read_ports()
+
+
+def port(name: str) -> int:
+    """The port variable NAME (e.g. KAFKA_PORT) from the environment, else its default of stack/ports.env."""
+    return int(os.environ.get(name) or DEFAULT_PORTS[name])
+
+
+def stack_home() -> Path:
+    """Where the local stack keeps its data (stack/lib.sh's STACK_HOME): the default checkpoint lives there."""
+    return Path(os.environ.get("STACK_HOME") or ROOT / ".stack")
+
+
+def kafka_bootstrap() -> str:
+    return f"{HOST}:{port('KAFKA_PORT')}"
+
+
+def cassandra_port() -> int:
+    return port("CASSANDRA_PORT")
+
+
+def mongo_uri() -> str:
+    return f"mongodb://{HOST}:{port('MONGO_PORT')}/"
+
+
+def http(port_name: str) -> str:
+    """http://127.0.0.1:PORT of a web UI of the stack (SPARK_UI_PORT, SPARK_MASTER_WEBUI_PORT, ...)."""
+    return f"http://{HOST}:{port(port_name)}"
+
+
+def default_checkpoint() -> str:
+    return str(stack_home() / "checkpoints" / "consumer")

@@ -1,0 +1,241 @@
+"""The one table of every option of the programs: its flag, environment variable, help, range or choices,
+and the settings field it fills (settings.py), whose default is the option's (SETTING). options.py builds the
+parsers and the settings from it.
+
+Environment variables are named SECTION_SETTING: KAFKA_, CASSANDRA_, MONGO_, SPARK_, PRODUCER_, CONSUMER_,
+RANDOMUSER_ (the API source), OBSERVE_ and DASHBOARD_, and LOG_LEVEL for every program. Older names are read
+as aliases; NUM_MESSAGES_PER_ITERATION and PAUSE_INTERVAL_SECONDS are the names of the first version.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, fields
+from typing import Any
+
+from userprofiles.config.settings import (
+    CODECS,
+    CONSISTENCY_CHOICES,
+    LOG_LEVELS,
+    CassandraSettings,
+    ConsumerSettings,
+    KafkaSettings,
+    MongoSettings,
+    ObserveSettings,
+    ProducerSettings,
+    StreamSettings,
+)
+
+SECTIONS = ("KAFKA", "CASSANDRA", "MONGO", "SPARK", "PRODUCER", "CONSUMER", "RANDOMUSER", "OBSERVE", "DASHBOARD",
+            "BENCH")
+
+
+class _Setting:
+    def __repr__(self) -> str:
+        return "SETTING"
+
+
+# The default of an option that fills a settings field: that field's own default, so it is written once.
+SETTING = _Setting()
+SECTION_SETTINGS = {"kafka": KafkaSettings, "cassandra": CassandraSettings, "mongo": MongoSettings,
+                    "stream": StreamSettings}
+PROGRAM_SETTINGS = (ConsumerSettings, ProducerSettings, ObserveSettings)
+
+
+def field_default(target: str) -> Any:
+    """The default of the settings field TARGET ("section.field", or a program's own field, which must then
+    be the same in every program that has it); a default_factory is returned as is, called when needed."""
+    section, _, name = target.rpartition(".")
+    classes = [SECTION_SETTINGS[section]] if section else PROGRAM_SETTINGS
+    found = set()
+    for cls in classes:
+        for f in fields(cls):
+            if f.name == name:
+                found.add(f.default if f.default is not MISSING else f.default_factory)
+    if len(found) != 1:
+        raise TypeError(f"{target}: {len(found)} different defaults in settings.py, want one")
+    return found.pop()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its flag (None: environment only), variable, default, help, and the fields it fills
+    ("section.field", or a plain field of the program's own settings)."""
+    flag: str | None
+    env: str
+    default: Any
+    help: str
+    fills: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    convert: Callable[[str], Any] | None = None
+    choices: Sequence[str] | None = None
+    minimum: float | None = None     # the smallest value allowed
+    maximum: float | None = None     # the largest value allowed
+    above: float | None = None       # values must be more than this (a timeout of 0 is no timeout)
+
+    def __post_init__(self):
+        if self.default is SETTING:
+            default = field_default(self.fills[0])
+            # A tuple field (the hosts) is written as its flag takes it: a comma list.
+            object.__setattr__(self, "default", ",".join(default) if isinstance(default, tuple) else default)
+
+    @property
+    def dest(self) -> str:
+        return self.fills[0].replace(".", "__")
+
+
+class Refused(ValueError):
+    """A value of the right type that its option does not take; the text says why, after the value."""
+
+
+def _hosts(text: str) -> tuple[str, ...]:
+    return tuple(h.strip() for h in text.split(",") if h.strip())
+
+
+def _source(text: str) -> str:
+    if text in ("api", "synthetic", "auto") or (text.startswith("file:") and len(text) > 5):
+        return text
+    raise Refused("is not one of api, synthetic, auto, file:PATH")
+
+
+
+
+KAFKA = (
+    Option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", SETTING,
+           "Kafka bootstrap servers; unset, the local stack's (KAFKA_PORT)", ("kafka.bootstrap_servers",)),
+    Option("--kafka-security-protocol", "KAFKA_SECURITY_PROTOCOL", SETTING, "e.g. SASL_SSL, for clusters that need it",
+           ("kafka.security_protocol",), convert=str.upper, choices=("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")),
+    Option("--kafka-sasl-mechanism", "KAFKA_SASL_MECHANISM", SETTING, "SASL mechanism", ("kafka.sasl_mechanism",),
+           convert=str.upper, choices=("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")),
+    Option(None, "KAFKA_SASL_USERNAME", SETTING, "SASL user", ("kafka.sasl_username",)),
+    Option(None, "KAFKA_SASL_PASSWORD", SETTING, "SASL password", ("kafka.sasl_password",)),
+)
+TOPIC = (Option("--topic", "KAFKA_TOPIC", SETTING, "topic of the user records", ("kafka.topic",)),)
+DLQ_TOPIC = (Option("--dlq-topic", "KAFKA_DLQ_TOPIC", SETTING, "dead-letter topic",
+                    ("kafka.dlq_topic",)),)
+CASSANDRA = (
+    Option("--cassandra-hosts", "CASSANDRA_HOSTS", SETTING, "comma list of Cassandra contact points",
+           ("cassandra.hosts",), convert=_hosts),
+    Option("--cassandra-port", "CASSANDRA_PORT", SETTING, "Cassandra CQL port (the local stack's too)",
+           ("cassandra.port",), minimum=1, maximum=65535),
+    Option("--keyspace", "CASSANDRA_KEYSPACE", SETTING, "Cassandra keyspace", ("cassandra.keyspace",)),
+    Option("--table", "CASSANDRA_TABLE", SETTING, "Cassandra table", ("cassandra.table",)),
+    Option(None, "CASSANDRA_USERNAME", SETTING, "Cassandra user", ("cassandra.username",)),
+    Option(None, "CASSANDRA_PASSWORD", SETTING, "Cassandra password", ("cassandra.password",)),
+)
+CASSANDRA_WRITES = (
+    Option("--replication-factor", "CASSANDRA_REPLICATION_FACTOR", SETTING,
+           "replicas of each row when the consumer creates the keyspace: 1 = SimpleStrategy, 2 or more = "
+           "NetworkTopologyStrategy in the datacenter of the node it talks to (make up NODES=3: 3)",
+           ("cassandra.replication_factor",), minimum=1),
+    Option("--replication", "CASSANDRA_REPLICATION", SETTING,
+           "a whole replication map instead, e.g. \"{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 3}\"; "
+           "empty = from --replication-factor", ("cassandra.replication",)),
+    Option("--consistency", "CASSANDRA_CONSISTENCY", SETTING,
+           "consistency level of the Cassandra writes; AUTO = LOCAL_QUORUM when the keyspace has 3 or more "
+           "replicas, else ONE", ("cassandra.consistency",), convert=str.upper, choices=CONSISTENCY_CHOICES),
+    Option("--cassandra-concurrency", "CASSANDRA_CONCURRENCY", SETTING,
+           "in-flight write requests per Spark task", ("cassandra.concurrency",), minimum=1),
+    Option("--cassandra-batch-rows", "CASSANDRA_BATCH_ROWS", SETTING,
+           "rows per unlogged CQL batch, one replica's rows each, under 40 KB; 1 = one INSERT per row",
+           ("cassandra.rows_per_cql_batch",), minimum=1),
+)
+MONGO = (
+    Option("--mongo-uri", "MONGO_URI", SETTING,
+           "MongoDB URI, may carry user:password; unset, the local stack's (MONGO_PORT)", ("mongo.uri",)),
+    Option("--mongo-db", "MONGO_DB", SETTING, "MongoDB database of the analytics", ("mongo.db",)),
+)
+CHECKPOINT = (Option("--checkpoint", "SPARK_CHECKPOINT_DIR", SETTING,
+                     "the consumer's durable checkpoint folder", ("stream.checkpoint_dir",),
+                     aliases=("CHECKPOINT_DIR",)),)
+QUERY = (Option("--query-name", "SPARK_QUERY_NAME", SETTING,
+                "the streaming query's name, and the Kafka consumer group its committed offsets are shown in "
+                "(for kafka-consumer-groups.sh and make status; the checkpoint stays the truth)",
+                ("stream.query_name",)),)
+STREAM = (
+    Option("--starting-offsets", "SPARK_STARTING_OFFSETS", SETTING, "where a new checkpoint starts reading",
+           ("stream.starting_offsets",), aliases=("STARTING_OFFSETS",), choices=("earliest", "latest")),
+    Option("--max-offsets-per-trigger", "SPARK_MAX_OFFSETS_PER_TRIGGER", SETTING,
+           "records per micro-batch at most", ("stream.max_offsets_per_trigger",),
+           aliases=("MAX_OFFSETS_PER_TRIGGER",), minimum=0),
+    Option("--trigger-seconds", "SPARK_TRIGGER_SECONDS", SETTING,
+           "micro-batch interval; 0 = the next micro-batch starts when the previous one ends, as soon as data is "
+           "there", ("stream.trigger_seconds",), aliases=("TRIGGER_SECONDS",), minimum=0),
+    Option("--idle-poll-ms", "SPARK_IDLE_POLL_MS", SETTING, "with no new data, how often Kafka is asked for it",
+           ("stream.idle_poll_ms",), aliases=("IDLE_POLL_MS",), minimum=0),
+    Option("--available-now", "SPARK_AVAILABLE_NOW", SETTING, "process what the topic holds now, then exit 0",
+           ("stream.available_now",), aliases=("AVAILABLE_NOW",)),
+    Option("--master", "SPARK_MASTER", SETTING,
+           "Spark master when not given to spark-submit, e.g. local[2] or spark://host:7077", ("stream.master",)),
+    Option("--kafka-fetch-wait-ms", "SPARK_KAFKA_FETCH_WAIT_MS", SETTING,
+           "how long the Kafka source waits for a fetch to fill (kafka.fetch.max.wait.ms)",
+           ("stream.kafka_fetch_wait_ms",), aliases=("KAFKA_FETCH_MAX_WAIT_MS",), minimum=0),
+    Option("--state-partitions", "SPARK_STATE_PARTITIONS", SETTING,
+           "partitions of the per-profile state, and tasks of a micro-batch; fixed when a checkpoint is created",
+           ("stream.state_partitions",), aliases=("SPARK_SHUFFLE_PARTITIONS",), minimum=1),
+    Option("--ui", "SPARK_UI_ENABLED", SETTING, "Spark's web UI, on 127.0.0.1", ("stream.ui",)),
+    Option("--ui-port", "SPARK_UI_PORT", SETTING, "port of Spark's web UI; the next free one if taken",
+           ("stream.ui_port",), minimum=0, maximum=65535),
+)
+CONSUMER = (
+    Option("--sink-retry-seconds", "CONSUMER_SINK_RETRY_SECONDS", SETTING,
+           "how long a micro-batch retries an unreachable Cassandra/MongoDB/Kafka before failing",
+           ("sink_retry_seconds", "cassandra.retry_seconds", "mongo.retry_seconds"), aliases=("SINK_RETRY_SECONDS",),
+           minimum=0),
+    Option("--connect-timeout", "CONSUMER_CONNECT_TIMEOUT", SETTING,
+           "seconds to reach each service, at start-up and when a sink (re)connects",
+           ("connect_timeout", "cassandra.connect_timeout", "mongo.connect_timeout"), aliases=("PREFLIGHT_TIMEOUT",),
+           above=0),
+    Option("--metrics-port", "CONSUMER_METRICS_PORT", SETTING, "serve Prometheus metrics on METRICS_HOST:PORT; 0 = off",
+           ("metrics_port",), minimum=0, maximum=65535),
+    Option("--metrics-host", "CONSUMER_METRICS_HOST", SETTING,
+           "address the metrics listen on; 0.0.0.0 in a container, for a scraper in another one", ("metrics_host",)),
+)
+LOG_LEVEL = (Option("--log-level", "LOG_LEVEL", SETTING, "logging level; DEBUG: Spark's own log and tracebacks too",
+                    ("log_level",), convert=str.upper, choices=LOG_LEVELS),)
+PRODUCER = (
+    Option("--source", "PRODUCER_SOURCE", SETTING,
+           "api | synthetic | auto (api when reachable, else synthetic) | file:PATH (JSON Lines or whole API "
+           "responses)", ("source",), convert=_source),
+    Option("--api-url", "RANDOMUSER_API_URL", SETTING, "randomuser.me API address",
+           ("api_url",)),
+    Option("--api-timeout", "RANDOMUSER_API_TIMEOUT", SETTING, "seconds per API request", ("api_timeout",), above=0),
+    Option("--api-retries", "RANDOMUSER_API_RETRIES", SETTING, "retries of a failed API request, with backoff",
+           ("api_retries",), minimum=0),
+    Option("--nat", "RANDOMUSER_NAT", SETTING, "comma list of nationalities, e.g. FR,GB", ("nat",)),
+    Option("--seed", "RANDOMUSER_SEED", SETTING, "API seed / synthetic generator seed for reproducible users",
+           ("seed",)),
+    Option("--messages-per-iteration", "PRODUCER_MESSAGES_PER_ITERATION", SETTING,
+           "records per iteration; with the API, the results= of one request (a page)",
+           ("messages_per_iteration",), aliases=("NUM_MESSAGES_PER_ITERATION",), minimum=1, maximum=5000),
+    Option("--pause-seconds", "PRODUCER_PAUSE_SECONDS", SETTING, "seconds of pause between iterations",
+           ("pause_seconds",), aliases=("PAUSE_INTERVAL_SECONDS",), minimum=0),
+    Option("--max-messages", "PRODUCER_MAX_MESSAGES", SETTING, "stop after this many messages; 0 = no limit",
+           ("max_messages",), aliases=("MAX_MESSAGES",), minimum=0),
+    Option("--rate", "PRODUCER_RATE", SETTING,
+           "offer at most this many messages/s, replacing the pause between iterations; 0 = off", ("rate",), minimum=0),
+    Option("--progress-seconds", "PRODUCER_PROGRESS_SECONDS", SETTING, "seconds between progress lines",
+           ("progress_seconds",), above=0),
+    Option("--linger-ms", "KAFKA_LINGER_MS", SETTING, "producer batching delay (linger.ms)", ("linger_ms",),
+           minimum=0, maximum=900_000),
+    Option("--compression", "KAFKA_COMPRESSION", SETTING, "producer compression codec", ("compression",),
+           convert=str.lower, choices=CODECS),
+    Option("--metrics-port", "PRODUCER_METRICS_PORT", SETTING, "serve Prometheus metrics on METRICS_HOST:PORT; 0 = off",
+           ("metrics_port",), minimum=0, maximum=65535),
+    Option("--metrics-host", "PRODUCER_METRICS_HOST", SETTING,
+           "address the metrics listen on; 0.0.0.0 in a container, for a scraper in another one", ("metrics_host",)),
+)
+# Other names of a flag: the short -n, and the names the flags had before (still accepted).
+FLAG_ALIASES = {"--batch-size": "--messages-per-iteration", "--interval": "--pause-seconds",
+                "--preflight-timeout": "--connect-timeout", "--shuffle-partitions": "--state-partitions",
+                "-n": "--last"}
+OBSERVE = (
+    Option("--timeout", "OBSERVE_TIMEOUT", SETTING, "seconds to wait for each store", ("timeout",), above=0),
+    Option("--exact-count-limit", "OBSERVE_EXACT_COUNT_LIMIT", SETTING,
+           "above this many rows (Cassandra's estimate), the row count is the estimate, not SELECT count(*)",
+           ("exact_count_limit",), minimum=0),
+)
+
+CONSUMER_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *CASSANDRA_WRITES, *MONGO, *CHECKPOINT, *QUERY, *STREAM,
+                    *CONSUMER, *LOG_LEVEL)
+PRODUCER_OPTIONS = (*KAFKA, *TOPIC, *PRODUCER, *LOG_LEVEL)
+OBSERVE_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *MONGO, *CHECKPOINT, *QUERY, *OBSERVE, *LOG_LEVEL)
