@@ -215,6 +215,6 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   nodetool) shift; nodetool "$@" ;;
-  render) render_conf; cat "$CONF" ;;  # the node's cassandra.yaml (tests/unit/test_cluster_config.py)
+  render) render_conf; cat "$CONF" ;;  # the node's cassandra.yaml (tests/unit/project/test_cluster_config.py)
   *) die "usage: $0 install|start|stop|status" ;;
 esac

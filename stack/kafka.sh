@@ -182,7 +182,7 @@ status() {
 case "${1:-}" in
   install|start|stop|status) "$1" ;;
   render) write_config; cat "$CONF" ;;
-  cluster-id) install; write_config; cluster_id ;;  # the node's server.properties (tests/unit/test_cluster_config.py)
+  cluster-id) install; write_config; cluster_id ;;  # the node's server.properties (tests/unit/project/test_cluster_config.py)
   # Kafka's own kafka-consumer-groups.sh, e.g. consumer-groups --describe --group users_profiles (make consumer-groups).
   consumer-groups)
     shift; install

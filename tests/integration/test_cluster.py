@@ -15,7 +15,7 @@ from userprofiles.producer import synthetic
 
 from ..reference import expected_analytics
 
-APP = "users-profiles-consumer"  # userprofiles/spark_runtime.build_spark's appName
+APP = "users-profiles-consumer"  # userprofiles/consumer/spark_runtime.build_spark's appName
 
 
 def _stack(env: dict, script: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:

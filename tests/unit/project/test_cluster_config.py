@@ -1,66 +1,12 @@
-"""The replicated stack's pure logic: the consumer's replication and consistency choices, and the configs
-that stack/kafka.sh and stack/cassandra.sh render for a cluster node (NODES=1 must render today's)."""
+"""The replicated stack's scripts: the addresses stack/lib.sh gives the nodes, and the configs that
+stack/kafka.sh and stack/cassandra.sh render for a cluster node (NODES=1 must render today's). The consumer's
+replication and consistency choices are tested with their modules (sinks/test_cassandra_schema.py,
+config/test_options.py)."""
 import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from userprofiles.config.options import consumer_parser, consumer_settings
-from userprofiles.sinks.cassandra_schema import (
-    default_consistency,
-    replication_factor_of,
-    replication_map,
-    schema_statements,
-)
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.mark.parametrize("rf, level", [(1, "ONE"), (2, "ONE"), (3, "LOCAL_QUORUM"), (5, "LOCAL_QUORUM")])
-def test_default_consistency(rf, level):
-    assert default_consistency(rf) == level
-
-
-def test_replication_map():
-    assert replication_map(1, "ignored") == "{'class': 'SimpleStrategy', 'replication_factor': 1}"
-    assert replication_map(3, "datacenter1") == "{'class': 'NetworkTopologyStrategy', 'datacenter1': 3}"
-    with pytest.raises(ValueError):
-        replication_map(0, "dc")
-
-
-def test_replication_map_in_schema():
-    stmts = schema_statements("ks", "t", replication_map(3, "dc1"))
-    assert "{'class': 'NetworkTopologyStrategy', 'dc1': 3}" in stmts[0]
-    assert stmts[0].startswith("CREATE KEYSPACE IF NOT EXISTS ks")
-
-
-@pytest.mark.parametrize("options, dc, rf", [
-    ({"class": "org.apache.cassandra.locator.SimpleStrategy", "replication_factor": "1"}, None, 1),
-    ({"class": "org.apache.cassandra.locator.SimpleStrategy", "replication_factor": "3"}, "dc1", 3),
-    ({"class": "org.apache.cassandra.locator.NetworkTopologyStrategy", "datacenter1": "3"}, "datacenter1", 3),
-    ({"class": "org.apache.cassandra.locator.NetworkTopologyStrategy", "dc1": "3", "dc2": "1"}, "dc2", 1),
-    ({"class": "org.apache.cassandra.locator.NetworkTopologyStrategy", "dc1": "3", "dc2": "1"}, None, 3),
-    ({"class": "org.apache.cassandra.locator.NetworkTopologyStrategy", "dc1": "3/1"}, "dc1", 3),
-])
-def test_replication_factor_of(options, dc, rf):
-    assert replication_factor_of(options, dc) == rf
-
-
-def test_consumer_flags(monkeypatch):
-    for var in ("CASSANDRA_CONSISTENCY", "CASSANDRA_REPLICATION_FACTOR", "CASSANDRA_REPLICATION"):
-        monkeypatch.delenv(var, raising=False)
-    c = consumer_settings(consumer_parser().parse_args([])).cassandra
-    assert (c.replication_factor, c.replication, c.consistency) == (1, "", "AUTO")
-    c = consumer_settings(consumer_parser().parse_args(["--replication-factor", "3", "--consistency",
-                                                        "local_quorum"])).cassandra
-    assert (c.replication_factor, c.consistency) == (3, "LOCAL_QUORUM")
-    monkeypatch.setenv("CASSANDRA_CONSISTENCY", "all")
-    monkeypatch.setenv("CASSANDRA_REPLICATION_FACTOR", "3")
-    c = consumer_settings(consumer_parser().parse_args([])).cassandra
-    assert (c.replication_factor, c.consistency) == (3, "ALL")
-    with pytest.raises(SystemExit):
-        consumer_parser().parse_args(["--consistency", "MOST"])
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _lib(script: str, nodes: int, stack_home: Path, **env) -> str:
@@ -89,8 +35,6 @@ def test_cluster_addresses_offset(tmp_path):
 def test_single_node_unchanged(tmp_path):
     assert _lib("kafka_bootstrap; cassandra_hosts; echo $CASSANDRA_HEAP $KAFKA_HEAP", 1, tmp_path).split() == \
         ["127.0.0.1:9092", "127.0.0.1", "1G", "512m"]
-
-
 
 
 def test_cassandra_yaml_template():

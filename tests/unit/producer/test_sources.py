@@ -10,7 +10,7 @@ import pytest
 
 from userprofiles.producer import sources
 
-from ..conftest import FIXTURES, SHARED
+from ...conftest import FIXTURES, SHARED
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from userprofiles.config.settings import ROOT
 from userprofiles.consumer import checkpoint_lock
 from userprofiles.consumer.checkpoint_lock import LOCK_FILE, CheckpointInUse, hold
 
-ROOT = Path(checkpoint_lock.__file__).resolve().parents[1]
 HOLDER = "import sys; from userprofiles.consumer.checkpoint_lock import hold; hold(sys.argv[1]); sys.stdin.read()"
 
 

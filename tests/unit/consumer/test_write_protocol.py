@@ -1,7 +1,5 @@
 """The task side of the write protocol without servers: one Arrow batch of the state operator's output ->
 what the row sinks write, the counts and the counter deltas; the task results' sums; the replay clock."""
-import json
-
 import pyarrow as pa
 
 from userprofiles.consumer import analytics
@@ -65,24 +63,3 @@ def test_task_results_sum_and_cross_the_json_boundary():
     total = TaskResult.total([TaskResult.from_json(a.to_json()), TaskResult.from_json(b.to_json())])
     assert total.counts["written"] == 5
     assert total.deltas == {("by_gender", "f"): {"count": 1, "age_sum": 0}}  # keys that net to 0 are left out
-
-
-def test_a_failed_batch_is_one_line_with_the_batch_the_cause_and_the_fix():
-    from userprofiles.config.errors import cause_line
-
-    spark_prose = ("[STREAM_FAILED] Query [id = 1] terminated with exception: [FOREACH_BATCH_USER_FUNCTION_ERROR]"
-                   " An error occurred in the user provided function in foreach batch sink. Reason: "
-                   "Traceback (most recent call last):\n  File \"x.py\", line 1\nuserprofiles.errors.BatchFailed: "
-                   "batch 7: writing 12 rows to Cassandra 127.0.0.1:9042 failed for 120s (NoHostAvailable: ...); "
-                   "start Cassandra (make up)\n\tat org.apache.spark...\n")
-    assert cause_line(Exception(spark_prose)) == ("batch 7: writing 12 rows to Cassandra 127.0.0.1:9042 failed for "
-                                                  "120s (NoHostAvailable: ...); start Cassandra (make up)")
-
-
-def test_kafka_lag_is_latest_minus_processed_per_topic():
-    from userprofiles.consumer.progress import kafka_lag
-
-    latest = json.dumps({"t": {"0": 10, "1": 7}, "u": {"0": 3}})
-    end = json.dumps({"t": {"0": 4, "1": 7}, "u": {"0": 3}})
-    assert kafka_lag(latest, end) == {"t": 6, "u": 0}
-    assert kafka_lag(None, end) == {}

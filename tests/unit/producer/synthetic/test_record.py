@@ -20,7 +20,7 @@ from userprofiles.producer.synthetic import NATIONALITIES, generate_user, genera
 
 from .common import NOW
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PROJECT_ROOT = Path(__file__).resolve().parents[4]
 
 
 def type_map(rec, prefix="") -> dict[str, str]:

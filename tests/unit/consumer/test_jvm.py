@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from userprofiles.consumer import analytics, jvm
-from userprofiles.consumer.schema import PROFILE_COLUMNS
 from userprofiles.consumer.transform import SINK_COLUMNS
 
 TYPES = {"age": "int", "partition": "int", "offset": "bigint", "timestamp_ms": "bigint", "value": "binary"}
@@ -185,8 +184,3 @@ def test_in_any_order_and_any_cut_the_latest_copy_wins_and_the_deltas_sum_to_it(
     want_totals = analytics.merge(analytics.delta(_attrs(c), None) for c in latest.values() if c["status"] == "valid")
     nonzero = {k: v for k, v in totals.items() if v["count"] or v["age_sum"]}
     assert nonzero == want_totals
-
-
-def test_profile_columns_are_the_sink_columns_after_status_and_reason():
-    assert SINK_COLUMNS[:2] == ("status", "reason")
-    assert SINK_COLUMNS[2:2 + len(PROFILE_COLUMNS)] == PROFILE_COLUMNS

@@ -7,7 +7,7 @@ import pytest
 from userprofiles.consumer import transform as T
 from userprofiles.consumer.schema import PROFILE_COLUMNS
 
-from ..reference import expected_row, sha
+from ...reference import expected_row, sha
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -203,3 +203,8 @@ def test_the_age_is_taken_on_the_day_of_the_message_kafka_timestamp(spark):
                                "timestamp timestamp")
     got = [(r["status"], r["age"], r["reason"]) for r in T.classify(T.parse(df)).orderBy("offset").collect()]
     assert got == [("filtered", 13, None), ("valid", 14, None), ("dead", None, "dob.date is in the future")]
+
+
+def test_profile_columns_are_the_sink_columns_after_status_and_reason():
+    assert T.SINK_COLUMNS[:2] == ("status", "reason")
+    assert T.SINK_COLUMNS[2:2 + len(PROFILE_COLUMNS)] == PROFILE_COLUMNS

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 
@@ -102,8 +102,8 @@ def test_ports_are_the_local_stacks_and_on_the_loopback_only():
     assert published["mongo"][0] == int(lib_default("MONGO_PORT"))
     assert published["spark-master"] == (8080, 8080)
     # The consumer's Spark UI and the dashboard, on the ports they take outside Docker.
-    from userprofiles.observe.dashboard import parser as dashboard_parser
     from userprofiles.config.options import consumer_parser, consumer_settings
+    from userprofiles.observe.dashboard import parser as dashboard_parser
 
     assert published["consumer"] == (consumer_settings(consumer_parser().parse_args([])).stream.ui_port,) * 2
     dashboard_port = dashboard_parser().parse_args([]).port

@@ -1,8 +1,8 @@
 """producer.py --rate: no message leaves before its due time, even when delivery reports wake poll() early."""
 import time
 
-from userprofiles.producer import loop
 from userprofiles.config.options import producer_parser, producer_settings
+from userprofiles.producer import loop
 
 
 class EarlyWakingProducer:

@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from userprofiles.config import options as S
-from userprofiles.observe import dashboard, dlq
 from userprofiles.config.settings import ROOT
+from userprofiles.observe import dashboard, dlq
 
 ALL_OPTIONS = {id(o): o for o in (*S.CONSUMER_OPTIONS, *S.PRODUCER_OPTIONS, *S.OBSERVE_OPTIONS, *dlq.OPTIONS,
                                   *dashboard.OPTIONS)}.values()
@@ -202,3 +202,21 @@ def test_not_a_number_is_refused():
     rate = next(o for o in S.PRODUCER if o.env == "PRODUCER_RATE")
     with pytest.raises(S.Refused, match="is not a number"):
         S.parse(rate, "nan")
+
+
+# --- the replicated stack's choices: replication factor and consistency --------------------------------------
+
+def test_consumer_flags(monkeypatch):
+    for var in ("CASSANDRA_CONSISTENCY", "CASSANDRA_REPLICATION_FACTOR", "CASSANDRA_REPLICATION"):
+        monkeypatch.delenv(var, raising=False)
+    c = S.consumer_settings(S.consumer_parser().parse_args([])).cassandra
+    assert (c.replication_factor, c.replication, c.consistency) == (1, "", "AUTO")
+    c = S.consumer_settings(S.consumer_parser().parse_args(["--replication-factor", "3", "--consistency",
+                                                            "local_quorum"])).cassandra
+    assert (c.replication_factor, c.consistency) == (3, "LOCAL_QUORUM")
+    monkeypatch.setenv("CASSANDRA_CONSISTENCY", "all")
+    monkeypatch.setenv("CASSANDRA_REPLICATION_FACTOR", "3")
+    c = S.consumer_settings(S.consumer_parser().parse_args([])).cassandra
+    assert (c.replication_factor, c.consistency) == (3, "ALL")
+    with pytest.raises(SystemExit):
+        S.consumer_parser().parse_args(["--consistency", "MOST"])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 README = ROOT / "README.md"
 MAX_README_BYTES = 12_288
 PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
-from userprofiles.producer import synthetic
 from userprofiles.consumer import transform as T
+from userprofiles.producer import synthetic
 
-from ..reference import completed_years, expected_row
+from ...reference import completed_years, expected_row
 
 TODAY = dt.datetime.now(dt.UTC).date()
 NOW = dt.datetime.now(dt.UTC)

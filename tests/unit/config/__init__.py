@@ -1,0 +1,1 @@
+"""Tests of userprofiles.config, one file per module."""

@@ -1,0 +1,1 @@
+"""Tests of userprofiles.consumer, one file per module."""

@@ -1,0 +1,1 @@
+"""Tests of userprofiles.producer, one file per module; synthetic/ mirrors its generator."""

@@ -1,0 +1,1 @@
+"""Tests of userprofiles.sinks, one file per module."""
