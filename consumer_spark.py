@@ -38,9 +38,9 @@ def main(argv=None) -> int:
     settings = dataclasses.replace(settings, cassandra=dataclasses.replace(settings.cassandra, consistency=consistency))
     log.info("Cassandra writes at consistency %s (keyspace %s)", consistency, settings.cassandra.keyspace)
 
+    from userprofiles.config.errors import cause_line
     from userprofiles.consumer.consumer_group import GroupCommitter
     from userprofiles.consumer.job import start_query
-    from userprofiles.config.errors import cause_line
     from userprofiles.consumer.progress import Metrics, ProgressListener
     from userprofiles.consumer.progress_record import ProgressRecorder
     from userprofiles.consumer.spark_runtime import build_spark

@@ -16,10 +16,11 @@ import sys
 import time
 import uuid
 
-# The project is installed in the venv (pip install -e .), so spark-submit of this file imports it as is.
-from userprofiles.consumer import analytics, transform
 from userprofiles.config.logs import setup_logging
 from userprofiles.config.options import consumer_parser, consumer_settings
+
+# The project is installed in the venv (pip install -e .), so spark-submit of this file imports it as is.
+from userprofiles.consumer import analytics, transform
 from userprofiles.consumer.schema import PROFILE_COLUMNS
 
 log = logging.getLogger("baseline")
@@ -31,8 +32,8 @@ def main(argv=None) -> int:
     from pymongo import MongoClient
 
     from userprofiles.consumer.job import kafka_stream
-    from userprofiles.sinks import cassandra, cassandra_connection
     from userprofiles.consumer.spark_runtime import build_spark
+    from userprofiles.sinks import cassandra, cassandra_connection
 
     cassandra.ensure_schema(settings.cassandra)
     session = cassandra_connection.session(settings.cassandra)

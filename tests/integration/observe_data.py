@@ -99,9 +99,9 @@ def commit_group(sb: Sandbox, batch: int, offsets: dict[int, int], committed_at:
                  latency_s: float | None = None) -> None:
     """The batch's end offsets committed to the sandbox's consumer group, with the consumer's note (p50 the
     given latency, p95 1.5 times it), and its stream_progress document in MongoDB, as the consumer does."""
+    from userprofiles.config.settings import KafkaSettings, MongoSettings
     from userprofiles.consumer.consumer_group import BatchNote, GroupCommitter
     from userprofiles.consumer.progress_record import ProgressRecorder
-    from userprofiles.config.settings import KafkaSettings, MongoSettings
 
     group = GroupCommitter(KafkaSettings(bootstrap_servers=BOOTSTRAP), sb.group)
     recorder = ProgressRecorder(MongoSettings(uri=f"mongodb://127.0.0.1:{MONGO_PORT}/", db=sb.mongo_db), sb.group)

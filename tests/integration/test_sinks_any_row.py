@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from tests.support.addresses import CASSANDRA_PORT, MONGO_URI
 from tests.support.clients import cassandra_session
+from userprofiles.config.settings import CassandraSettings, MongoSettings
 from userprofiles.consumer import analytics
 from userprofiles.consumer.schema import PROFILE_COLUMNS
-from userprofiles.config.settings import CassandraSettings, MongoSettings
-from userprofiles.sinks import cassandra, mongo
 from userprofiles.consumer.transform import MAX_TEXT
+from userprofiles.sinks import cassandra, mongo
 
 KEYSPACE = "it_anyrow_" + uuid.uuid4().hex[:8]
 CASS = CassandraSettings(hosts=("127.0.0.1",), port=CASSANDRA_PORT, keyspace=KEYSPACE, table="users_profiles",

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from userprofiles.consumer.consumer_group import BatchNote
 from userprofiles.config.helpformat import DefaultsHelpFormatter
+from userprofiles.config.options import consumer_parser, producer_parser
+from userprofiles.config.settings import MongoSettings, ObserveSettings, redact_uri
+from userprofiles.consumer.consumer_group import BatchNote
+from userprofiles.consumer.progress_record import progress_doc
 from userprofiles.observe import dashboard, dlq, figures, history, status
 from userprofiles.observe.stores import RowCount, Snapshot
-from userprofiles.config.options import consumer_parser, producer_parser
-from userprofiles.consumer.progress_record import progress_doc
-from userprofiles.config.settings import MongoSettings, ObserveSettings, redact_uri
 
 ROOT = Path(__file__).resolve().parents[2]
 

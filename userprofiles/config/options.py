@@ -21,13 +21,10 @@ from userprofiles.config.option_table import (  # noqa: F401  (the table's names
     FLAG_ALIASES,
     LOG_LEVEL,
     OBSERVE_OPTIONS,
-    PRODUCER,
     PRODUCER_OPTIONS,
-    SECTIONS,
     SETTING,
     Option,
     Refused,
-    _source,
 )
 from userprofiles.config.settings import (
     CassandraSettings,

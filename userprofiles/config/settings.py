@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from userprofiles.config import addresses
-from userprofiles.config.addresses import ROOT  # noqa: F401  (where tests find the checkout)
 
 # Cassandra's consistency levels a write may ask for (cassandra.ConsistencyLevel), and AUTO.
 CONSISTENCY_CHOICES = ("AUTO", "ANY", "ONE", "TWO", "THREE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL",

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
-from userprofiles.consumer import jvm, transform
 from userprofiles.config.settings import KafkaSettings, StreamSettings
+from userprofiles.consumer import jvm, transform
 from userprofiles.consumer.write_protocol import MicroBatchWriter, task_results
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import time
 
-from userprofiles.consumer.consumer_group import BatchNote
 from userprofiles.config.errors import short
 from userprofiles.config.logs import FailureOnce
 from userprofiles.config.settings import MongoSettings, redact_uri
+from userprofiles.consumer.consumer_group import BatchNote
 
 log = logging.getLogger("consumer")
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from userprofiles.sinks import reconcile
 from userprofiles.config.settings import ConsumerSettings
+from userprofiles.sinks import reconcile
 
 log = logging.getLogger("consumer")
 SEED_SCHEMA = "identifiant string, nationality string, gender string, domain_name string, age int"

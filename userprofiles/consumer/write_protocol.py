@@ -26,11 +26,11 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame
 
-from userprofiles.consumer import analytics
 from userprofiles.config import errors
+from userprofiles.config.settings import ConsumerSettings
+from userprofiles.consumer import analytics
 from userprofiles.consumer.progress import ProgressListener, batch_line
 from userprofiles.consumer.schema import PROFILE_COLUMNS
-from userprofiles.config.settings import ConsumerSettings
 from userprofiles.sinks import DeadRecord, Writes
 from userprofiles.sinks.cassandra import ProfilesSink
 from userprofiles.sinks.deadletter import DeadLetterSink

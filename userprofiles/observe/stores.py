@@ -14,9 +14,9 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from userprofiles.consumer.consumer_group import BatchNote
 from userprofiles.config.errors import short
 from userprofiles.config.settings import ObserveSettings, redact_uri
+from userprofiles.consumer.consumer_group import BatchNote
 from userprofiles.observe import figures, history
 
 

@@ -6,8 +6,8 @@ import signal
 import time
 from pathlib import Path
 
-from userprofiles.producer import sources
 from userprofiles.config.settings import ProducerSettings
+from userprofiles.producer import sources
 
 log = logging.getLogger("producer")
 

@@ -9,8 +9,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from userprofiles.consumer.schema import PROFILE_COLUMNS
 from userprofiles.config.settings import CassandraSettings
+from userprofiles.consumer.schema import PROFILE_COLUMNS
 from userprofiles.sinks import Writes, cassandra_schema
 from userprofiles.sinks.cassandra_connection import session
 from userprofiles.sinks.retry import RetryBudget, SinkRefused, SinkUnavailable, with_retry

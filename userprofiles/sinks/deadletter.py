@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from userprofiles.sinks.redaction import letter
 from userprofiles.sinks import Writes
+from userprofiles.sinks.redaction import letter
 from userprofiles.sinks.retry import SinkUnavailable
 
 log = logging.getLogger(__name__)

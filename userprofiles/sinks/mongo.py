@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from userprofiles.consumer import analytics
 from userprofiles.config.settings import MongoSettings
+from userprofiles.consumer import analytics
 from userprofiles.sinks import Writes
 from userprofiles.sinks.retry import with_retry
 

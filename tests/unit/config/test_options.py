@@ -5,8 +5,9 @@ import sys
 
 import pytest
 
+from userprofiles.config import option_table
 from userprofiles.config import options as S
-from userprofiles.config.settings import ROOT
+from userprofiles.config.addresses import ROOT
 from userprofiles.observe import dashboard, dlq
 
 ALL_OPTIONS = {id(o): o for o in (*S.CONSUMER_OPTIONS, *S.PRODUCER_OPTIONS, *S.OBSERVE_OPTIONS, *dlq.OPTIONS,
@@ -15,7 +16,7 @@ ALL_OPTIONS = {id(o): o for o in (*S.CONSUMER_OPTIONS, *S.PRODUCER_OPTIONS, *S.O
 
 def test_every_variable_follows_the_naming_scheme():
     for opt in ALL_OPTIONS:
-        assert opt.env == "LOG_LEVEL" or opt.env.split("_")[0] in S.SECTIONS, opt.env
+        assert opt.env == "LOG_LEVEL" or opt.env.split("_")[0] in option_table.SECTIONS, opt.env
         if opt.flag:
             assert opt.flag.startswith("--"), opt.flag
 
@@ -111,7 +112,7 @@ def _refused(opt):
         out.append(f"{opt.maximum + step:g}")
     if opt.above is not None:
         out.append(f"{opt.above:g}")
-    if opt.choices or opt.convert is S._source:
+    if opt.choices or opt.convert is option_table._source:
         out.append("bogus")
     return out
 
@@ -171,11 +172,11 @@ def test_the_edges_of_the_range_are_accepted_by_flag_and_by_variable(opt, value,
 
 
 def test_the_messages_name_the_bound():
-    rate = next(o for o in S.PRODUCER if o.env == "PRODUCER_RATE")
+    rate = next(o for o in option_table.PRODUCER if o.env == "PRODUCER_RATE")
     with pytest.raises(S.Refused, match="^is below its minimum 0$"):
         S.parse(rate, "-1")
     for source in ("api", "synthetic", "auto", "file:/tmp/x.jsonl"):
-        assert S.parse(next(o for o in S.PRODUCER if o.env == "PRODUCER_SOURCE"), source) == source
+        assert S.parse(next(o for o in option_table.PRODUCER if o.env == "PRODUCER_SOURCE"), source) == source
 
 
 PROGRAMS = [["producer.py"], ["consumer_spark.py"], ["-m", "userprofiles.observe.status"],
@@ -199,7 +200,7 @@ def test_every_program_refuses_a_bad_log_level_in_one_line(program):
 
 
 def test_not_a_number_is_refused():
-    rate = next(o for o in S.PRODUCER if o.env == "PRODUCER_RATE")
+    rate = next(o for o in option_table.PRODUCER if o.env == "PRODUCER_RATE")
     with pytest.raises(S.Refused, match="is not a number"):
         S.parse(rate, "nan")
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from userprofiles.config.settings import ROOT
+from userprofiles.config.addresses import ROOT
 from userprofiles.consumer import checkpoint_lock
 from userprofiles.consumer.checkpoint_lock import LOCK_FILE, CheckpointInUse, hold
 

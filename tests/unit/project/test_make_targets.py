@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from userprofiles.config.settings import ROOT
+from userprofiles.config.addresses import ROOT
 
 
 def make(*args, env=None):
