@@ -13,8 +13,9 @@ import pytest
 
 from userprofiles.consumer.consumer_group import BatchNote
 from userprofiles.config.helpformat import DefaultsHelpFormatter
-from userprofiles.observe import dashboard, dlq, figures, history, status
-from userprofiles.observe.stores import RowCount, Snapshot
+from userprofiles.observe import charts, dlq, figures, history, page, status
+from userprofiles.observe import live as live_module
+from userprofiles.observe.snapshot import RowCount, Snapshot
 from userprofiles.config.options import consumer_parser, producer_parser
 from userprofiles.consumer.progress_record import progress_doc
 from userprofiles.config.settings import MongoSettings, ObserveSettings, redact_uri
@@ -103,10 +104,10 @@ def test_keep_zoom_applies_the_users_x_range():
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    dashboard.keep_zoom(fig, {"xaxis.range[0]": "2026-01-01 10:00", "xaxis.range[1]": "2026-01-01 10:05"})
+    charts.keep_zoom(fig, {"xaxis.range[0]": "2026-01-01 10:00", "xaxis.range[1]": "2026-01-01 10:05"})
     assert list(fig.layout.xaxis.range) == ["2026-01-01 10:00", "2026-01-01 10:05"]
     fig = go.Figure()
-    dashboard.keep_zoom(fig, {"xaxis.autorange": True})   # a double click: back to the whole window
+    charts.keep_zoom(fig, {"xaxis.autorange": True})   # a double click: back to the whole window
     assert fig.layout.xaxis.range is None
 
 
@@ -237,7 +238,6 @@ def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were(
     from collections import deque
     from types import SimpleNamespace
 
-    from userprofiles.observe import dashboard
 
     live = SimpleNamespace(conf=ObserveSettings(), refresh=5.0, top=15, produced=deque([(0.0, 10), (5.0, 20)]),
                            alive_seconds=60.0, history=history.History(), answering={"Spark UI": True},
@@ -245,7 +245,7 @@ def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were(
     message = "MongoDB at mongodb://127.0.0.1:27017/ does not answer (X); start it (make up) or fix MONGO_URI."
     snap = Snapshot(taken_at=time.time(), rows=RowCount(42, False, "SELECT count(*)"), errors={"mongodb": message},
                     lags=figures.partition_lags({0: (0, 5)}, {0: 5}), produced=20, dlq_total=0)
-    top, _fig, bottom = dashboard.render(snap, live, 10)
+    top, _fig, bottom = page.render(snap, live, 10)
     ids = _ids(top + bottom)
     assert ids["down-analytics"].children == message and ids["down-mongodb"].children == message
     assert not [i for i in ids if i.startswith("chart-by_")]
@@ -256,7 +256,7 @@ def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were(
     assert ids["link-kafka-ui"].children == "kafka-ui: not running"
 
     snap.errors, snap.collections = {}, figures.all_collection_figures({"by_gender": [{"_id": "male", "count": 3}]})
-    top, _fig, bottom = dashboard.render(snap, live, 10)
+    top, _fig, bottom = page.render(snap, live, 10)
     ids = _ids(top + bottom)
     assert "down-analytics" not in ids and ids["total-profiles"].children == "3"
     gender = ids["chart-by_gender"].figure
@@ -264,7 +264,6 @@ def test_dashboard_page_puts_the_message_where_the_figures_of_a_down_store_were(
 
 
 def test_dashboard_reads_the_stores_only_while_a_page_is_open(monkeypatch):
-    from userprofiles.observe import dashboard
 
     class CountingStores:
         reads = 0
@@ -273,8 +272,8 @@ def test_dashboard_reads_the_stores_only_while_a_page_is_open(monkeypatch):
             CountingStores.reads += 1
             return Snapshot(taken_at=time.time())
 
-    monkeypatch.setattr(dashboard, "IDLE", 0.3)
-    live = dashboard.Live(ObserveSettings(), refresh=0.05, top=15)
+    monkeypatch.setattr(live_module, "IDLE", 0.3)
+    live = live_module.Live(ObserveSettings(), refresh=0.05, top=15)
     live.stores = CountingStores()
     live.start()
     try:

@@ -12,7 +12,8 @@ from userprofiles.config import options
 from userprofiles.config.logs import setup_logging
 from userprofiles.config.options import Option
 from userprofiles.observe import figures
-from userprofiles.observe.stores import StoreDown, Stores
+from userprofiles.observe.snapshot import StoreDown
+from userprofiles.observe.stores import Stores
 
 OPTIONS = (
     Option("--last", "OBSERVE_DLQ_LAST", 20, "how many dead letters to print", ("last",), aliases=("DLQ_LAST",),
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
     conf = options.observe_settings(args)
     stores = Stores(conf)
     try:
-        total, letters = stores.dead_letters()
+        total, letters = stores.kafka.dead_letters()
     except StoreDown as exc:
         print(f"make dlq: error: {exc}", file=sys.stderr)
         return 1

@@ -12,7 +12,8 @@ from userprofiles.config import options
 from userprofiles.config.logs import setup_logging
 from userprofiles.config.settings import ObserveSettings, redact_uri
 from userprofiles.observe import figures
-from userprofiles.observe.stores import Snapshot, Stores
+from userprofiles.observe.snapshot import Snapshot
+from userprofiles.observe.stores import Stores
 
 
 def parser() -> argparse.ArgumentParser:
