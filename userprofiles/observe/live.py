@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
+from collections.abc import Callable
 
 from userprofiles.config.settings import ObserveSettings
 from userprofiles.observe import history
@@ -21,22 +22,27 @@ class Live:
     """The latest snapshot of the stores, read by one background thread every `refresh` seconds and shared
     by every open page. The page's callback only renders it: it never waits on a store. (When it did, a
     store that was down made each read last longer than the refresh; the browser then dropped every
-    answer as superseded by the next request, and the page froze on its last figures.)"""
+    answer as superseded by the next request, and the page froze on its last figures.)
+
+    CLOCK (monotonic seconds) and IDLE are what the idle rule measures with; `parked` is set while the
+    reader waits for a page."""
 
     def __init__(self, conf: ObserveSettings, refresh: float, top: int, alive_seconds: float = 60.0,
-                 links: dict | None = None):
+                 links: dict | None = None, clock: Callable[[], float] = time.monotonic, idle: float = IDLE):
         self.conf, self.refresh, self.top, self.alive_seconds = conf, refresh, top, alive_seconds
+        self.clock, self.idle = clock, idle
         self.stores = Stores(conf)
         self.snap: Snapshot | None = None
         self.history = history.History()
         self.links = dict(links or {})          # name -> URL of a web UI, probed on each read
         self.answering: dict[str, bool] = {}    # name -> whether it answered the last probe
         self.produced = deque(maxlen=int(history.KEEP / max(refresh, 1)) + 2)  # (time, end offsets summed)
+        self.parked = threading.Event()    # set while no page is open and the stores are not read
         self._first = threading.Event()
         self._stop = threading.Event()
         self._fresh = threading.Event()    # set after each read
-        self._wanted = threading.Event()   # set while a page is open (asked within IDLE seconds)
-        self._last_ask = time.monotonic()
+        self._wanted = threading.Event()   # set while a page is open (asked within `idle` seconds)
+        self._last_ask = clock()
 
     def start(self) -> Live:
         threading.Thread(target=self._loop, name="read-stores", daemon=True).start()
@@ -48,13 +54,15 @@ class Live:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            t0 = time.monotonic()
+            t0 = self.clock()
             self.read_once()
-            self._stop.wait(max(0.0, self.refresh - (time.monotonic() - t0)))
+            self._stop.wait(max(0.0, self.refresh - (self.clock() - t0)))
             # Nobody looking (make run keeps the dashboard up): no count(*) every few seconds for no one.
-            if time.monotonic() - self._last_ask > IDLE:
+            if self.clock() - self._last_ask > self.idle:
                 self._wanted.clear()
+                self.parked.set()
                 self._wanted.wait()
+                self.parked.clear()
 
     def read_once(self) -> Snapshot:
         before = self.snap.errors if self.snap else {}
@@ -78,7 +86,7 @@ class Live:
     def current(self, wait: float = 10.0) -> Snapshot | None:
         """The latest snapshot (waiting up to WAIT seconds for the first one). After an idle spell, the
         reads start again and the first page waits for a fresh one (up to two refreshes)."""
-        self._last_ask = time.monotonic()
+        self._last_ask = self.clock()
         if not self._wanted.is_set():
             self._fresh.clear()
             self._wanted.set()
