@@ -64,8 +64,7 @@ class CassandraReader:
         return result
 
     def close(self) -> None:
-        # A session whose first connection failed never recovers on its own; one that lost a live node does,
-        # but a fresh one next time is simpler and costs a second only while the node is away.
+        # A session whose first connection failed never recovers on its own: drop it, the next read connects anew.
         if self._cluster is not None:
             try:
                 self._cluster.shutdown()

@@ -66,7 +66,7 @@ def series_chart(snap: Snapshot, live: Live, window: str):
 
 def keep_zoom(fig, relayout: dict | None) -> None:
     """Applies the user's last zoom (the chart's relayoutData) to the new figure: the page's figure is
-    replaced on each refresh, and Plotly's uirevision alone did not keep a zoom across that."""
+    replaced on each refresh, and Plotly's uirevision alone does not keep a zoom across that."""
     r = relayout or {}
     if "xaxis.range[0]" in r and "xaxis.range[1]" in r:
         fig.update_layout(xaxis_range=[r["xaxis.range[0]"], r["xaxis.range[1]"]])

@@ -20,9 +20,8 @@ STORE_NAMES = {"kafka": "Kafka", "cassandra": "Cassandra", "mongodb": "MongoDB"}
 
 class Live:
     """The latest snapshot of the stores, read by one background thread every `refresh` seconds and shared
-    by every open page. The page's callback only renders it: it never waits on a store. (When it did, a
-    store that was down made each read last longer than the refresh; the browser then dropped every
-    answer as superseded by the next request, and the page froze on its last figures.)
+    by every open page. The page's callback only renders it and never waits on a store, so a slow store
+    cannot hold a page's refresh past the next one (docs/design.md, "The dashboard").
 
     CLOCK (monotonic seconds) and IDLE are what the idle rule measures with; `parked` is set while the
     reader waits for a page."""

@@ -78,7 +78,6 @@ def render(snap: Snapshot, live: Live, latest_dead_letters: int, window: str = "
                                         config={"displayModeBar": False}, className="chart")
                               for name, f in snap.collections.items()], className="grid")
 
-
     if snap.lags is None:
         partitions = _down("partitions", err.get("kafka", "Kafka unreachable"))
     else:

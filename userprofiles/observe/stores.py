@@ -6,11 +6,16 @@ Clients are kept between snapshots (the dashboard takes one every few seconds; c
 is slow) and dropped when they fail, so that a store that comes back is found again."""
 from __future__ import annotations
 
+import argparse
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
+from userprofiles.config import options
 from userprofiles.config.errors import short
+from userprofiles.config.logs import setup_logging
 from userprofiles.config.settings import ObserveSettings
 from userprofiles.observe import figures, history
 from userprofiles.observe.cassandra_reader import CassandraReader
@@ -98,3 +103,17 @@ class Stores:
                 list(pool.map(guarded, ("kafka", "cassandra", "mongodb"), (kafka_part, cassandra_part, mongo_part)))
             snap.seconds = time.monotonic() - t0
             return snap
+
+
+@contextmanager
+def open_stores(parser: argparse.ArgumentParser, argv) -> Iterator[tuple[argparse.Namespace, ObserveSettings, Stores]]:
+    """(args, settings, stores) of a one-shot observer (`make status`, `make dlq`): ARGV parsed by PARSER,
+    logging set up; the stores are closed on the way out."""
+    args = parser.parse_args(argv)
+    setup_logging(args.log_level)
+    conf = options.observe_settings(args)
+    stores = Stores(conf)
+    try:
+        yield args, conf, stores
+    finally:
+        stores.close()
