@@ -17,7 +17,7 @@ def kafka_stream(spark: SparkSession, kafka: KafkaSettings, stream: StreamSettin
               .option("subscribe", kafka.topic)
               .option("startingOffsets", stream.starting_offsets)
               .option("includeHeaders", "false")
-              # At the client's default (500 ms) a small micro-batch spent most of its time waiting for a fetch.
+              # Kafka's default (500 ms) would be most of a small micro-batch's time (bench/RESULTS.md).
               .option("kafka.fetch.max.wait.ms", str(stream.kafka_fetch_wait_ms)))
     if stream.max_offsets_per_trigger > 0:
         reader = reader.option("maxOffsetsPerTrigger", str(stream.max_offsets_per_trigger))

@@ -77,9 +77,8 @@ class Metrics:
 
 class _JsonEvents:
     """What Spark's listener bus calls back through Py4J (PythonStreamingQueryListenerWrapper): each progress
-    event as its JSON text, one call. pyspark's own conversion reads the event field by field, a Py4J round
-    trip each, and its map fields had the JVM search its whole classpath per event (JFR: ~6% of the JVM's
-    time at 25,000-record micro-batches)."""
+    event as its JSON text, one call: pyspark's own conversion reads the event field by field, a Py4J round
+    trip each, and its map fields make the JVM search its whole classpath per event (bench/RESULTS.md)."""
 
     def __init__(self, listener: StreamingQueryListener):
         self.listener = listener

@@ -2,9 +2,8 @@
 workaround this Spark needs. The workaround names the Spark versions it was checked on (pyspark 4.2.0, pinned
 in requirements.txt); on a new Spark, check again that it is still needed (bench/RESULTS.md has its cost):
 
-- checkpoint files through FileSystemBasedCheckpointFileManager (found on 4.0.0, still so on 4.2.0: without
-  Hadoop's native library the default FileContext writer starts about 20 `chmod`/`readlink`/`stat` processes
-  per micro-batch, the FileSystem writer about 4).
+- checkpoint files through FileSystemBasedCheckpointFileManager (checked on 4.0.0 to 4.2.0): without Hadoop's
+  native library, the default FileContext writer starts `chmod`/`readlink`/`stat` processes for its files.
 """
 from __future__ import annotations
 
@@ -53,8 +52,8 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
              .config("spark.ui.enabled", "true" if stream.ui else "false")
              .config("spark.ui.port", str(stream.ui_port))
              .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
-             # The identifiant is ASCII hex (transform.UUID_RE), which the JVM's case mapping lowers exactly; ICU's
-             # took 8% of the plan's CPU (JFR).
+             # The identifiant is ASCII hex (transform.UUID_RE), which the JVM's case mapping lowers exactly and
+             # more cheaply than ICU's (bench/RESULTS.md).
              .config("spark.sql.icu.caseMappings.enabled", "false")
              # Spark's default (10 ms) asks Kafka for new offsets 100 times a second while the topic is idle.
              .config("spark.sql.streaming.pollingDelay", f"{stream.idle_poll_ms}ms")

@@ -18,7 +18,7 @@ from userprofiles.consumer.schema import PROFILE_COLUMNS, USER_SCHEMA
 
 MIN_AGE_EXCLUSIVE = 13          # keep users older than 13
 MAX_TEXT = 1000                 # longer text values are refused, not stored
-# \A and \z: in Java regexes `$` also matches before a final line terminator, so "<uuid>\n" passed `^...$`.
+# \A and \z: in Java regexes `$` also matches before a final line terminator, so `^...$` would take "<uuid>\n".
 UUID_RE = r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\z"
 # One @, no white space, no control, format, surrogate, private-use or separator character (\n, \r, U+0085,
 # U+2028, U+200B ...). Unassigned code points are not refused: the JVM's Unicode version is older than Python's.
@@ -124,9 +124,8 @@ def classify(parsed: DataFrame, today: dt.date | Column | None = None) -> DataFr
     `status`: dead (to the dead-letter topic), filtered (13 or younger) or valid.
 
     The age is the one the user had when the record was published, a function of the record alone: a replay,
-    a later re-read of the topic or another consumer gets the same age and the same decision. (The
-    micro-batch's clock, current_date(), was also replay-safe, but Spark inlines it into the generated code as
-    a literal, so every micro-batch compiled new code, which the JIT then started over on.)"""
+    a later re-read of the topic or another consumer gets the same age and the same decision, and the
+    generated code stays the same from one micro-batch to the next (docs/design.md, "The row's age")."""
     age = completed_years(F.to_date("dob_ts"), _today(today))
     status = (F.when(F.col("reason").isNotNull(), "dead")
               .when(age <= MIN_AGE_EXCLUSIVE, "filtered").otherwise("valid"))

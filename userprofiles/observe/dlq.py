@@ -9,10 +9,10 @@ import sys
 import time
 
 from userprofiles.config import options
-from userprofiles.config.logs import setup_logging
 from userprofiles.config.options import Option
 from userprofiles.observe import figures
-from userprofiles.observe.stores import StoreDown, Stores
+from userprofiles.observe.snapshot import StoreDown
+from userprofiles.observe.stores import open_stores
 
 OPTIONS = (
     Option("--last", "OBSERVE_DLQ_LAST", 20, "how many dead letters to print", ("last",), aliases=("DLQ_LAST",),
@@ -50,17 +50,12 @@ def render(letters: list, total: int, topic: str, last: int, full: bool) -> str:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    setup_logging(args.log_level)
-    conf = options.observe_settings(args)
-    stores = Stores(conf)
-    try:
-        total, letters = stores.dead_letters()
-    except StoreDown as exc:
-        print(f"make dlq: error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        stores.close()
+    with open_stores(parser(), argv) as (args, conf, stores):
+        try:
+            total, letters = stores.kafka.dead_letters()
+        except StoreDown as exc:
+            print(f"make dlq: error: {exc}", file=sys.stderr)
+            return 1
     print(render(letters, total, conf.kafka.dlq_topic, args.last, args.full))
     return 0
 

@@ -9,10 +9,10 @@ import sys
 import time
 
 from userprofiles.config import options
-from userprofiles.config.logs import setup_logging
 from userprofiles.config.settings import ObserveSettings, redact_uri
 from userprofiles.observe import figures
-from userprofiles.observe.stores import Snapshot, Stores
+from userprofiles.observe.snapshot import Snapshot
+from userprofiles.observe.stores import open_stores
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,14 +71,8 @@ def render(snap: Snapshot, conf: ObserveSettings) -> str:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    setup_logging(args.log_level)
-    conf = options.observe_settings(args)
-    stores = Stores(conf)
-    try:
+    with open_stores(parser(), argv) as (_args, conf, stores):
         print(render(stores.snapshot(), conf))
-    finally:
-        stores.close()
     return 0
 
 

@@ -225,9 +225,9 @@ def _apply(settings: CassandraSettings, what: str, cql: str, columns) -> WriteRe
 def write_rows(settings: CassandraSettings, rows) -> WriteResult:
     """Upsert ROWS (an Arrow table or record batch with the PROFILE_COLUMNS, identifiant as text). Idempotent:
     the primary key is the user's uuid, so a replayed micro-batch overwrites the same rows. Unlogged batches
-    of one replica's rows cost the driver and the node several times less CPU per row than one request per
-    row; each row is its own partition, applied atomically on its own. rows_per_cql_batch=1 sends one INSERT
-    per row."""
+    of one replica's rows cost the driver and the node far less CPU per row than one request per row
+    (bench/RESULTS.md); each row is its own partition, applied atomically on its own. rows_per_cql_batch=1
+    sends one INSERT per row."""
     return _apply(settings, f"writing {rows.num_rows} rows to Cassandra {settings.address}",
                   insert_statement(settings), [rows.column(c) for c in PROFILE_COLUMNS])
 

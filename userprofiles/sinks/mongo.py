@@ -1,15 +1,12 @@
 """MongoDB analytics: the counters of the profiles that the table holds, changed once per micro-batch.
 
-The per-profile state (jvm.py) gives each micro-batch's changes exactly once per attempt: for every profile
-whose latest copy changed, what it counts under now and before. The driver sums them into one delta per
-counter key, and this sink adds them with one update per key, guarded by the micro-batch: the filter requires
-`last_batch.<query_id>` < batch_id and the update sets it to batch_id. A replayed micro-batch (a crash
-after these updates, before Spark's commit) computes the same deltas from the same state and finds the guard
-already set; its upsert then collides with the existing `_id` (duplicate key), which is the sign that this
-key was already counted. One update per key, not one unordered bulk: FerretDB stops an unordered bulk update
-at its first duplicate-key error and omits `nModified` from that reply, which pymongo's bulk API does not
-survive (KeyError). A counter that falls to 0 keeps its document (its guard must outlive it); readers treat
-count 0 as absent.
+The driver sums the per-profile state's changes (jvm.py) into one delta per counter key, and this sink adds
+each with one update guarded by the micro-batch: the filter requires `last_batch.<query_id>` < batch_id and
+the update sets it to batch_id. A replayed micro-batch computes the same deltas and finds the guard set; its
+upsert then collides with the existing `_id` (duplicate key): that key was counted already
+(docs/fault-tolerance.md). One update per key, not one unordered bulk, because FerretDB's reply to a bulk
+that hits a duplicate key breaks pymongo's bulk API (docs/design.md). A counter that falls to 0 keeps its
+document, since its guard must outlive it; readers treat count 0 as absent.
 """
 from __future__ import annotations
 

@@ -45,3 +45,11 @@ def test_a_bad_value_through_make_producer_is_the_programs_one_line(args, env, m
     lines = run.stderr.strip().splitlines()
     # make adds its own "*** [producer] Error 2" line, and exits 2 whenever a recipe fails.
     assert run.returncode == 2 and lines[0] == message and len(lines) == 2 and "Error 2" in lines[1], run.stderr
+
+
+def test_make_help_lists_every_target_with_a_line():
+    out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    targets = {line.split()[1] for line in out.splitlines()}
+    phony = (ROOT / "Makefile").read_text().split(".PHONY:", 1)[1].splitlines()[0].split()
+    assert targets == set(phony)
+    assert all(len(line.split(None, 2)) == 3 for line in out.splitlines())
