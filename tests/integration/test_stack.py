@@ -7,6 +7,7 @@ import yaml
 from tests.support.clients import cassandra_session, consume_all, kafka_admin, kafka_producer, mongo_client
 from tests.support.paths import ROOT
 from tests.support.stack import stack_pids
+from userprofiles.config.addresses import default_ports
 
 SCHEMA_COLUMNS = {"identifiant", "title", "full_name", "gender", "username", "domain_name", "email", "phone",
                   "full_address", "age", "inscription", "nationality"}
@@ -70,7 +71,7 @@ def test_docker_compose_parses_and_names_the_same_ports():
     doc = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = doc["services"]
     published = {name: {str(p).rsplit(":", 2)[-2] for p in svc.get("ports", [])} for name, svc in services.items()}
-    local = dict(re.findall(r'^(\w+_PORT)="\$\{\w+:-(\d+)\}"', (ROOT / "stack" / "lib.sh").read_text(), re.M))
+    local = {name: str(port) for name, port in default_ports().items()}   # stack/ports.env
     assert published["kafka"] == {local["KAFKA_PORT"]}
     assert published["cassandra"] == {local["CASSANDRA_PORT"]}
     assert published["mongo"] == {local["MONGO_PORT"]}

@@ -3,6 +3,7 @@ those of stack/ports.env (the stack's scripts read the same file); a port variab
 wins, so every program and test follows a stack moved to other ports."""
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -11,7 +12,10 @@ HOST = "127.0.0.1"   # the local stack listens on loopback only
 PORTS_FILE = ROOT / "stack" / "ports.env"
 
 
-def _read_ports() -> dict[str, int]:
+@functools.cache
+def default_ports() -> dict[str, int]:
+    """stack/ports.env's ports, read when first needed: Spark's executors import this module from a zip that
+    has no stack/ (and never need a default: the settings reach them built)."""
     ports = {}
     for line in PORTS_FILE.read_text().splitlines():
         name, sep, value = line.split("#", 1)[0].partition("=")
@@ -20,12 +24,9 @@ def _read_ports() -> dict[str, int]:
     return ports
 
 
-DEFAULT_PORTS = _read_ports()
-
-
 def port(name: str) -> int:
     """The port variable NAME (e.g. KAFKA_PORT) from the environment, else its default of stack/ports.env."""
-    return int(os.environ.get(name) or DEFAULT_PORTS[name])
+    return int(os.environ.get(name) or default_ports()[name])
 
 
 def stack_home() -> Path:

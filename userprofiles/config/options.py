@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from userprofiles.config import settings as S
 from userprofiles.config.helpformat import DefaultsHelpFormatter
 from userprofiles.config.option_table import (  # noqa: F401  (the table's names, for the programs' own parsers)
     CASSANDRA,
@@ -25,15 +26,6 @@ from userprofiles.config.option_table import (  # noqa: F401  (the table's names
     SETTING,
     Option,
     Refused,
-)
-from userprofiles.config.settings import (
-    CassandraSettings,
-    ConsumerSettings,
-    KafkaSettings,
-    MongoSettings,
-    ObserveSettings,
-    ProducerSettings,
-    StreamSettings,
 )
 
 # --- from the table to a parser, from parsed flags to settings ----------------------------------------------
@@ -174,27 +166,27 @@ def _filled(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, di
     return out
 
 
-def consumer_settings(args: argparse.Namespace) -> ConsumerSettings:
+def consumer_settings(args: argparse.Namespace) -> S.ConsumerSettings:
     v = _filled(args, CONSUMER_OPTIONS)
-    return ConsumerSettings(kafka=KafkaSettings(**v["kafka"]), cassandra=CassandraSettings(**v["cassandra"]),
-                            mongo=MongoSettings(**v["mongo"]), stream=StreamSettings(**v["stream"]), **v[""])
+    return S.ConsumerSettings(kafka=S.KafkaSettings(**v["kafka"]), cassandra=S.CassandraSettings(**v["cassandra"]),
+                            mongo=S.MongoSettings(**v["mongo"]), stream=S.StreamSettings(**v["stream"]), **v[""])
 
 
-def producer_settings(args: argparse.Namespace) -> ProducerSettings:
+def producer_settings(args: argparse.Namespace) -> S.ProducerSettings:
     v = _filled(args, PRODUCER_OPTIONS)
-    return ProducerSettings(kafka=KafkaSettings(**v["kafka"]), **v[""])
+    return S.ProducerSettings(kafka=S.KafkaSettings(**v["kafka"]), **v[""])
 
 
-def cassandra_settings(args: argparse.Namespace) -> CassandraSettings:
-    return CassandraSettings(**_filled(args, (*CASSANDRA, *CASSANDRA_WRITES))["cassandra"])
+def cassandra_settings(args: argparse.Namespace) -> S.CassandraSettings:
+    return S.CassandraSettings(**_filled(args, (*CASSANDRA, *CASSANDRA_WRITES))["cassandra"])
 
 
-def observe_settings(args: argparse.Namespace) -> ObserveSettings:
+def observe_settings(args: argparse.Namespace) -> S.ObserveSettings:
     v = _filled(args, OBSERVE_OPTIONS)
     t = v[""]["timeout"]
     # The observers wait for a store at most their own timeout, never the consumer's.
-    return ObserveSettings(kafka=KafkaSettings(**v["kafka"]),
-                           cassandra=CassandraSettings(**v["cassandra"], connect_timeout=t, retry_seconds=t),
-                           mongo=MongoSettings(**v["mongo"], connect_timeout=t, retry_seconds=t),
+    return S.ObserveSettings(kafka=S.KafkaSettings(**v["kafka"]),
+                           cassandra=S.CassandraSettings(**v["cassandra"], connect_timeout=t, retry_seconds=t),
+                           mongo=S.MongoSettings(**v["mongo"], connect_timeout=t, retry_seconds=t),
                            checkpoint_dir=v["stream"]["checkpoint_dir"], consumer_group=v["stream"]["query_name"],
                            **v[""])

@@ -110,20 +110,25 @@ class StreamSettings:
 
 
 @dataclass(frozen=True)
-class ConsumerSettings:
-    kafka: KafkaSettings = field(default_factory=KafkaSettings)
-    cassandra: CassandraSettings = field(default_factory=CassandraSettings)
-    mongo: MongoSettings = field(default_factory=MongoSettings)
-    stream: StreamSettings = field(default_factory=StreamSettings)
-    connect_timeout: float = CONNECT_TIMEOUT
-    sink_retry_seconds: float = RETRY_SECONDS
+class ProgramSettings:
+    """What the producer and the consumer both have: where their Prometheus metrics listen, and their logging."""
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
     log_level: str = LOG_LEVEL
 
 
 @dataclass(frozen=True)
-class ProducerSettings:
+class ConsumerSettings(ProgramSettings):
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    cassandra: CassandraSettings = field(default_factory=CassandraSettings)
+    mongo: MongoSettings = field(default_factory=MongoSettings)
+    stream: StreamSettings = field(default_factory=StreamSettings)
+    connect_timeout: float = CONNECT_TIMEOUT
+    sink_retry_seconds: float = RETRY_SECONDS
+
+
+@dataclass(frozen=True)
+class ProducerSettings(ProgramSettings):
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     source: str = "api"
     api_url: str = "https://randomuser.me/api/"
@@ -138,9 +143,6 @@ class ProducerSettings:
     progress_seconds: float = 5.0
     linger_ms: int = 20
     compression: str = "lz4"
-    metrics_port: int = 0
-    metrics_host: str = "127.0.0.1"
-    log_level: str = LOG_LEVEL
 
 
 @dataclass(frozen=True)

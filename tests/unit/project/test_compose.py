@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from userprofiles.config.addresses import DEFAULT_PORTS
+from userprofiles.config.addresses import default_ports
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -26,8 +26,8 @@ def versions() -> dict[str, str]:
 def lib_default(name: str) -> str:
     """A default of the stack: a port of stack/ports.env (e.g. KAFKA_PORT -> 9092), or of stack/lib.sh or
     stack/kafka.sh (e.g. KAFKA_PARTITIONS)."""
-    if name in DEFAULT_PORTS:
-        return str(DEFAULT_PORTS[name])
+    if name in default_ports():
+        return str(default_ports()[name])
     text = (ROOT / "stack" / "lib.sh").read_text() + (ROOT / "stack" / "kafka.sh").read_text()
     m = re.search(rf'^{name}="\$\{{{name}:-([^}}]+)\}}"', text, re.M)
     assert m, f"{name} has no default in stack/lib.sh or stack/kafka.sh"
