@@ -11,7 +11,10 @@ if (($#)); then  # make test ARGS=...: those tests, as pytest is told
   "$PY" -m pytest -q -p no:cacheprovider "$@"
   exit
 fi
-# Unit tests on both cores, a test file per worker (each worker has its own local Spark session); then the
-# integration tests one at a time, since several stop and start the shared services. The slowest are listed.
+# Unit tests on both cores, a test file per worker (each worker has its own local Spark session). Then the
+# integration tests: two at a time where each has its own topic, keyspace, database and checkpoint, then the
+# ones that stop and start the shared services (marked restarts_stack), alone. The slowest are listed.
 "$PY" -m pytest tests/unit -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" --dist loadfile
-"$PY" -m pytest tests/integration -q -p no:cacheprovider --durations=15
+"$PY" -m pytest tests/integration -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" -m "not restarts_stack" \
+  --durations=15
+"$PY" -m pytest tests/integration -q -p no:cacheprovider -m restarts_stack --durations=5

@@ -1,11 +1,16 @@
 """Fixtures of the fault-injection suite (make chaos): a private sandbox per scenario, a check that the
-services the scenarios stop are the ones the tests talk to, and the table of figures at the end."""
+services the scenarios stop are the ones the tests talk to, scenarios side by side unless one stops a
+service, and the table of figures at the end (gathered from every pytest-xdist worker)."""
+import dataclasses
+import fcntl
+
 import pytest
 
 from tests.support import addresses
+from tests.support.chaos import RESULTS, Row
 from tests.support.chaos_fixtures import chaos_clients, require_running, sandbox, write_results  # noqa: F401
 from tests.support.paths import ROOT
-from tests.support.stack import SERVICE_SCRIPT, service, service_running
+from tests.support.stack import SERVICE_SCRIPT, STACK_HOME, service, service_running
 
 RESULTS_FILE = ROOT / "bench" / "results" / "chaos.md"
 
@@ -19,6 +24,39 @@ def stack_under_test():
     if elsewhere:
         pytest.exit(f"chaos: {'; '.join(elsewhere)}: unset it, or set the *_PORT variables to match.", returncode=2)
     require_running("chaos", SERVICE_SCRIPT, "the stack with 'make up'")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "stops_a_service: stops a service of the stack, so runs alone")
+
+
+@pytest.fixture(autouse=True)
+def stack_turn(request):
+    """Scenarios that fault only their own processes share the stack (a shared lock); one that stops a
+    service waits for the stack alone (an exclusive lock), so no other scenario sees its outage."""
+    alone = request.node.get_closest_marker("stops_a_service") is not None
+    path = STACK_HOME / "run" / "chaos.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def row_to_report(request):
+    """The scenario's table row, sent with its report: under pytest-xdist it is made in a worker, and the
+    table is printed by the process that runs no test."""
+    before = len(RESULTS)
+    yield
+    for row in RESULTS[before:]:
+        request.node.user_properties.append(("chaos_row", dataclasses.asdict(row)))
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        for key, value in report.user_properties:
+            if key == "chaos_row" and Row(**value) not in RESULTS:   # not when the scenario ran here
+                RESULTS.append(Row(**value))
 
 
 @pytest.fixture
@@ -43,4 +81,5 @@ def pytest_terminal_summary(terminalreporter):
         "- *recovery time*: from the end of the last fault (the killed consumer restarted, the producer "
         "rerun, the stopped service answering again) until the stores hold every expected row and the exact "
         "analytics; it includes the catch-up of the backlog and, for the service outages, the rest of the "
-        "producer's 150 s feed (the notes give the first batch after the restart and the producer's end).\n")
+        "producer's feed (CHAOS_FEED_SECONDS, 100 s; the notes give the first batch after the restart and the "
+        "producer's end).\n")

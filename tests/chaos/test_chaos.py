@@ -4,7 +4,9 @@ fault, lets the pipeline recover, and checks that every expected row is stored e
 MongoDB analytics equal the ones recomputed from the input. Each prints one row of the table.
 
 Environment: CHAOS_SEED (4) fixes the users and the kill points; CHAOS_USERS (5000) the input size;
-CHAOS_DOWN_SECONDS (30) how long a service stays stopped.
+CHAOS_DOWN_SECONDS (30) how long a service stays stopped; CHAOS_FEED_SECONDS (100) how long the producer sends
+in a service outage. The scenarios run side by side on pytest-xdist's workers (make chaos: two), except a
+service outage, which has the stack alone.
 """
 import random
 import sys
@@ -12,7 +14,19 @@ import time
 
 import pytest
 
-from tests.support.chaos import DOWN_S, N_USERS, SEED, Input, Row, assert_exact, finish, make_input, observe, settle
+from tests.support.chaos import (
+    DOWN_S,
+    FEED_S,
+    N_USERS,
+    SEED,
+    Input,
+    Row,
+    assert_exact,
+    finish,
+    make_input,
+    observe,
+    settle,
+)
 from tests.support.clients import records_in
 from tests.support.processes import Consumer, Feed, Producer, child_env, keep_running
 from tests.support.stack import service, service_running
@@ -160,6 +174,7 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
     assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
 
 
+@pytest.mark.stops_a_service
 @pytest.mark.parametrize("svc", ["cassandra", "ferretdb", "kafka"])
 def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore_services):
     """The service is stopped (stack/<svc>.sh stop) for CHAOS_DOWN_SECONDS while the producer sends and the
@@ -177,8 +192,8 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
     obs = None
     try:
         cons.start()
-        # A feed of 150 s: the producer is still sending when the service goes away and when it is back.
-        feed.start("--rate", str(N_USERS / 150), "--messages-per-iteration", "50")
+        # A feed of FEED_S: the producer is still sending when the service goes away and when it is back.
+        feed.start("--rate", str(N_USERS / FEED_S), "--messages-per-iteration", "50")
         assert cons.wait_batches(1, 300), cons.output()[-3000:].decode("utf-8", "replace")
         time.sleep(rng.uniform(1.0, 5.0))
         stored = _stored(sandbox)

@@ -22,6 +22,9 @@ from .processes import Feed
 SEED = int(os.environ.get("CHAOS_SEED", "4"))
 N_USERS = int(os.environ.get("CHAOS_USERS", "5000"))
 DOWN_S = float(os.environ.get("CHAOS_DOWN_SECONDS", "30"))
+# How long the producer sends in a service-outage scenario: the consumer's start (~25 s), the outage and the
+# service's restart fit in it, so that the service goes away and comes back while records still arrive.
+FEED_S = float(os.environ.get("CHAOS_FEED_SECONDS", "100"))
 COMPLETE_TIMEOUT = 900
 
 
