@@ -1,90 +1,22 @@
 """The one table of every option of the programs: its flag, environment variable, help, range or choices,
-and the settings field it fills (settings.py), whose default is the option's (SETTING). options.py builds the
-parsers and the settings from it.
+and the settings field it fills (settings.py), whose default is the option's (SETTING; option_row.py). The
+options of make dashboard, make dlq and the benchmark fill no settings field and give their own default.
+options.py builds the parsers and the settings from it; a program's parser takes its *_OPTIONS.
 
 Environment variables are named SECTION_SETTING: KAFKA_, CASSANDRA_, MONGO_, SPARK_, PRODUCER_, CONSUMER_,
-RANDOMUSER_ (the API source), OBSERVE_ and DASHBOARD_, and LOG_LEVEL for every program. Older names are read
-as aliases; NUM_MESSAGES_PER_ITERATION and PAUSE_INTERVAL_SECONDS are the names of the first version.
+RANDOMUSER_ (the API source), OBSERVE_, DASHBOARD_ and BENCH_, and LOG_LEVEL for every program. Older names
+are read as aliases; NUM_MESSAGES_PER_ITERATION and PAUSE_INTERVAL_SECONDS are the names of the first version.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import MISSING, dataclass, fields
-from typing import Any
+from functools import partial
 
-from userprofiles.config.settings import (
-    CODECS,
-    CONSISTENCY_CHOICES,
-    LOG_LEVELS,
-    CassandraSettings,
-    ConsumerSettings,
-    KafkaSettings,
-    MongoSettings,
-    ObserveSettings,
-    ProducerSettings,
-    StreamSettings,
-)
+from userprofiles.config import addresses
+from userprofiles.config.option_row import SETTING, Option, Refused
+from userprofiles.config.settings import CODECS, CONSISTENCY_CHOICES, LOG_LEVELS
 
 SECTIONS = ("KAFKA", "CASSANDRA", "MONGO", "SPARK", "PRODUCER", "CONSUMER", "RANDOMUSER", "OBSERVE", "DASHBOARD",
             "BENCH")
-
-
-class _Setting:
-    def __repr__(self) -> str:
-        return "SETTING"
-
-
-# The default of an option that fills a settings field: that field's own default, so it is written once.
-SETTING = _Setting()
-SECTION_SETTINGS = {"kafka": KafkaSettings, "cassandra": CassandraSettings, "mongo": MongoSettings,
-                    "stream": StreamSettings}
-PROGRAM_SETTINGS = (ConsumerSettings, ProducerSettings, ObserveSettings)
-
-
-def field_default(target: str) -> Any:
-    """The default of the settings field TARGET ("section.field", or a program's own field, which must then
-    be the same in every program that has it); a default_factory is returned as is, called when needed."""
-    section, _, name = target.rpartition(".")
-    classes = [SECTION_SETTINGS[section]] if section else PROGRAM_SETTINGS
-    found = set()
-    for cls in classes:
-        for f in fields(cls):
-            if f.name == name:
-                found.add(f.default if f.default is not MISSING else f.default_factory)
-    if len(found) != 1:
-        raise TypeError(f"{target}: {len(found)} different defaults in settings.py, want one")
-    return found.pop()
-
-
-@dataclass(frozen=True)
-class Option:
-    """One setting: its flag (None: environment only), variable, default, help, and the fields it fills
-    ("section.field", or a plain field of the program's own settings)."""
-    flag: str | None
-    env: str
-    default: Any
-    help: str
-    fills: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
-    convert: Callable[[str], Any] | None = None
-    choices: Sequence[str] | None = None
-    minimum: float | None = None     # the smallest value allowed
-    maximum: float | None = None     # the largest value allowed
-    above: float | None = None       # values must be more than this (a timeout of 0 is no timeout)
-
-    def __post_init__(self):
-        if self.default is SETTING:
-            default = field_default(self.fills[0])
-            # A tuple field (the hosts) is written as its flag takes it: a comma list.
-            object.__setattr__(self, "default", ",".join(default) if isinstance(default, tuple) else default)
-
-    @property
-    def dest(self) -> str:
-        return self.fills[0].replace(".", "__")
-
-
-class Refused(ValueError):
-    """A value of the right type that its option does not take; the text says why, after the value."""
 
 
 def _hosts(text: str) -> tuple[str, ...]:
@@ -95,8 +27,6 @@ def _source(text: str) -> str:
     if text in ("api", "synthetic", "auto") or (text.startswith("file:") and len(text) > 5):
         return text
     raise Refused("is not one of api, synthetic, auto, file:PATH")
-
-
 
 
 KAFKA = (
@@ -234,8 +164,71 @@ OBSERVE = (
            "above this many rows (Cassandra's estimate), the row count is the estimate, not SELECT count(*)",
            ("exact_count_limit",), minimum=0),
 )
+# The programs without settings of their own: their options fill argparse's names only, and say their default.
+DLQ = (
+    Option("--last", "OBSERVE_DLQ_LAST", 20, "how many dead letters to print", ("last",), aliases=("DLQ_LAST",),
+           minimum=0),
+    Option("--full", "OBSERVE_DLQ_FULL", False, "print each redacted payload whole, not its first line", ("full",)),
+)
+# The port and the links: the local stack's (stack/ports.env, or the port variables), read when the parser is built.
+DASHBOARD = (
+    Option("--host", "DASHBOARD_HOST", "127.0.0.1", "address to listen on; loopback unless you mean to share it",
+           ("host",)),
+    Option("--port", "DASHBOARD_PORT", partial(addresses.port, "DASHBOARD_PORT"), "port", ("port",), minimum=1,
+           maximum=65535),
+    Option("--refresh-seconds", "DASHBOARD_REFRESH_SECONDS", 5.0, "seconds between two reads of the stores",
+           ("refresh_seconds",), minimum=1),
+    Option("--top", "DASHBOARD_TOP", 15, "bars per chart of nationalities and e-mail domains", ("top",), minimum=1),
+    Option("--latest-dead-letters", "DASHBOARD_DEAD_LETTERS", 10, "dead letters listed", ("latest_dead_letters",),
+           minimum=0),
+    Option("--alive-seconds", "DASHBOARD_ALIVE_SECONDS", 60.0, "seconds without a micro-batch, with messages "
+           "waiting, after which the consumer is shown as stopped", ("alive_seconds",), above=0),
+    Option("--spark-ui-url", "DASHBOARD_SPARK_UI_URL", partial(addresses.http, "SPARK_UI_PORT"),
+           "the consumer's Spark UI", ("spark_ui_url",)),
+    Option("--spark-master-url", "DASHBOARD_SPARK_MASTER_URL", partial(addresses.http, "SPARK_MASTER_WEBUI_PORT"),
+           "the Spark master's UI", ("spark_master_url",)),
+    Option("--kafka-ui-url", "DASHBOARD_KAFKA_UI_URL", partial(addresses.http, "KAFKA_UI_PORT"),
+           "kafka-ui (compose profile ui)", ("kafka_ui_url",)),
+)
+BENCH = (
+    Option("--records", "BENCH_RECORDS", 200_000, "records of the throughput phases", ("records",), minimum=1),
+    Option("--partitions", "BENCH_PARTITIONS", 6, "partitions of the benchmark topics (the stack's topic has 6)",
+           ("partitions",), minimum=1),
+    Option("--latency-rate", "BENCH_LATENCY_RATE", 2000.0, "messages/s offered in the latency phase",
+           ("latency_rate",), above=0),
+    Option("--latency-seconds", "BENCH_LATENCY_SECONDS", 60.0, "seconds of offered load in the latency phase",
+           ("latency_seconds",), above=0),
+    Option("--latency-warmup-seconds", "BENCH_LATENCY_WARMUP_SECONDS", 20.0,
+           "seconds of the same offered load before the measured ones, so that the consumer is measured warm "
+           "(code compiled, JIT done) as a long-running service is", ("latency_warmup_seconds",), minimum=0),
+    Option("--baseline-seconds", "BENCH_BASELINE_SECONDS", 60.0,
+           "the row-by-row baseline is stopped this long after its first row, or when it has written everything",
+           ("baseline_seconds",), above=0),
+    Option("--trickle-rate", "BENCH_TRICKLE_RATE", 20.0, "messages/s offered in the trickle phase",
+           ("trickle_rate",), above=0),
+    Option("--trickle-seconds", "BENCH_TRICKLE_SECONDS", 60.0, "seconds of offered load in the trickle phase",
+           ("trickle_seconds",), above=0),
+    Option("--changed-share", "BENCH_CHANGED_SHARE", 0.2,
+           "share of the changed phase's records that are changed copies of stored users", ("changed_share",),
+           minimum=0, maximum=1),
+    Option("--state-profiles", "BENCH_STATE_PROFILES", 1_000_000,
+           "distinct profiles of the state phase", ("state_profiles",), minimum=1),
+    Option("--skip", "BENCH_SKIP", "",
+           "comma list of phases to skip: producer, pipeline, baseline, changed, latency, trickle, state", ("skip",)),
+    Option("--quick", "BENCH_QUICK", False,
+           "smoke run: 20,000 records, 15 s of latency, 20 s of baseline, 50,000 profiles of state", ("quick",)),
+    Option("--keep", "BENCH_KEEP", False, "keep the benchmark's topics, keyspaces and databases", ("keep",)),
+    Option("--seed", "BENCH_SEED", 20261127, "generator seed", ("seed",)),
+    Option("--label", "BENCH_LABEL", "", "free text stored with the results", ("label",)),
+)
 
 CONSUMER_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *CASSANDRA_WRITES, *MONGO, *CHECKPOINT, *QUERY, *STREAM,
                     *CONSUMER, *LOG_LEVEL)
 PRODUCER_OPTIONS = (*KAFKA, *TOPIC, *PRODUCER, *LOG_LEVEL)
 OBSERVE_OPTIONS = (*KAFKA, *TOPIC, *DLQ_TOPIC, *CASSANDRA, *MONGO, *CHECKPOINT, *QUERY, *OBSERVE, *LOG_LEVEL)
+DLQ_OPTIONS = (*DLQ, *OBSERVE_OPTIONS)
+DASHBOARD_OPTIONS = (*DASHBOARD, *OBSERVE_OPTIONS)
+BENCH_OPTIONS = (*BENCH, *LOG_LEVEL)
+# Every program's options: make status and reconcile take the observers' (OBSERVE_OPTIONS).
+PROGRAM_OPTIONS = {"consumer": CONSUMER_OPTIONS, "producer": PRODUCER_OPTIONS, "observe": OBSERVE_OPTIONS,
+                   "dlq": DLQ_OPTIONS, "dashboard": DASHBOARD_OPTIONS, "bench": BENCH_OPTIONS}
