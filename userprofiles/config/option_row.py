@@ -5,7 +5,7 @@ is written once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import KW_ONLY, MISSING, dataclass, fields
 from typing import Any
 
 from userprofiles.config.settings import (
@@ -33,14 +33,19 @@ PROGRAM_SETTINGS = (ConsumerSettings, ProducerSettings, ObserveSettings)
 
 def field_default(target: str) -> Any:
     """The default of the settings field TARGET ("section.field", or a program's own field, which must then
-    be the same in every program that has it); a default_factory is returned as is, called when needed."""
+    be the same in every program that has it); a default_factory is returned as is, called when needed.
+    TypeError when there is no such field, or when programs give it different defaults."""
     section, _, name = target.rpartition(".")
+    if section and section not in SECTION_SETTINGS:
+        raise TypeError(f"{target}: no section {section!r} in settings.py (one of {', '.join(SECTION_SETTINGS)})")
     classes = [SECTION_SETTINGS[section]] if section else PROGRAM_SETTINGS
     found = set()
     for cls in classes:
         for f in fields(cls):
             if f.name == name:
                 found.add(f.default if f.default is not MISSING else f.default_factory)
+    if not found:
+        raise TypeError(f"{target}: no such field in settings.py")
     if len(found) != 1:
         raise TypeError(f"{target}: {len(found)} different defaults in settings.py, want one")
     return found.pop()
@@ -48,13 +53,16 @@ def field_default(target: str) -> Any:
 
 @dataclass(frozen=True)
 class Option:
-    """One setting: its flag (None: environment only), variable, default, help, and the fields it fills
-    ("section.field", or a plain field of the program's own settings)."""
+    """One setting: its flag (None: environment only), variable, help, and the fields it fills ("section.field",
+    or a plain field of the program's own settings). Its default is the first field's (SETTING), or, for an
+    option that fills no settings field (the dashboard's, make dlq's, the benchmark's), default=: a value, or a
+    callable called when a parser is built."""
     flag: str | None
     env: str
-    default: Any
     help: str
     fills: tuple[str, ...]
+    _: KW_ONLY
+    default: Any = SETTING
     aliases: tuple[str, ...] = ()
     convert: Callable[[str], Any] | None = None
     choices: Sequence[str] | None = None
@@ -64,7 +72,11 @@ class Option:
 
     def __post_init__(self):
         if self.default is SETTING:
-            default = field_default(self.fills[0])
+            try:
+                default = field_default(self.fills[0])
+            except TypeError as exc:
+                raise TypeError(f"option {self.flag or self.env}: no default=, and none from settings.py ({exc}); "
+                                f"give default=, or fill a field of settings.py") from None
             # A tuple field (the hosts) is written as its flag takes it: a comma list.
             object.__setattr__(self, "default", ",".join(default) if isinstance(default, tuple) else default)
 

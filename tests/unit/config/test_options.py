@@ -41,6 +41,18 @@ def test_every_field_of_the_settings_is_filled_by_an_option(options, build, unus
             assert f.name in filled, f.name
 
 
+def test_an_option_without_a_field_or_a_default_is_refused_when_written():
+    from userprofiles.config.option_row import Option
+    with pytest.raises(TypeError, match=r"^option --bogus: no default=, and none from settings.py \(bogus: no such "
+                                        r"field in settings.py\); give default=, or fill a field of settings.py$"):
+        Option("--bogus", "OBSERVE_BOGUS", "help", ("bogus",))
+    with pytest.raises(TypeError, match="no section 'nope'"):
+        Option("--bogus", "OBSERVE_BOGUS", "help", ("nope.bogus",))
+    assert Option("--bogus", "OBSERVE_BOGUS", "help", ("bogus",), default=3).default == 3
+    with pytest.raises(TypeError):   # the default is a keyword: no option takes it third any more
+        Option("--bogus", "OBSERVE_BOGUS", 3, "help", ("bogus",))
+
+
 def test_flags_reach_their_fields_by_name(monkeypatch):
     for var in ("CONSUMER_CONNECT_TIMEOUT", "PREFLIGHT_TIMEOUT"):
         monkeypatch.delenv(var, raising=False)
