@@ -42,7 +42,7 @@ from tests.support.sandbox import Sandbox
 from tests.support.stack import STACK_HOME, stack_pids
 from userprofiles.config import options
 from userprofiles.config.logs import setup_logging
-from userprofiles.config.options import Option
+from userprofiles.config.option_table import BENCH_OPTIONS
 
 from .phases_latency import phase_latency, phase_trickle
 from .phases_state import phase_state
@@ -54,42 +54,8 @@ from .sampling import SERVICES
 RESULTS = ROOT / "bench" / "results"
 
 
-OPTIONS = (
-    Option("--records", "BENCH_RECORDS", 200_000, "records of the throughput phases", ("records",), minimum=1),
-    Option("--partitions", "BENCH_PARTITIONS", 6, "partitions of the benchmark topics (the stack's topic has 6)",
-           ("partitions",), minimum=1),
-    Option("--latency-rate", "BENCH_LATENCY_RATE", 2000.0, "messages/s offered in the latency phase",
-           ("latency_rate",), above=0),
-    Option("--latency-seconds", "BENCH_LATENCY_SECONDS", 60.0, "seconds of offered load in the latency phase",
-           ("latency_seconds",), above=0),
-    Option("--latency-warmup-seconds", "BENCH_LATENCY_WARMUP_SECONDS", 20.0,
-           "seconds of the same offered load before the measured ones, so that the consumer is measured warm "
-           "(code compiled, JIT done) as a long-running service is", ("latency_warmup_seconds",), minimum=0),
-    Option("--baseline-seconds", "BENCH_BASELINE_SECONDS", 60.0,
-           "the row-by-row baseline is stopped this long after its first row, or when it has written everything",
-           ("baseline_seconds",), above=0),
-    Option("--trickle-rate", "BENCH_TRICKLE_RATE", 20.0, "messages/s offered in the trickle phase",
-           ("trickle_rate",), above=0),
-    Option("--trickle-seconds", "BENCH_TRICKLE_SECONDS", 60.0, "seconds of offered load in the trickle phase",
-           ("trickle_seconds",), above=0),
-    Option("--changed-share", "BENCH_CHANGED_SHARE", 0.2,
-           "share of the changed phase's records that are changed copies of stored users", ("changed_share",),
-           minimum=0, maximum=1),
-    Option("--state-profiles", "BENCH_STATE_PROFILES", 1_000_000,
-           "distinct profiles of the state phase", ("state_profiles",), minimum=1),
-    Option("--skip", "BENCH_SKIP", "",
-           "comma list of phases to skip: producer, pipeline, baseline, changed, latency, trickle, state", ("skip",)),
-    Option("--quick", "BENCH_QUICK", False,
-           "smoke run: 20,000 records, 15 s of latency, 20 s of baseline, 50,000 profiles of state", ("quick",)),
-    Option("--keep", "BENCH_KEEP", False, "keep the benchmark's topics, keyspaces and databases", ("keep",)),
-    Option("--seed", "BENCH_SEED", 20261127, "generator seed", ("seed",)),
-    Option("--label", "BENCH_LABEL", "", "free text stored with the results", ("label",)),
-    *options.LOG_LEVEL,
-)
-
-
 def parser() -> argparse.ArgumentParser:
-    p = options.parser("python -m bench.run", __doc__.split("\n\n")[0], OPTIONS)
+    p = options.parser("python -m bench.run", __doc__.split("\n\n")[0], BENCH_OPTIONS)
     # A list of flags handed on to the consumer as they are: no environment variable stands for it.
     p.add_argument("--consumer-arg", action="append", default=[],
                    help="extra flag for consumer_spark.py, e.g. --consumer-arg=--trigger-seconds=0.5 (repeatable)")

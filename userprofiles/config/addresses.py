@@ -24,9 +24,19 @@ def default_ports() -> dict[str, int]:
     return ports
 
 
+class PortError(ValueError):
+    """A port variable that holds no number; the text names it, for the one line of the program's error."""
+
+
 def port(name: str) -> int:
     """The port variable NAME (e.g. KAFKA_PORT) from the environment, else its default of stack/ports.env."""
-    return int(os.environ.get(name) or default_ports()[name])
+    raw = os.environ.get(name)
+    if not raw:
+        return default_ports()[name]
+    try:
+        return int(raw)
+    except ValueError:
+        raise PortError(f"{name}={raw!r} is not a port number; fix or unset it") from None
 
 
 def stack_home() -> Path:

@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from userprofiles.config import settings as S
+from userprofiles.config.addresses import PortError
 from userprofiles.config.helpformat import DefaultsHelpFormatter
+from userprofiles.config.option_row import Option, Refused
 from userprofiles.config.option_table import (  # noqa: F401  (the table's names, for the programs' own parsers)
     CASSANDRA,
     CASSANDRA_WRITES,
@@ -23,9 +25,6 @@ from userprofiles.config.option_table import (  # noqa: F401  (the table's names
     LOG_LEVEL,
     OBSERVE_OPTIONS,
     PRODUCER_OPTIONS,
-    SETTING,
-    Option,
-    Refused,
 )
 
 # --- from the table to a parser, from parsed flags to settings ----------------------------------------------
@@ -37,7 +36,7 @@ class SettingError(ValueError):
 def parse(opt: Option, text: str) -> Any:
     """The option's value from its text, checked against its choices and range: the one check of both a flag
     and a variable. A text of the wrong type raises ValueError, a value the option refuses raises Refused."""
-    default = opt.default() if callable(opt.default) else opt.default
+    default = opt.default_value()
     if isinstance(default, bool):
         return _boolean(text)
     if text == "" and default == "":
@@ -67,12 +66,12 @@ def env_value(opt: Option) -> Any:
         except Refused as exc:
             raise SettingError(f"{name}={raw!r} {exc}; fix or unset it") from None
         except ValueError:
-            default = opt.default() if callable(opt.default) else opt.default
+            default = opt.default_value()
             kind = "on/off" if isinstance(default, bool) else type(default).__name__
             raise SettingError(f"{name}={raw!r} is not a valid {kind} value; fix or unset it") from None
         # A converted option keeps its text, which argparse converts like a flag's, and --help shows as set.
         return raw if opt.convert is not None else value
-    return opt.default() if callable(opt.default) else opt.default
+    return opt.default_value()
 
 
 def _flag_type(opt: Option) -> Callable[[str], Any]:
@@ -83,7 +82,7 @@ def _flag_type(opt: Option) -> Callable[[str], Any]:
         except Refused as exc:
             shown = text if opt.convert is None else repr(text)   # a number bare, a word quoted, as argparse does
             raise argparse.ArgumentTypeError(f"{shown} {exc}") from None
-    default = opt.default() if callable(opt.default) else opt.default
+    default = opt.default_value()
     # argparse names the type in "invalid int value: 'x'"; the converter's own name says nothing.
     check.__name__ = type(default).__name__ if opt.convert is None else "text"
     return check
@@ -103,14 +102,14 @@ def add_options(p: argparse.ArgumentParser, options: Sequence[Option]) -> None:
     for opt in options:
         try:
             default = env_value(opt)
-        except SettingError as exc:
+        except (SettingError, PortError) as exc:   # PortError: a port variable behind a default (KAFKA_PORT)
             p.error(str(exc))
         if opt.flag is None:
             p.set_defaults(**{opt.dest: default})
             continue
         names = [opt.flag] + [old for old, new in FLAG_ALIASES.items() if new == opt.flag]
         text = f"{opt.help}{_bounds(opt)} (env {opt.env})"
-        if isinstance(opt.default, bool):
+        if isinstance(opt.default_value(), bool):
             p.add_argument(*names, dest=opt.dest, action=argparse.BooleanOptionalAction, default=default, help=text)
             continue
         p.add_argument(*names, dest=opt.dest, default=default, help=text, choices=opt.choices,

@@ -15,7 +15,7 @@ import time
 
 from userprofiles.config import options
 from userprofiles.config.logs import setup_logging
-from userprofiles.config.options import Option
+from userprofiles.config.option_table import DASHBOARD_OPTIONS
 from userprofiles.config.settings import redact_uri
 from userprofiles.observe import figures, history
 from userprofiles.observe.charts import keep_zoom
@@ -23,29 +23,10 @@ from userprofiles.observe.live import Live
 from userprofiles.observe.page import CSS, render
 from userprofiles.observe.snapshot import Snapshot
 
-OPTIONS = (
-    Option("--host", "DASHBOARD_HOST", "127.0.0.1", "address to listen on; loopback unless you mean to share it",
-           ("host",)),
-    Option("--port", "DASHBOARD_PORT", 8501, "port", ("port",), minimum=1, maximum=65535),
-    Option("--refresh-seconds", "DASHBOARD_REFRESH_SECONDS", 5.0, "seconds between two reads of the stores",
-           ("refresh_seconds",), minimum=1),
-    Option("--top", "DASHBOARD_TOP", 15, "bars per chart of nationalities and e-mail domains", ("top",), minimum=1),
-    Option("--latest-dead-letters", "DASHBOARD_DEAD_LETTERS", 10, "dead letters listed", ("latest_dead_letters",),
-           minimum=0),
-    Option("--alive-seconds", "DASHBOARD_ALIVE_SECONDS", 60.0, "seconds without a micro-batch, with messages "
-           "waiting, after which the consumer is shown as stopped", ("alive_seconds",), above=0),
-    Option("--spark-ui-url", "DASHBOARD_SPARK_UI_URL", "http://127.0.0.1:4040", "the consumer's Spark UI",
-           ("spark_ui_url",)),
-    Option("--spark-master-url", "DASHBOARD_SPARK_MASTER_URL", "http://127.0.0.1:8080", "the Spark master's UI",
-           ("spark_master_url",)),
-    Option("--kafka-ui-url", "DASHBOARD_KAFKA_UI_URL", "http://127.0.0.1:8081", "kafka-ui (compose profile ui)",
-           ("kafka_ui_url",)),
-)
-
 
 def parser() -> argparse.ArgumentParser:
     return options.parser("make dashboard", "Serve the live dashboard of the pipeline on loopback.",
-                           (*OPTIONS, *options.OBSERVE_OPTIONS))
+                          DASHBOARD_OPTIONS)
 
 
 def make_app(live: Live, latest_dead_letters: int = 10):

@@ -9,22 +9,15 @@ import sys
 import time
 
 from userprofiles.config import options
-from userprofiles.config.options import Option
+from userprofiles.config.option_table import DLQ_OPTIONS
 from userprofiles.observe import figures
 from userprofiles.observe.snapshot import StoreDown
 from userprofiles.observe.stores import open_stores
 
-OPTIONS = (
-    Option("--last", "OBSERVE_DLQ_LAST", 20, "how many dead letters to print", ("last",), aliases=("DLQ_LAST",),
-           minimum=0),
-    Option("--full", "OBSERVE_DLQ_FULL", False, "print each redacted payload whole, not its first line", ("full",)),
-)
-
 
 def parser() -> argparse.ArgumentParser:
-    p = options.parser("make dlq", "The dead letters' count by reason, then the latest N, newest last.",
-                        (*OPTIONS, *options.OBSERVE_OPTIONS))
-    return p
+    return options.parser("make dlq", "The dead letters' count by reason, then the latest N, newest last.",
+                          DLQ_OPTIONS)
 
 
 def render(letters: list, total: int, topic: str, last: int, full: bool) -> str:

@@ -3,12 +3,14 @@
 Every sink has the same small shape: built from the consumer's settings (`from_settings`), then `open()`,
 `write(writes)` once per micro-batch (or per task's share of it), `close()`. `write` returns its figures
 ({"written": n, ...}) and raises SinkUnavailable when its service stays unreachable past the retry budget, so
-that the micro-batch fails and is replayed. write_protocol.py registers them and calls them in order.
+that the micro-batch fails and is replayed. write_protocol.py registers them and calls them in order. A sink
+whose settings are one section of the consumer's (the profiles': cassandra, the analytics': mongo) starts from
+SectionSink.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, Self
 
 
 class DeadRecord(NamedTuple):
@@ -44,3 +46,16 @@ class Sink(Protocol):
     def write(self, writes: Writes) -> dict[str, int]: ...
 
     def close(self) -> None: ...
+
+
+class SectionSink:
+    """The start of a sink whose settings are the section `section` of the consumer's settings: from_settings
+    keeps that section as self.settings. open, write and close are each sink's own."""
+    section: str   # the field of ConsumerSettings: "cassandra", "mongo"
+
+    def __init__(self, *, settings) -> None:
+        self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings) -> Self:
+        return cls(settings=getattr(settings, cls.section))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from userprofiles.config.settings import CassandraSettings
 from userprofiles.consumer.schema import PROFILE_COLUMNS
-from userprofiles.sinks import Writes, cassandra_schema
+from userprofiles.sinks import SectionSink, Writes, cassandra_schema
 from userprofiles.sinks.cassandra_connection import session
 from userprofiles.sinks.retry import RetryBudget, SinkRefused, SinkUnavailable, with_retry
 
@@ -244,18 +244,13 @@ def delete_rows(settings: CassandraSettings, identifiants: Sequence[str]) -> int
     return res.written
 
 
-class ProfilesSink:
+class ProfilesSink(SectionSink):
     """The profiles table: the latest copy of each changed profile upserted, a profile whose latest copy is 13
     or younger deleted. Idempotent (the key is the user's uuid), so a replayed micro-batch writes the same rows.
     The plan refuses what Cassandra would (transform.py), so a row refused here stops the micro-batch: stored
     rows and counted profiles must never part."""
-
-    def __init__(self, *, settings: CassandraSettings):
-        self.settings = settings
-
-    @classmethod
-    def from_settings(cls, settings) -> ProfilesSink:
-        return cls(settings=settings.cassandra)
+    section = "cassandra"
+    settings: CassandraSettings
 
     def open(self) -> None:
         _statement_for(self.settings, insert_statement(self.settings))

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from userprofiles.config.settings import MongoSettings
 from userprofiles.consumer import analytics
-from userprofiles.sinks import Writes
+from userprofiles.sinks import SectionSink, Writes
 from userprofiles.sinks.retry import with_retry
 
 log = logging.getLogger(__name__)
@@ -79,15 +79,10 @@ def apply_totals(settings: MongoSettings, totals: analytics.Totals, query_id: st
                       _FIX)
 
 
-class AnalyticsSink:
+class AnalyticsSink(SectionSink):
     """The analytics collections: the micro-batch's counter deltas, applied once per (query, micro-batch)."""
-
-    def __init__(self, *, settings: MongoSettings):
-        self.settings = settings
-
-    @classmethod
-    def from_settings(cls, settings) -> AnalyticsSink:
-        return cls(settings=settings.mongo)
+    section = "mongo"
+    settings: MongoSettings
 
     def open(self) -> None:
         database(self.settings)

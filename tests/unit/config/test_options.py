@@ -7,11 +7,10 @@ import pytest
 
 from userprofiles.config import option_table
 from userprofiles.config import options as S
-from userprofiles.config.addresses import ROOT
-from userprofiles.observe import dashboard, dlq
+from userprofiles.config.addresses import ROOT, default_ports
 
-ALL_OPTIONS = {id(o): o for o in (*S.CONSUMER_OPTIONS, *S.PRODUCER_OPTIONS, *S.OBSERVE_OPTIONS, *dlq.OPTIONS,
-                                  *dashboard.OPTIONS)}.values()
+# Every option of every program, the dashboard's, make dlq's and the benchmark's too, once.
+ALL_OPTIONS = {id(o): o for options in option_table.PROGRAM_OPTIONS.values() for o in options}.values()
 
 
 def test_every_variable_follows_the_naming_scheme():
@@ -22,7 +21,7 @@ def test_every_variable_follows_the_naming_scheme():
 
 
 def test_no_variable_or_flag_names_two_settings():
-    for options in (S.CONSUMER_OPTIONS, S.PRODUCER_OPTIONS, S.OBSERVE_OPTIONS):
+    for options in option_table.PROGRAM_OPTIONS.values():
         envs = [n for o in options for n in (o.env, *o.aliases)]
         flags = [o.flag for o in options if o.flag]
         assert len(envs) == len(set(envs)) and len(flags) == len(set(flags))
@@ -40,6 +39,18 @@ def test_every_field_of_the_settings_is_filled_by_an_option(options, build, unus
                 assert f"{f.name}.{sub.name}" in filled, f"{f.name}.{sub.name}"
         else:
             assert f.name in filled, f.name
+
+
+def test_an_option_without_a_field_or_a_default_is_refused_when_written():
+    from userprofiles.config.option_row import Option
+    with pytest.raises(TypeError, match=r"^option --bogus: no default=, and none from settings.py \(bogus: no such "
+                                        r"field in settings.py\); give default=, or fill a field of settings.py$"):
+        Option("--bogus", "OBSERVE_BOGUS", "help", ("bogus",))
+    with pytest.raises(TypeError, match="no section 'nope'"):
+        Option("--bogus", "OBSERVE_BOGUS", "help", ("nope.bogus",))
+    assert Option("--bogus", "OBSERVE_BOGUS", "help", ("bogus",), default=3).default == 3
+    with pytest.raises(TypeError):   # the default is a keyword: no option takes it third any more
+        Option("--bogus", "OBSERVE_BOGUS", 3, "help", ("bogus",))
 
 
 def test_flags_reach_their_fields_by_name(monkeypatch):
@@ -79,6 +90,33 @@ def test_the_stack_ports_give_the_clients_defaults(monkeypatch):
     assert S.consumer_settings(S.consumer_parser().parse_args([])).kafka.bootstrap_servers == "broker:9092"
 
 
+def test_the_dashboards_port_and_links_are_the_stacks(monkeypatch):
+    for var in ("DASHBOARD_PORT", "DASHBOARD_SPARK_UI_URL", "DASHBOARD_SPARK_MASTER_URL", "DASHBOARD_KAFKA_UI_URL",
+                "SPARK_MASTER_WEBUI_PORT", "KAFKA_UI_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SPARK_UI_PORT", "14040")
+    p = S.parser("make dashboard", "", option_table.DASHBOARD)
+    args = p.parse_args([])
+    ports = default_ports()
+    assert (args.port, args.spark_ui_url, args.spark_master_url, args.kafka_ui_url) == (
+        ports["DASHBOARD_PORT"], "http://127.0.0.1:14040", f"http://127.0.0.1:{ports['SPARK_MASTER_WEBUI_PORT']}",
+        f"http://127.0.0.1:{ports['KAFKA_UI_PORT']}")
+    text = " ".join(p.format_help().split())
+    assert f"(env DASHBOARD_PORT, default: {ports['DASHBOARD_PORT']})" in text
+    assert "(env DASHBOARD_SPARK_UI_URL, default: http://127.0.0.1:14040)" in text
+
+
+@pytest.mark.parametrize("var, options", [("DASHBOARD_PORT", option_table.DASHBOARD),
+                                          ("SPARK_UI_PORT", option_table.DASHBOARD),
+                                          ("KAFKA_PORT", option_table.KAFKA)])
+def test_a_port_variable_that_is_no_number_is_one_line(var, options, monkeypatch, capsys):
+    # DASHBOARD_PORT is the option's variable and the default's: the default is read to know the option's type.
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    monkeypatch.setenv(var, "abc")
+    line = _error_line(capsys, lambda: S.parser("prog", "", options))
+    assert line.startswith(f"prog: error: {var}='abc' ") and line.endswith("; fix or unset it"), line
+
+
 @pytest.mark.parametrize("var, value", [("PRODUCER_RATE", "fast"), ("SPARK_UI_ENABLED", "maybe"),
                                         ("CASSANDRA_CONSISTENCY", "MOST"), ("MAX_MESSAGES", "1e3x")])
 def test_a_bad_variable_is_one_line_naming_it(var, value):
@@ -93,13 +131,8 @@ def test_a_bad_variable_is_one_line_naming_it(var, value):
 
 # --- choices and ranges: one check for the flag and the variable ---------------------------------------------
 
-def _all_programs_options():
-    from bench import run as bench_run
-    return {id(o): o for o in (*ALL_OPTIONS, *bench_run.OPTIONS)}.values()
-
-
 def _kind(opt):
-    return type(opt.default() if callable(opt.default) else opt.default)
+    return type(opt.default_value())
 
 
 def _refused(opt):
@@ -127,7 +160,7 @@ def _accepted(opt):
     return out
 
 
-CHECKED = [o for o in _all_programs_options() if _refused(o)]
+CHECKED = [o for o in ALL_OPTIONS if _refused(o)]
 REFUSED = [(o, v) for o in CHECKED for v in _refused(o)]
 ACCEPTED = [(o, v) for o in CHECKED for v in _accepted(o)]
 
