@@ -13,8 +13,9 @@ if (($#)); then  # make test ARGS=...: those tests, as pytest is told
 fi
 # Unit tests on both cores, a test file per worker (each worker has its own local Spark session). Then the
 # integration tests: two at a time where each has its own topic, keyspace, database and checkpoint, then the
-# ones that stop and start the shared services (marked restarts_stack), alone. The slowest are listed.
+# ones marked alone (they stop the shared services, or time how processes stop), one at a time. The slowest
+# are listed.
 "$PY" -m pytest tests/unit -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" --dist loadfile
-"$PY" -m pytest tests/integration -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" -m "not restarts_stack" \
+"$PY" -m pytest tests/integration -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" -m "not alone" \
   --durations=15
-"$PY" -m pytest tests/integration -q -p no:cacheprovider -m restarts_stack --durations=5
+"$PY" -m pytest tests/integration -q -p no:cacheprovider -m alone --durations=5

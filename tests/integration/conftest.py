@@ -20,9 +20,10 @@ def sandbox():
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "restarts_stack: stops and starts the local services (runs last)")
+    config.addinivalue_line("markers", "alone: stops and starts the shared services, or times how processes stop "
+                                       "(make test runs these one at a time, after the others)")
 
 
 def pytest_collection_modifyitems(config, items):
     # Tests that restart the services go last, so that no other test sees a service going away.
-    items.sort(key=lambda item: item.get_closest_marker("restarts_stack") is not None)
+    items.sort(key=lambda item: item.get_closest_marker("alone") is not None)

@@ -18,6 +18,9 @@ from tests.support.paths import ROOT
 from tests.support.processes import BATCH_LINE, child_env, spark_cmd
 from userprofiles.consumer import checkpoint_lock
 
+# Their deadlines for the programs to stop assume a machine not busy with another Spark test: run alone.
+pytestmark = pytest.mark.alone
+
 START_S = 300  # Spark's start and first micro-batch, on 2 shared cores
 STOP_S = 90    # the clean-up: the producer, then the consumer (30 s each at most), then the dashboard
 

@@ -7,7 +7,7 @@ import pytest
 from tests.support.clients import close_clients, consume_all, kafka_producer, mongo_client
 from tests.support.paths import ROOT
 
-pytestmark = pytest.mark.restarts_stack
+pytestmark = pytest.mark.alone
 
 
 def make(target: str) -> str:
