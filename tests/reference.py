@@ -2,6 +2,12 @@
 The tests compare the Spark pipeline against it; it shares no code with the pipeline."""
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
+
+# The day a record's age is computed on: the UTC day of its message's Kafka timestamp (the age it had when it
+# was published). One day for every record, or each profile's own (uuid -> day, see clients.message_days),
+# which a test needs when its messages may straddle midnight UTC.
+Day = dt.date | Mapping[str, dt.date]
 
 
 def sha(text) -> str:
@@ -17,11 +23,19 @@ def birth_date(dob: str) -> dt.date:
     return dt.datetime.fromisoformat(dob.replace("Z", "+00:00")).astimezone(dt.UTC).date()
 
 
-def age(record: dict, today: dt.date) -> int:
-    return completed_years(birth_date(record["dob"]["date"]), today)
+def utc_day(timestamp_ms: int) -> dt.date:
+    return dt.datetime.fromtimestamp(timestamp_ms / 1000, dt.UTC).date()
 
 
-def expected_row(record: dict, today: dt.date) -> dict:
+def day_of(record: dict, today: Day) -> dt.date:
+    return today[record["login"]["uuid"].lower()] if isinstance(today, Mapping) else today
+
+
+def age(record: dict, today: Day) -> int:
+    return completed_years(birth_date(record["dob"]["date"]), day_of(record, today))
+
+
+def expected_row(record: dict, today: Day) -> dict:
     """The Cassandra row of a valid record (identifiant as lowercase text)."""
     loc = record["location"]
     return {
@@ -50,10 +64,9 @@ def age_group(age: int) -> str:
     return "65+"
 
 
-def expected_analytics(records: list, today: dt.date = None) -> dict:
-    """The MongoDB analytics of these records: distinct users (by uuid; copies are identical in the
-    tests) older than 13, as {collection: {key: {"count": n[, "age_sum": s]}}}."""
-    today = today or dt.datetime.now(dt.UTC).date()
+def expected_analytics(records: list, today: Day) -> dict:
+    """The MongoDB analytics of these records: distinct users (by uuid, the last copy in `records` wins)
+    older than 13, as {collection: {key: {"count": n[, "age_sum": s]}}}."""
     out = {"by_nationality": {}, "by_gender": {}, "by_age_group": {}, "by_email_domain": {}}
 
     def add(coll, key, extra=None):

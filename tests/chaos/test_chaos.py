@@ -11,6 +11,7 @@ service outage, which has the stack alone.
 import random
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -19,7 +20,6 @@ from tests.support.chaos import (
     FEED_S,
     N_USERS,
     SEED,
-    Input,
     Row,
     assert_exact,
     finish,
@@ -131,7 +131,7 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
         changed.append(c)
     second = tmp_path / "changed.jsonl"
     second.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in changed) + "\n", encoding="utf-8")
-    final = Input(inp.users + changed, inp.path, inp.garbage)  # the reference keeps the last copy of a uuid
+    final = replace(inp, users=inp.users + changed)  # the reference keeps the last copy of a uuid
 
     cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "250", "--trigger-seconds", "0.5")
     kills = []

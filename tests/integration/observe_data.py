@@ -17,14 +17,15 @@ from tests.support.sandbox import Sandbox
 from userprofiles.producer import synthetic
 
 DOMAINS = ["example.com", "mail.example.org", "post.example.net", "inbox.example.fr", "web.example.de"]
+# One day for the rows' ages and their analytics alike, so that the two agree even across midnight UTC.
+TODAY = dt.datetime.now(dt.UTC).date()
 
 
 def records(n: int, seed: int) -> list[dict]:
     """Synthetic users older than 13, spread over a few e-mail domains (the generator uses one)."""
-    today = dt.datetime.now(dt.UTC).date()
     out = []
     for i, r in enumerate(synthetic.generate_users(n * 2, seed=seed)):
-        if reference.age(r, today) > 13:
+        if reference.age(r, TODAY) > 13:
             r["email"] = r["email"].split("@")[0] + "@" + DOMAINS[(i * i + seed) % len(DOMAINS)]
             out.append(r)
     return out[:n]
@@ -41,8 +42,7 @@ def create_table(sb: Sandbox) -> None:
 def write_rows(sb: Sandbox, recs: list[dict]) -> None:
     import uuid
 
-    today = dt.datetime.now(dt.UTC).date()
-    rows = [reference.expected_row(r, today) for r in recs]
+    rows = [reference.expected_row(r, TODAY) for r in recs]
     cols = list(rows[0])
     s = cassandra_session()
     stmt = s.prepare(f"INSERT INTO {sb.keyspace}.users_profiles ({', '.join(cols)}) "
@@ -56,7 +56,7 @@ def write_rows(sb: Sandbox, recs: list[dict]) -> None:
 def add_analytics(sb: Sandbox, recs: list[dict]) -> None:
     """$inc the counters of these (new) users, as the consumer does."""
     db = mongo_client()[sb.mongo_db]
-    for coll, docs in reference.expected_analytics(recs).items():
+    for coll, docs in reference.expected_analytics(recs, TODAY).items():
         for key, doc in docs.items():
             db[coll].update_one({"_id": key}, {"$inc": doc}, upsert=True)
 

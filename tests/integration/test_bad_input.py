@@ -13,16 +13,18 @@ from tests.support.clients import consume_all, kafka_producer
 from tests.support.processes import child_env, spark_submit
 from userprofiles.producer import synthetic
 
-from ..reference import age, expected_analytics, expected_row
+from ..reference import age, expected_analytics, expected_row, utc_day
 from .malformed import ANY, corpus, secret_shapes
 
 N_VALID = 400
 
 
-def produce_recording_offsets(topic: str, messages: list[tuple[bytes | None, bytes | None]]) -> list[tuple[int, int]]:
-    """Send (key, value) messages in order; return each one's (partition, offset)."""
+def produce_recording_offsets(topic: str, messages: list[tuple[bytes | None, bytes | None]]
+                              ) -> tuple[list[tuple[int, int]], list[int]]:
+    """Send (key, value) messages in order; return each one's (partition, offset), and its Kafka timestamp."""
     p = kafka_producer(**{"enable.idempotence": True, "acks": "all", "linger.ms": 20, "message.max.bytes": 1_000_000})
     where: list = [None] * len(messages)
+    stamps: list = [None] * len(messages)
     errors = []
 
     def on_delivery(i):
@@ -31,6 +33,7 @@ def produce_recording_offsets(topic: str, messages: list[tuple[bytes | None, byt
                 errors.append((i, err))
             else:
                 where[i] = (msg.partition(), msg.offset())
+                stamps[i] = msg.timestamp()[1]
         return cb
 
     for i, (key, value) in enumerate(messages):
@@ -42,12 +45,11 @@ def produce_recording_offsets(topic: str, messages: list[tuple[bytes | None, byt
                 p.poll(0.1)
         p.poll(0)
     assert p.flush(120) == 0 and not errors, errors[:3]
-    return where
+    return where, stamps
 
 
 def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp_path):
     now = dt.datetime.now(dt.UTC)
-    today = now.date()
     rng = random.Random(20261128)
     bad = corpus(seed=4, now=now)
     shapes = secret_shapes(now=now)
@@ -71,7 +73,10 @@ def test_malformed_messages_are_dead_lettered_and_valid_ones_stored(sandbox, tmp
     items += [("bad", rng.choice([None, rng.randbytes(16)]), value, (label, expected))
               for label, value, expected in bad]
     rng.shuffle(items)
-    where = produce_recording_offsets(sandbox.topic, [(k, v) for _, k, v, _ in items])
+    where, stamps = produce_recording_offsets(sandbox.topic, [(k, v) for _, k, v, _ in items])
+    # Each valid user's age is the one on the day its message was stamped (the run may straddle midnight).
+    today = {u["login"]["uuid"].lower(): utc_day(ts)
+             for (kind, _, _, u), ts in zip(items, stamps, strict=True) if kind == "valid"}
 
     run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now", "--max-offsets-per-trigger", "150"))
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]

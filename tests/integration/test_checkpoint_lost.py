@@ -16,7 +16,8 @@ from userprofiles.producer import synthetic
 from ..reference import expected_analytics, expected_row
 
 
-def _exact(sandbox, latest: list[dict], today: dt.date) -> None:
+def _exact(sandbox, latest: list[dict]) -> None:
+    today = sandbox.days()
     want = {w["identifiant"]: w for w in (expected_row(u, today) for u in latest) if w["age"] > 13}
     rows = {k: dict(r, identifiant=str(r["identifiant"])) for k, r in sandbox.rows().items()}
     assert rows == want
@@ -50,7 +51,8 @@ def test_a_deleted_checkpoint_is_seeded_from_the_table_and_the_replay_stays_exac
     assert _consume(sandbox, tmp_path).returncode == 0
     sandbox.produce([json.dumps(u) for u in changed])
     assert _consume(sandbox, tmp_path).returncode == 0
-    _exact(sandbox, users + changed, now.date())
+    _exact(sandbox, users + changed)
+    today = sandbox.days()
 
     shutil.rmtree(sandbox.checkpoint(tmp_path))
     more = synthetic.generate_users(50, seed=32, now=now, minor_share=0.1)
@@ -58,11 +60,11 @@ def test_a_deleted_checkpoint_is_seeded_from_the_table_and_the_replay_stays_exac
     sandbox.produce([json.dumps(u) for u in more + again])
     run = _consume(sandbox, tmp_path)
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
-    rows_before = len({u["login"]["uuid"] for u in users + changed if expected_row(u, now.date())["age"] > 13})
+    rows_before = len({u["login"]["uuid"] for u in users + changed if expected_row(u, today)["age"] > 13})
     seeded = [ln for ln in (run.stdout + run.stderr).splitlines() if "state starts from" in ln]
     assert seeded and f"the per-profile state starts from the {rows_before} rows" in seeded[0], seeded
     # The whole topic was read again over the seeded state: each profile counted once, at its latest copy.
-    _exact(sandbox, users + changed + more + again, now.date())
+    _exact(sandbox, users + changed + more + again)
     assert _reconcile(sandbox).returncode == 0
 
 
@@ -85,7 +87,7 @@ def test_a_new_checkpoint_on_stores_that_disagree_is_refused_until_reconcile_rep
     assert _reconcile(sandbox, "--repair").returncode == 0
     run = _consume(sandbox, tmp_path)
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
-    _exact(sandbox, users, now.date())
+    _exact(sandbox, users)
 
 
 def test_a_row_cassandra_refuses_stops_the_micro_batch_and_counts_nowhere(sandbox, tmp_path):
@@ -107,9 +109,9 @@ def test_a_row_cassandra_refuses_stops_the_micro_batch_and_counts_nowhere(sandbo
     # The micro-batch is replayed once the table takes the rows again (the first rows lost their titles with
     # the column: the others are compared whole).
     assert _consume(sandbox, tmp_path).returncode == 0
-    rows = sandbox.rows()
+    rows, today = sandbox.rows(), sandbox.days()
     assert set(rows) == {u["login"]["uuid"].lower() for u in users}
     for u in users[40:]:
-        want = expected_row(u, now.date())
+        want = expected_row(u, today)
         assert dict(rows[want["identifiant"]], identifiant=want["identifiant"]) == want
-    assert sandbox.analytics() == expected_analytics(users, now.date())
+    assert sandbox.analytics() == expected_analytics(users, today)

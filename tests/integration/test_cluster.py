@@ -76,4 +76,4 @@ def test_pipeline_runs_on_a_standalone_cluster(spark_cluster, sandbox, tmp_path)
     assert executors, f"the worker lists no executor of {app['id']}: {worker}"
     assert (work / app["id"]).is_dir(), f"no folder of {app['id']} in the worker's work dir {work}"
     assert len(sandbox.rows()) == len(users)
-    assert sandbox.analytics() == expected_analytics(users)
+    assert sandbox.analytics() == expected_analytics(users, sandbox.days())

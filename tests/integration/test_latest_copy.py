@@ -16,7 +16,7 @@ from tests.support.clients import kafka_producer
 from tests.support.processes import child_env, spark_submit
 from userprofiles.producer import synthetic
 
-from ..reference import age, expected_analytics, expected_row
+from ..reference import age, expected_analytics, expected_row, utc_day
 
 N_USERS = 120
 
@@ -40,7 +40,7 @@ def _variant(u: dict, rng: random.Random, now: dt.datetime, minor: bool) -> dict
     return c
 
 
-def _expected(latest: dict[str, dict], today: dt.date):
+def _expected(latest: dict[str, dict], today: dict[str, dt.date]):
     rows = {i: expected_row(u, today) for i, u in latest.items() if age(u, today) > 13}
     return rows, expected_analytics([u for u in latest.values()], today)
 
@@ -48,7 +48,6 @@ def _expected(latest: dict[str, dict], today: dt.date):
 def test_the_latest_copy_wins_in_every_order_of_arrival(sandbox, tmp_path):
     rng = random.Random(18)
     now = dt.datetime.now(dt.UTC)
-    today = now.date()
     users = synthetic.generate_users(N_USERS, seed=18, now=now, minor_share=0.0)
     t0 = int(now.timestamp() * 1000) - 3_600_000  # the copies' timestamps: an hour ago, a few seconds apart
     # Three copies of each user at times t0+1..3 s (a random one of them 13 or younger); the batches of
@@ -75,6 +74,8 @@ def test_the_latest_copy_wins_in_every_order_of_arrival(sandbox, tmp_path):
             ident = rec["login"]["uuid"].lower()
             if ident not in seen or ts > seen[ident][0]:
                 seen[ident] = (ts, rec)
+        # Each profile's age is the one on its latest copy's day (an hour ago may be yesterday).
+        today = {i: utc_day(ts) for i, (ts, _) in seen.items()}
         want_rows, want_analytics = _expected({i: rec for i, (_, rec) in seen.items()}, today)
         rows = {k: dict(r, identifiant=str(r["identifiant"])) for k, r in sandbox.rows().items()}
         assert set(rows) == set(want_rows), f"after phase {n}"

@@ -44,7 +44,7 @@ def test_end_to_end_rows_analytics_and_dead_letters(sandbox, users, tmp_path):
     run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now"))
     assert run.returncode == 0, run.stderr[-3000:]
 
-    today = dt.datetime.now(dt.UTC).date()
+    today = sandbox.days()
     rows = sandbox.rows()
     expected = {w["identifiant"]: w for w in (expected_row(u, today) for u in users) if w["age"] > 13}
     assert 0 < len(expected) < N_USERS  # the generator made some minors, and they were filtered
@@ -73,7 +73,7 @@ def test_a_second_run_and_redelivered_records_change_nothing(sandbox, users, tmp
     sandbox.produce([json.dumps(u) for u in first], keys=[u["login"]["uuid"].encode() for u in first])
     assert spark_submit(sandbox.consumer_args(tmp_path, "--available-now")).returncode == 0
     before_rows, before = sandbox.rows(), sandbox.analytics()
-    assert before == expected_analytics(first)
+    assert before == expected_analytics(first, sandbox.days())
 
     # The same 200 again plus 100 new, in a later batch; then a rerun with nothing new.
     again = first + users[200:300]
@@ -82,4 +82,4 @@ def test_a_second_run_and_redelivered_records_change_nothing(sandbox, users, tmp
     run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now"))
     assert run.returncode == 0
     assert set(before_rows) <= set(sandbox.rows())
-    assert sandbox.analytics() == expected_analytics(users[:300])
+    assert sandbox.analytics() == expected_analytics(users[:300], sandbox.days())

@@ -10,13 +10,14 @@ import datetime as dt
 import json
 import os
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.reference import age, expected_analytics
+from tests.reference import Day, age, expected_analytics
 
 from .addresses import MONGO_URI
-from .clients import consume_all, records_in, resilient_session, watermarks
+from .clients import consume_all, message_days, records_in, resilient_session, watermarks
 from .processes import Feed
 
 SEED = int(os.environ.get("CHAOS_SEED", "4"))
@@ -66,16 +67,23 @@ class Input:
     users: list[dict]
     path: Path
     garbage: int
-    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())  # the run's first day
 
-    @property
-    def expected_ids(self) -> set[str]:
+    def days(self, topic: str) -> Day:
+        """The day each profile's age is computed on: the run's day while it lasts; once the run has crossed
+        midnight UTC, each profile's latest copy's day, read from the topic (today's for one not sent yet)."""
+        now = dt.datetime.now(dt.UTC).date()
+        if now == self.today:
+            return now
+        return defaultdict(lambda: now, message_days(topic))
+
+    def expected_ids(self, days: Day) -> set[str]:
         """The users whose latest copy (the last in `users`) is older than 13."""
         latest = {u["login"]["uuid"].lower(): u for u in self.users}
-        return {i for i, u in latest.items() if age(u, self.today) > 13}
+        return {i for i, u in latest.items() if age(u, days) > 13}
 
-    def expected_analytics(self) -> dict:
-        return expected_analytics(self.users, self.today)
+    def expected_analytics(self, days: Day) -> dict:
+        return expected_analytics(self.users, days)
 
 
 def make_input(tmp: Path, n: int, seed: int, garbage_every: int = 100) -> Input:
@@ -122,13 +130,14 @@ def wait_complete(sandbox, inp: Input, timeout: float, watch=None) -> tuple[floa
     """Poll the stores until they hold exactly the expected rows and analytics; returns (the monotonic time
     it was first seen complete, or None on timeout, and the last observation). WATCH, called at each
     poll, may restart what died."""
-    want_ids, want_an = inp.expected_ids, inp.expected_analytics()
     deadline = time.monotonic() + timeout
     last = Observed()
     while time.monotonic() < deadline:
         if watch:
             watch()
         try:
+            days = inp.days(sandbox.topic)
+            want_ids, want_an = inp.expected_ids(days), inp.expected_analytics(days)
             last = observe(sandbox)
         except Exception:  # a store is (still) down: keep polling, with a new Cassandra session
             resilient_session.close()
@@ -189,11 +198,12 @@ def dead_letter_check(sandbox, total_in: int) -> tuple[int, int]:
 
 def finish(row: Row, sandbox, inp: Input, obs: Observed) -> Row:
     row.records_in = records_in(sandbox.topic)
-    row.rows_expected = len(inp.expected_ids)
+    days = inp.days(sandbox.topic)
+    row.rows_expected = len(inp.expected_ids(days))
     row.rows_stored = obs.row_count
     # Cassandra rows cannot repeat (the uuid is the key); a profile counted twice in the analytics can.
-    row.duplicates = (obs.row_count - len(obs.ids)) + max(0, obs.counted - len(inp.expected_ids))
-    row.analytics_exact = obs.analytics == inp.expected_analytics()
+    row.duplicates = (obs.row_count - len(obs.ids)) + max(0, obs.counted - row.rows_expected)
+    row.analytics_exact = obs.analytics == inp.expected_analytics(days)
     RESULTS.append(row)
     print("\n" + table([row]).splitlines()[-1], flush=True)
     return row

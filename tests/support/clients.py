@@ -3,6 +3,8 @@ run (made on first use, closed by close_clients before the interpreter exits, wh
 still stop cleanly), and Kafka producing and consuming on BOOTSTRAP."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import time
 import uuid
@@ -126,6 +128,45 @@ def watermarks(topic: str, timeout: float = 30) -> dict[int, tuple[int, int]]:
         return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout) for p in parts}
     finally:
         c.close()
+
+
+def _uuid_of(value: bytes | None) -> str | None:
+    try:
+        ident = json.loads(value)["login"]["uuid"]
+    except Exception:  # not JSON, not an object, no login.uuid: no profile
+        return None
+    return ident.lower() if isinstance(ident, str) else None
+
+
+def message_days(topic: str, timeout: float = 120) -> dict[str, dt.date]:
+    """uuid (lower case) -> the UTC day of the Kafka timestamp of its latest copy in the topic (the latest by
+    (timestamp, partition, offset), as in the consumer): the day on which the consumer computes that
+    profile's age. Reads every message the topic holds now, by assignment (no group to join)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from tests.reference import utc_day
+
+    spans = {p: (lo, hi) for p, (lo, hi) in watermarks(topic).items() if hi > lo}
+    ends = {p: hi for p, (_lo, hi) in spans.items()}
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "it-days", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, p, lo) for p, (lo, _hi) in spans.items()])
+    latest: dict[str, tuple[int, int, int]] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while ends and time.monotonic() < deadline:
+            for m in c.consume(1000, 1.0):
+                if m.error():
+                    continue
+                if m.offset() >= ends.get(m.partition(), 0) - 1:
+                    ends.pop(m.partition(), None)
+                ident = _uuid_of(m.value())
+                version = (m.timestamp()[1], m.partition(), m.offset())
+                if ident and version > latest.get(ident, (-1, -1, -1)):
+                    latest[ident] = version
+    finally:
+        c.close()
+    assert not ends, f"{topic}: partitions {sorted(ends)} not read to their end in {timeout} s"
+    return {ident: utc_day(v[0]) for ident, v in latest.items()}
 
 
 def records_in(topic: str) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .addresses import MONGO_URI, TOPIC_MIN_ISR, TOPIC_RF
-from .clients import cassandra_session, consume_all, kafka_admin, mongo_client, produce
+from .clients import cassandra_session, consume_all, kafka_admin, message_days, mongo_client, produce
 
 
 @dataclass
@@ -70,6 +70,10 @@ class Sandbox:
     def produce(self, values, keys=None) -> None:
         """Raw messages (bytes/str/None), keyed as given (None = no key)."""
         produce(self.topic, values, keys)
+
+    def days(self) -> dict:
+        """uuid -> the day the consumer computes that profile's age on (its latest copy's Kafka timestamp)."""
+        return message_days(self.topic)
 
     def dead_letters(self, expected: int, timeout: float = 30) -> list[dict]:
         return [json.loads(m.value()) for m in consume_all(self.dlq, expected, timeout)]
