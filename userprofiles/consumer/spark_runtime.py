@@ -69,12 +69,16 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
 
 
 def ship_package(spark: SparkSession) -> None:
-    """Send this package to the executors (like --py-files), so that a cluster's workers can import it."""
+    """Send this package to the executors (like --py-files), so that a cluster's workers can import it. The zip
+    stays while this program runs (the driver serves it to executors that join later), and goes with it."""
+    import atexit
     import shutil
     import tempfile
 
     pkg = Path(__file__).resolve().parents[1]   # the whole userprofiles package
-    out = Path(tempfile.mkdtemp(prefix="userprofiles-")) / "userprofiles"
+    folder = tempfile.mkdtemp(prefix="userprofiles-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    out = Path(folder) / "userprofiles"
     archive = shutil.make_archive(str(out), "zip", root_dir=pkg.parent, base_dir=pkg.name)
     spark.sparkContext.addPyFile(archive)
 
