@@ -1,7 +1,6 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`. See README.md.
 SHELL := /bin/bash
 PY := .venv/bin/python
-SPARK_SUBMIT := .venv/bin/spark-submit
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 # NODES=3: up/down/status/clean act on the replicated cluster (stack/cluster.sh); unset or 1: the single node.

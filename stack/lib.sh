@@ -335,3 +335,20 @@ maven_fetch() {
   fi
   touch "$dest/.complete"
 }
+
+# --- The consumer driver's class-data-sharing archive (made by stack/cds.sh, used by stack/spark-submit.sh) ---
+# Spark's home: SPARK_HOME when set (spark-submit uses it then), else the venv's pyspark.
+spark_home() {
+  if [ -n "${SPARK_HOME:-}" ]; then echo "$SPARK_HOME"; return; fi
+  local homes=("$VENV"/lib/python3*/site-packages/pyspark)
+  echo "${homes[0]}"
+}
+# One archive per Spark jars folder and JDK: the JVM ignores an archive whose jars or JDK changed, so a changed
+# jar (a new pyspark, a rebuilt jvm/ piece) gets a new name, and make up makes it again.
+cds_archive() {
+  local home=$1 java="${JAVA_HOME:+$JAVA_HOME/bin/}java" key
+  key=$({ "$java" -version 2>&1; ls -l --time-style=+%s "$home/jars"; } | sha256sum | cut -c1-16)
+  echo "$VENV/spark-cds/driver-$key.jsa"
+}
+# The empty folder that stands for Spark's conf folder on the class path of a run with an archive.
+cds_empty_conf() { mkdir -p "$VENV/spark-cds/empty-conf" && echo "$VENV/spark-cds/empty-conf"; }

@@ -67,6 +67,7 @@ up() {
   fi
   spark_hook up
   log "stack up in $((SECONDS - t0))s (installs ${installed}s); data and logs in $STACK_HOME"
+  bash "$STACK_DIR/cds.sh" build
 }
 
 down() {

@@ -16,4 +16,5 @@ elif port_open "$SPARK_MASTER_PORT"; then
 else
   log "consumer: Spark in local mode (no standalone master on $(spark_master_url); 'make up SPARK_WORKERS=N' starts one)"
 fi
-exec "$VENV/bin/spark-submit" "${master[@]}" consumer_spark.py "$@"
+# Through stack/spark-submit.sh: spark-submit with the driver's class-data-sharing archive, when there is one.
+exec bash "$STACK_DIR/spark-submit.sh" "${master[@]}" consumer_spark.py "$@"

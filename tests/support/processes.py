@@ -28,8 +28,9 @@ def child_env() -> dict:
 
 
 def spark_cmd(args: list[str], script: Path = ROOT / "consumer_spark.py") -> list[str]:
-    """spark-submit of SCRIPT (the consumer unless told) with ARGS."""
-    return [str(VENV_BIN / "spark-submit"), str(script), *args]
+    """spark-submit of SCRIPT (the consumer unless told) with ARGS, as make consumer runs it: through
+    stack/spark-submit.sh, which adds the driver's class-data-sharing archive when make up made one."""
+    return ["bash", str(ROOT / "stack" / "spark-submit.sh"), str(script), *args]
 
 
 def producer_cmd(args: list[str]) -> list[str]:
