@@ -9,6 +9,8 @@ case "${1:-}" in
   path) echo "$archive" ;;
   build)
     [ -r "$archive" ] && exit 0
+    # With a conf folder of the user's, stack/spark-submit.sh runs plain spark-submit: no archive to make.
+    [ -z "${SPARK_CONF_DIR:-}" ] || exit 0
     t0=$SECONDS
     log "making the consumer's class-data-sharing archive (once for this Spark and JDK; it takes ~5 s off each consumer start)"
     if "$PY" "$STACK_DIR/cds_training.py" "$archive"; then

@@ -87,3 +87,10 @@ def test_a_changed_jar_names_another_archive_and_a_user_conf_dir_is_left_alone(v
     (tmp_path / "mine").mkdir()
     got = _submit({**env, "SPARK_CONF_DIR": str(tmp_path / "mine")})
     assert got["CONF_DIR"] == str(tmp_path / "mine") and got["ARGS"] == ["app.py", "--x", "1"]
+
+
+def test_no_archive_is_made_for_a_user_conf_dir_which_would_not_use_it(venv, tmp_path):
+    env = {**_env(venv, tmp_path), "SPARK_CONF_DIR": str(tmp_path)}
+    run = subprocess.run(["bash", str(ROOT / "stack" / "cds.sh"), "build"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0 and run.stderr == "" and not _archive(env).exists()
