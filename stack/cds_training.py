@@ -12,74 +12,74 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from userprofiles.config import addresses
+from userprofiles.config.options import consumer_parser, consumer_settings
+from userprofiles.config.settings import ConsumerSettings
 from userprofiles.producer import synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS = 300
 
 
-def _bootstrap() -> str:
-    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or addresses.kafka_bootstrap()
-
-
-def _send(topic: str, dlq: str) -> None:
+def _send(cfg: ConsumerSettings) -> None:
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": _bootstrap()})
-    for f in admin.create_topics([NewTopic(topic, 3, 1), NewTopic(dlq, 1, 1)]).values():
+    admin = AdminClient(cfg.kafka.client_config())
+    for f in admin.create_topics([NewTopic(cfg.kafka.topic, 3, 1), NewTopic(cfg.kafka.dlq_topic, 1, 1)]).values():
         f.result(60)
-    p = Producer({"bootstrap.servers": _bootstrap()})
+    p = Producer(cfg.kafka.client_config())
     for u in synthetic.generate_users(USERS, seed=1, minor_share=0.05):
-        p.produce(topic, json.dumps(u).encode(), key=u["login"]["uuid"].encode())
-    p.produce(topic, b"not JSON")  # the dead-letter path's classes too
+        p.produce(cfg.kafka.topic, json.dumps(u).encode(), key=u["login"]["uuid"].encode())
+    p.produce(cfg.kafka.topic, b"not JSON")  # the dead-letter path's classes too
     if p.flush(60):
         raise RuntimeError("Kafka did not take the training messages in 60 s")
 
 
-def _drop(name: str, topics: list[str]) -> None:
-    from cassandra.cluster import Cluster
+def _drop(cfg: ConsumerSettings) -> None:
     from confluent_kafka.admin import AdminClient
-    from pymongo import MongoClient
 
-    hosts = (os.environ.get("CASSANDRA_HOSTS") or "127.0.0.1").split(",")
+    from userprofiles.sinks import cassandra_connection, mongo
+
     try:
-        with Cluster(hosts, port=int(os.environ.get("CASSANDRA_PORT") or addresses.cassandra_port())) as c:
-            c.connect().execute(f"DROP KEYSPACE IF EXISTS {name}", timeout=120)
+        session = cassandra_connection.connect(cfg.cassandra)
+        try:
+            session.execute(f"DROP KEYSPACE IF EXISTS {cfg.cassandra.keyspace}", timeout=120)
+        finally:
+            session.cluster.shutdown()
     finally:
         try:
-            MongoClient(os.environ.get("MONGO_URI") or addresses.mongo_uri()).drop_database(name)
+            mongo.database(cfg.mongo).client.drop_database(cfg.mongo.db)
         finally:
-            admin = AdminClient({"bootstrap.servers": _bootstrap()})  # kept: its futures need it alive
-            for f in admin.delete_topics(topics).values():
+            admin = AdminClient(cfg.kafka.client_config())  # kept: its futures need it alive
+            for f in admin.delete_topics([cfg.kafka.topic, cfg.kafka.dlq_topic]).values():
                 f.result(60)
 
 
 def main(archive: Path) -> int:
     name = "cds_training_" + uuid.uuid4().hex[:8]
-    topic, dlq = name, name + "_dlq"
     partial = archive.with_name(archive.name + f".{os.getpid()}.tmp")
     archive.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with tempfile.TemporaryDirectory() as tmp:
+        # The consumer's own arguments; its settings (addresses, credentials) reach the set-up and clean-up too.
+        args = ["--topic", name, "--dlq-topic", name + "_dlq", "--keyspace", name, "--mongo-db", name,
+                "--checkpoint", str(Path(tmp) / "checkpoint"), "--query-name", name,
+                "--starting-offsets", "earliest", "--available-now"]
+        cfg = consumer_settings(consumer_parser().parse_args(args))
         try:
-            _send(topic, dlq)
-            with tempfile.TemporaryDirectory() as tmp:
-                run = subprocess.run(
-                    ["bash", str(ROOT / "stack" / "spark-submit.sh"), str(ROOT / "consumer_spark.py"),
-                     "--topic", topic, "--dlq-topic", dlq, "--keyspace", name, "--mongo-db", name,
-                     "--checkpoint", str(Path(tmp) / "checkpoint"), "--query-name", name,
-                     "--starting-offsets", "earliest", "--available-now"],
-                    env={**os.environ, "CDS_DUMP": str(partial)}, capture_output=True, text=True, cwd=ROOT)
-        finally:
-            _drop(name, [topic, dlq])
-        if run.returncode != 0 or not partial.is_file():
-            last = (run.stdout + run.stderr).strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"the training consumer run ended with exit {run.returncode}: {last[0][:300]}")
-    except Exception as e:  # noqa: BLE001 - any failure means no archive, said in one line
-        partial.unlink(missing_ok=True)
-        print(f"cds_training: error: {type(e).__name__}: {e}".splitlines()[0], file=sys.stderr)
-        return 1
+            try:
+                _send(cfg)
+                run = subprocess.run(["bash", str(ROOT / "stack" / "spark-submit.sh"), str(ROOT / "consumer_spark.py"),
+                                      *args], env={**os.environ, "CDS_DUMP": str(partial)},
+                                     capture_output=True, text=True, cwd=ROOT)
+            finally:
+                _drop(cfg)
+            if run.returncode != 0 or not partial.is_file():
+                last = (run.stdout + run.stderr).strip().splitlines()[-1:] or ["no output"]
+                raise RuntimeError(f"the training consumer run ended with exit {run.returncode}: {last[0][:300]}")
+        except Exception as e:  # noqa: BLE001 - any failure means no archive, said in one line
+            partial.unlink(missing_ok=True)
+            print(f"cds_training: error: {type(e).__name__}: {e}".splitlines()[0], file=sys.stderr)
+            return 1
     partial.replace(archive)
     return 0
 
