@@ -33,6 +33,13 @@ SERVICES=(kafka cassandra ferretdb)
 up() {
   local t0=$SECONDS
   need_java17
+  # FerretDB's build (Go module proxy, then npm for mongosh) needs neither the venv nor Maven: on a fresh
+  # machine it runs beside the pip install and the Maven downloads instead of after them.
+  local ferretdb_install=""
+  if is_running ferretdb || ! port_open "$MONGO_PORT"; then  # else in use as it is (below)
+    bash "$STACK_DIR/ferretdb.sh" install &
+    ferretdb_install=$!
+  fi
   bash "$STACK_DIR/python.sh" install
   # Which were already running: a failure must not stop what this run did not start. A service that already
   # answers on its address without being ours (docker compose, another checkout) is used as it is: nothing
@@ -46,9 +53,10 @@ up() {
     if [ -n "${probing[$s]:-}" ] && wait "${probing[$s]}"; then was_up[$s]=1; external+=("$s"); fi
   done
   ((${#external[@]} == 0)) || log "already answering on the configured addresses, used as they are: ${external[*]}"
-  for s in "${SERVICES[@]}"; do
+  for s in kafka cassandra; do
     [[ " ${external[*]} " == *" $s "* ]] || bash "$STACK_DIR/$s.sh" install
   done
+  [ -z "$ferretdb_install" ] || wait "$ferretdb_install" || exit 1  # its error is printed above
   local installed=$((SECONDS - t0))
   # Start all three at once (Cassandra's start dominates); each prints its one line when ready.
   local -A pids=()
