@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.support.clients import close_clients, consume_all, kafka_producer, mongo_client
+from tests.support.clients import close_clients, kafka_producer, mongo_client, topic_messages
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.alone
@@ -33,7 +33,7 @@ def _markers_present(tag: str) -> dict:
 
     row = cassandra_session().execute(
         "SELECT full_name FROM usersprofilespace.users_profiles WHERE identifiant = %s", (uuid.UUID(tag),)).one()
-    return {"kafka": any(m.value() == tag.encode() for m in consume_all("users_profiles_dlq", 10**9, timeout=15)),
+    return {"kafka": any(m.value() == tag.encode() for m in topic_messages("users_profiles_dlq", timeout=60)),
             "cassandra": row is not None,
             "mongo": mongo_client()["it_restart"]["markers"].find_one({"_id": tag}) is not None}
 

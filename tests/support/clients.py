@@ -138,34 +138,44 @@ def _uuid_of(value: bytes | None) -> str | None:
     return ident.lower() if isinstance(ident, str) else None
 
 
-def message_days(topic: str, timeout: float = 120) -> dict[str, dt.date]:
-    """uuid (lower case) -> the UTC day of the Kafka timestamp of its latest copy in the topic (the latest by
-    (timestamp, partition, offset), as in the consumer): the day on which the consumer computes that
-    profile's age. Reads every message the topic holds now, by assignment (no group to join)."""
+def topic_messages(topic: str, timeout: float = 120) -> list:
+    """Every message the topic holds now (up to its partitions' end offsets when called), by assignment (no
+    group to join): returns as soon as each partition is read to its end, where a subscription would wait
+    for a timeout to know that nothing more comes."""
     from confluent_kafka import Consumer, TopicPartition
-
-    from tests.reference import utc_day
 
     spans = {p: (lo, hi) for p, (lo, hi) in watermarks(topic).items() if hi > lo}
     ends = {p: hi for p, (_lo, hi) in spans.items()}
-    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "it-days", "enable.auto.commit": False})
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "it-read", "enable.auto.commit": False})
     c.assign([TopicPartition(topic, p, lo) for p, (lo, _hi) in spans.items()])
-    latest: dict[str, tuple[int, int, int]] = {}
+    out = []
     deadline = time.monotonic() + timeout
     try:
         while ends and time.monotonic() < deadline:
             for m in c.consume(1000, 1.0):
-                if m.error():
+                if m.error() or m.offset() >= ends.get(m.partition(), 0):
                     continue
-                if m.offset() >= ends.get(m.partition(), 0) - 1:
-                    ends.pop(m.partition(), None)
-                ident = _uuid_of(m.value())
-                version = (m.timestamp()[1], m.partition(), m.offset())
-                if ident and version > latest.get(ident, (-1, -1, -1)):
-                    latest[ident] = version
+                out.append(m)
+                if m.offset() == ends[m.partition()] - 1:
+                    ends.pop(m.partition())
     finally:
         c.close()
     assert not ends, f"{topic}: partitions {sorted(ends)} not read to their end in {timeout} s"
+    return out
+
+
+def message_days(topic: str, timeout: float = 120) -> dict[str, dt.date]:
+    """uuid (lower case) -> the UTC day of the Kafka timestamp of its latest copy in the topic (the latest by
+    (timestamp, partition, offset), as in the consumer): the day on which the consumer computes that
+    profile's age. Reads every message the topic holds now."""
+    from tests.reference import utc_day
+
+    latest: dict[str, tuple[int, int, int]] = {}
+    for m in topic_messages(topic, timeout):
+        ident = _uuid_of(m.value())
+        version = (m.timestamp()[1], m.partition(), m.offset())
+        if ident and version > latest.get(ident, (-1, -1, -1)):
+            latest[ident] = version
     return {ident: utc_day(v[0]) for ident, v in latest.items()}
 
 
