@@ -80,6 +80,6 @@ def pytest_terminal_summary(terminalreporter):
         "- *analytics exact*: every MongoDB counter equals the one recomputed in Python from the input.\n"
         "- *recovery time*: from the end of the last fault (the killed consumer restarted, the producer "
         "rerun, the stopped service answering again) until the stores hold every expected row and the exact "
-        "analytics; it includes the catch-up of the backlog and, for the service outages, the rest of the "
-        "producer's feed (CHAOS_FEED_SECONDS, 100 s; the notes give the first batch after the restart and the "
-        "producer's end).\n")
+        "analytics; it includes the catch-up of the backlog and, for the service outages, the producer's "
+        "paced feed for CHAOS_FEED_TAIL_SECONDS (10 s) after the restart, then the input sent again at full "
+        "speed (the notes give the first batch after the restart and the producer's end).\n")

@@ -4,9 +4,10 @@ fault, lets the pipeline recover, and checks that every expected row is stored e
 MongoDB analytics equal the ones recomputed from the input. Each prints one row of the table.
 
 Environment: CHAOS_SEED (4) fixes the users and the kill points; CHAOS_USERS (5000) the input size;
-CHAOS_DOWN_SECONDS (30) how long a service stays stopped; CHAOS_FEED_SECONDS (100) how long the producer sends
-in a service outage. The scenarios run side by side on pytest-xdist's workers (make chaos: two), except a
-service outage, which has the stack alone.
+CHAOS_DOWN_SECONDS (30) how long a service stays stopped; CHAOS_FEED_SECONDS (100) the producer's pace in a
+service outage (the input over that time) and CHAOS_FEED_TAIL_SECONDS (10) how long it keeps it once the
+service is back (then the input goes again at full speed). The scenarios run side by side on pytest-xdist's
+workers (make chaos: two), except a service outage, which has the stack alone.
 """
 import random
 import sys
@@ -18,6 +19,7 @@ import pytest
 from tests.support.chaos import (
     DOWN_S,
     FEED_S,
+    FEED_TAIL_S,
     N_USERS,
     SEED,
     Row,
@@ -192,7 +194,7 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
     obs = None
     try:
         cons.start()
-        # A feed of FEED_S: the producer is still sending when the service goes away and when it is back.
+        # Paced over FEED_S: the producer is still sending when the service goes away and when it is back.
         feed.start("--rate", str(N_USERS / FEED_S), "--messages-per-iteration", "50")
         assert cons.wait_batches(1, 300), cons.output()[-3000:].decode("utf-8", "replace")
         time.sleep(rng.uniform(1.0, 5.0))
@@ -201,6 +203,7 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
         time.sleep(DOWN_S)
         start_s = service(svc, "start")
         back = time.monotonic()
+        feed.hurry_after(back + FEED_TAIL_S)
         events.append(f"{svc} stopped at {stored} rows (stop {stop_s:.0f}s, down {DOWN_S:.0f}s, start {start_s:.0f}s)"
                       + ("" if feed.runs[0].running() else "; producer had finished"))
         keep_consumer = keep_running(cons, events)

@@ -113,6 +113,7 @@ def test_cassandra_node_and_kafka_broker_killed_mid_stream(sandbox, tmp_path):
         cass_s = time.monotonic() - t0
         killed.clear()
         back = time.monotonic()
+        feed.hurry_after(back + chaos.FEED_TAIL_S)
         events.append(f"killed -9 cassandra-{KILL_CASSANDRA} and kafka-{KILL_KAFKA} at {stored:,} rows; "
                       f"{batches_down} batches committed during the {chaos.DOWN_S:.0f}s down"
                       f"; restarts kafka {kafka_s:.0f}s, cassandra {cass_s:.0f}s"

@@ -3,7 +3,9 @@ pipeline's output measured against it while and after faults are injected, and t
 scenario adds a row to.
 
 Environment: CHAOS_SEED (4) fixes the users and the kill points; CHAOS_USERS (5000) the input size;
-CHAOS_DOWN_SECONDS (30) how long a service or a node stays down."""
+CHAOS_DOWN_SECONDS (30) how long a service or a node stays down; CHAOS_FEED_SECONDS (100) the producer's pace
+in an outage (the input over that time), CHAOS_FEED_TAIL_SECONDS (10) how long it keeps that pace once the
+service is back (then the input goes again at full speed)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +25,11 @@ from .processes import Feed
 SEED = int(os.environ.get("CHAOS_SEED", "4"))
 N_USERS = int(os.environ.get("CHAOS_USERS", "5000"))
 DOWN_S = float(os.environ.get("CHAOS_DOWN_SECONDS", "30"))
-# How long the producer sends in a service-outage scenario: the consumer's start (~25 s), the outage and the
-# service's restart fit in it, so that the service goes away and comes back while records still arrive.
+# The pace of the producer in a service-outage scenario: the whole input over FEED_S, longer than the
+# consumer's start, the outage and the service's restart, so that the service goes away and comes back while
+# records still arrive. FEED_TAIL_S after the service is back, the rest goes at full speed (Feed.hurry_after).
 FEED_S = float(os.environ.get("CHAOS_FEED_SECONDS", "100"))
+FEED_TAIL_S = float(os.environ.get("CHAOS_FEED_TAIL_SECONDS", "10"))
 COMPLETE_TIMEOUT = 900
 
 

@@ -205,12 +205,19 @@ def keep_running(cons: Consumer, events: list):
 class Feed:
     """The producer runs of a scenario over one input file: a run that failed (the service it needs was
     down) is run again over the same file at full speed, 3 runs at the most; done_at is when the last run
-    finished with exit 0."""
+    finished with exit 0. A paced first run can be cut short (hurry_after): the file then goes again whole at
+    full speed, so that a scenario waits for its fault's end, not for a pace chosen for the slowest case."""
 
     def __init__(self, sandbox, tmp: Path, src: Path):
         self.sandbox, self.tmp, self.src = sandbox, tmp, src
         self.runs: list[Producer] = []
         self.done_at: float | None = None
+        self.hurry_at: float | None = None
+
+    def hurry_after(self, at: float) -> None:
+        """From AT (time.monotonic) on, a first run still sending is stopped (SIGTERM: it flushes what it
+        has queued) and the file is sent again at full speed; the copies of what had arrived change nothing."""
+        self.hurry_at = at
 
     def start(self, *extra: str) -> Producer:
         run = Producer(self.sandbox, self.tmp, self.src, *extra, n=len(self.runs) + 1).start()
@@ -220,6 +227,13 @@ class Feed:
     def watch(self, events: list) -> None:
         """At each poll: note the end of the last run, or start the next one after a failure."""
         last = self.runs[-1]
+        if self.hurry_at is not None and time.monotonic() >= self.hurry_at:
+            self.hurry_at = None
+            if len(self.runs) == 1 and last.running():
+                last.stop(30)
+                events.append("the paced producer stopped, the file sent again at full speed")
+                self.start("--messages-per-iteration", "1000")
+                return
         if last.running() or self.done_at is not None:
             return
         if last.proc.returncode == 0:
