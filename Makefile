@@ -48,7 +48,7 @@ dashboard: venv ## the live dashboard at http://127.0.0.1:8501 (DASHBOARD_PORT=.
 dlq: venv      ## the latest dead letters (N=20), the count of each reason first (ARGS=...)
 	@$(PY) -m userprofiles.observe.dlq $(if $(N),-n $(N)) $(ARGS)
 
-test: venv     ## make up, unit tests, then integration tests on the real stack (ARGS=tests/...: those only)
+test: up       ## unit tests, then integration tests on the real stack (ARGS=tests/...: those only)
 	@bash stack/test.sh $(ARGS)
 
 test-unit: venv ## unit tests only (no services)

@@ -75,8 +75,7 @@ up() {
   fi
   spark_hook up
   log "stack up in $((SECONDS - t0))s (installs ${installed}s); data and logs in $STACK_HOME"
-  # CDS_BUILD=later: the caller makes the archive itself (stack/test.sh, beside the unit tests).
-  [ "${CDS_BUILD:-now}" = later ] || bash "$STACK_DIR/cds.sh" build
+  bash "$STACK_DIR/cds.sh" build
 }
 
 down() {
