@@ -224,6 +224,10 @@ class Feed:
         self.runs.append(run)
         return run
 
+    def _again(self) -> None:
+        """The whole file once more, at full speed."""
+        self.start("--messages-per-iteration", "1000")
+
     def watch(self, events: list) -> None:
         """At each poll: note the end of the last run, or start the next one after a failure."""
         last = self.runs[-1]
@@ -232,7 +236,7 @@ class Feed:
             if len(self.runs) == 1 and last.running():
                 last.stop(30)
                 events.append("the paced producer stopped, the file sent again at full speed")
-                self.start("--messages-per-iteration", "1000")
+                self._again()
                 return
         if last.running() or self.done_at is not None:
             return
@@ -240,7 +244,7 @@ class Feed:
             self.done_at = time.monotonic()
         elif len(self.runs) < 3:
             events.append(f"producer exit {last.proc.returncode}: {last.error_line('producer.py')}; rerun")
-            self.start("--messages-per-iteration", "1000")
+            self._again()
 
     def wait(self, watch, timeout: float = 300) -> None:
         """Poll WATCH until the last run has finished with exit 0: a rerun may still be sending copies (and
