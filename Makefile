@@ -58,7 +58,7 @@ test-integration: up ## integration tests only (on the running stack)
 	$(PY) -m pytest tests/integration -q
 
 chaos: up      ## fault-injection scenarios, with a table of figures
-	$(PY) -m pytest tests/chaos -q -p no:cacheprovider -n $${TEST_WORKERS:-2}
+	$(PY) -m pytest tests/chaos -q -p no:cacheprovider -n $${TEST_WORKERS:-2} --durations=8
 
 chaos-cluster: ## on a NODES=3 cluster (started and stopped here): kill -9 a Cassandra node and a Kafka broker mid-stream
 	@bash stack/chaos-cluster.sh

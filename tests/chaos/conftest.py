@@ -1,8 +1,12 @@
 """Fixtures of the fault-injection suite (make chaos): a private sandbox per scenario, a check that the
 services the scenarios stop are the ones the tests talk to, scenarios side by side unless one stops a
-service, and the table of figures at the end (gathered from every pytest-xdist worker)."""
+service (the outages first), and the table of figures at the end (gathered from every pytest-xdist worker)."""
 import dataclasses
 import fcntl
+import os
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +17,8 @@ from tests.support.paths import ROOT
 from tests.support.stack import SERVICE_SCRIPT, STACK_HOME, service, service_running
 
 RESULTS_FILE = ROOT / "bench" / "results" / "chaos.md"
+# A scenario waits this long at most for the outages to finish (each has COMPLETE_TIMEOUT, 900 s, to settle).
+OUTAGES_TIMEOUT_S = 3600
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,16 +36,50 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "stops_a_service: stops a service of the stack, so runs alone")
 
 
+def pytest_collection_modifyitems(items):
+    """The service outages first. Each has the stack alone, so it leaves a core idle, and that is when
+    .ci/run's 3-node cluster scenario, started beside `make chaos`, can use it; the other scenarios then
+    share the stack two at a time. pytest-xdist hands the items out in this order."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_a_service") is None)
+
+
+def _outages_done_dir(tmp_path_factory) -> Path:
+    """A folder of this run's, the same for every pytest-xdist worker: one file per finished outage."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "chaos-outages-done"
+
+
+def _wait_for_outages(request, done_dir: Path) -> None:
+    """Until every service outage of this run has finished: a scenario that only kills its own processes
+    runs after them (see pytest_collection_modifyitems), however pytest-xdist spread them."""
+    outages = sum(item.get_closest_marker("stops_a_service") is not None for item in request.session.items)
+    deadline = time.monotonic() + OUTAGES_TIMEOUT_S
+    while len(list(done_dir.glob("*.done"))) < outages:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the {outages} service outage scenarios of this run did not finish within "
+                        f"{OUTAGES_TIMEOUT_S} s (a worker crashed?); see their output above.")
+        time.sleep(1)
+
+
 @pytest.fixture(autouse=True)
-def stack_turn(request):
-    """Scenarios that fault only their own processes share the stack (a shared lock); one that stops a
-    service waits for the stack alone (an exclusive lock), so no other scenario sees its outage."""
+def stack_turn(request, tmp_path_factory):
+    """Scenarios that fault only their own processes share the stack (a shared lock), after the outages;
+    one that stops a service waits for the stack alone (an exclusive lock), so no other scenario sees its
+    outage."""
     alone = request.node.get_closest_marker("stops_a_service") is not None
+    done_dir = _outages_done_dir(tmp_path_factory)
+    done_dir.mkdir(parents=True, exist_ok=True)
+    if not alone:
+        _wait_for_outages(request, done_dir)
     path = STACK_HOME / "run" / "chaos.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
-        yield
+    try:
+        with open(path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+            yield
+    finally:
+        if alone:  # passed or failed: the others need not wait for it any longer
+            (done_dir / f"{uuid.uuid4().hex}.done").touch()
 
 
 @pytest.fixture(autouse=True)
