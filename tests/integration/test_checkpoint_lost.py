@@ -101,10 +101,17 @@ def test_a_row_cassandra_refuses_stops_the_micro_batch_and_counts_nowhere(sandbo
     session.execute(f"ALTER TABLE {sandbox.keyspace}.users_profiles DROP title", timeout=60)
     sandbox.produce([json.dumps(u) for u in users[40:]])
     run = _consume(sandbox, tmp_path)
-    errors = [ln for ln in (run.stdout + run.stderr).splitlines() if "consumer_spark.py: error:" in ln]
-    assert run.returncode == 1 and len(errors) == 1, (run.stdout + run.stderr)[-3000:]
+    out = run.stdout + run.stderr
+    errors = [ln for ln in out.splitlines() if "consumer_spark.py: error:" in ln]
+    assert run.returncode == 1 and len(errors) == 1, out[-3000:]
     assert "Cassandra" in errors[0] and "users_profiles" in errors[0], errors[0]
-    assert sandbox.analytics() == before  # nothing of the refused micro-batch was counted
+    assert "\tat org.apache.spark" not in out and "Traceback" not in out, out[-3000:]  # the one line, no stacks
+    # At DEBUG the same failure brings Spark's own reports back: the Java and Python stacks, then the line.
+    debug = _consume(sandbox, tmp_path, "--log-level", "DEBUG")
+    out = debug.stdout + debug.stderr
+    assert debug.returncode == 1 and out.count("consumer_spark.py: error:") == 1, out[-3000:]
+    assert "\tat org.apache.spark" in out and "Traceback" in out and "Undefined column name title" in out
+    assert sandbox.analytics() == before  # nothing of the refused micro-batches was counted
     session.execute(f"ALTER TABLE {sandbox.keyspace}.users_profiles ADD title text", timeout=60)
     # The micro-batch is replayed once the table takes the rows again (the first rows lost their titles with
     # the column: the others are compared whole).

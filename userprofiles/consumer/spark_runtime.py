@@ -30,6 +30,19 @@ def _connector_installed() -> bool:
     return any(jars_dir().glob("spark-sql-kafka-0-10_*.jar"))
 
 
+# Spark's own reports of a failed task and of the query it stopped: a page of Java and Python stack each, for a
+# failure that consumer_spark.py reports in one line naming the cause and the fix. Kept at --log-level DEBUG.
+FAILURE_REPORTERS = ("org.apache.spark.executor.Executor", "org.apache.spark.scheduler.TaskSetManager",
+                     "org.apache.spark.sql.execution.streaming.runtime.MicroBatchExecution")
+
+
+def quiet_failure_reports(spark: SparkSession) -> None:
+    """FAILURE_REPORTERS off in the driver's log4j (local mode runs the executor there too)."""
+    jvm = spark.sparkContext._jvm
+    for name in FAILURE_REPORTERS:
+        jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, jvm.org.apache.logging.log4j.Level.OFF)
+
+
 def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession:
     """The consumer's session: UTC, the Kafka connector, the JVM piece and this package on the executors, the
     per-profile state in RocksDB. Spark logs its warnings only, all of INFO at --log-level DEBUG."""
@@ -63,7 +76,10 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
              .getOrCreate())
     # INFO, not Spark's DEBUG, at DEBUG: it has the failed tasks' stack traces and each stage and query
     # progress, while Spark's DEBUG is thousands of RPC and codegen lines a second that bury them.
-    spark.sparkContext.setLogLevel("INFO" if log_level.upper() == "DEBUG" else "WARN")
+    debug = log_level.upper() == "DEBUG"
+    spark.sparkContext.setLogLevel("INFO" if debug else "WARN")
+    if not debug:
+        quiet_failure_reports(spark)
     ship_package(spark)
     return spark
 
