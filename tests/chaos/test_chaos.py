@@ -7,7 +7,8 @@ Environment: CHAOS_SEED (4) fixes the users and the kill points; CHAOS_USERS (50
 CHAOS_DOWN_SECONDS (30) how long a service stays stopped; CHAOS_FEED_SECONDS (100) the producer's pace in a
 service outage (the input over that time) and CHAOS_FEED_TAIL_SECONDS (10) how long it keeps it once the
 service is back (then the input goes again at full speed). The scenarios run side by side on pytest-xdist's
-workers (make chaos: two), except a service outage, which has the stack alone.
+workers (make chaos: two), except a Cassandra or a Kafka outage, which has the stack alone, first; the
+FerretDB outage stops a FerretDB of its own.
 """
 import random
 import sys
@@ -16,6 +17,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.support.addresses import free_port
 from tests.support.chaos import (
     DOWN_S,
     FEED_S,
@@ -176,14 +178,33 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
     assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
 
 
-@pytest.mark.stops_a_service
-@pytest.mark.parametrize("svc", ["cassandra", "ferretdb", "kafka"])
-def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore_services):
+@pytest.fixture
+def own_ferretdb(request, tmp_path):
+    """For the FerretDB outage: a FerretDB of the stack's build under a STACK_HOME and a port of its own
+    (stack/ferretdb.sh, as make up starts it), which the scenario's consumer writes its analytics to. Stopping
+    it faults no other scenario, so this outage need not have the stack alone. None for the other services."""
+    if request.node.callspec.params.get("svc") != "ferretdb":
+        yield None
+        return
+    env = {"STACK_HOME": str(tmp_path / "ferretdb-stack"), "MONGO_PORT": str(free_port())}
+    service("ferretdb", "start", env=env)
+    try:
+        yield env
+    finally:
+        service("ferretdb", "stop", env=env)
+
+
+# Cassandra and Kafka are the stack's own, and every scenario uses them: their outage has the stack alone.
+@pytest.mark.parametrize("svc", [pytest.param("cassandra", marks=pytest.mark.stops_a_service), "ferretdb",
+                                 pytest.param("kafka", marks=pytest.mark.stops_a_service)])
+def test_service_stopped_while_the_pipeline_runs(svc, own_ferretdb, sandbox, tmp_path, restore_services):
     """The service is stopped (stack/<svc>.sh stop) for CHAOS_DOWN_SECONDS while the producer sends and the
     consumer runs, then started again. The consumer's sink retry (--sink-retry-seconds) rides out a sink
     outage, or it stops with a one-line error and is started again; a producer that could not deliver
     everything is rerun over the same file."""
     rng = random.Random(f"{SEED}-{svc}")
+    if own_ferretdb:
+        sandbox.mongo_uri = f"mongodb://127.0.0.1:{own_ferretdb['MONGO_PORT']}/"
     inp = make_input(tmp_path, N_USERS, SEED + 10 + ["cassandra", "ferretdb", "kafka"].index(svc))
     # The default --sink-retry-seconds (120): what a user gets.
     cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "500", "--trigger-seconds", "1")
@@ -199,12 +220,13 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
         assert cons.wait_batches(1, 300), cons.output()[-3000:].decode("utf-8", "replace")
         time.sleep(rng.uniform(1.0, 5.0))
         stored = _stored(sandbox)
-        stop_s = service(svc, "stop")
+        stop_s = service(svc, "stop", env=own_ferretdb)
         time.sleep(DOWN_S)
-        start_s = service(svc, "start")
+        start_s = service(svc, "start", env=own_ferretdb)
         back = time.monotonic()
         feed.hurry_after(back + FEED_TAIL_S)
-        events.append(f"{svc} stopped at {stored} rows (stop {stop_s:.0f}s, down {DOWN_S:.0f}s, start {start_s:.0f}s)"
+        which = f"{svc} (its own)" if own_ferretdb else svc
+        events.append(f"{which} stopped at {stored} rows (stop {stop_s:.0f}s, down {DOWN_S:.0f}s, start {start_s:.0f}s)"
                       + ("" if feed.runs[0].running() else "; producer had finished"))
         keep_consumer = keep_running(cons, events)
         mark = (cons.starts, len(cons.batches()))
@@ -220,7 +242,7 @@ def test_service_stopped_while_the_pipeline_runs(svc, sandbox, tmp_path, restore
     finally:
         cons.stop()
         feed.stop()
-        if not service_running(svc):
+        if not own_ferretdb and not service_running(svc):
             service(svc, "start")
     consumer_exits = [e for e in events if e.startswith("consumer exit")]
     rode = "consumer rode it out" if not consumer_exits else f"consumer restarted {len(consumer_exits)}x"

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from tests.reference import Day, age, expected_analytics
 
-from .addresses import MONGO_URI
 from .clients import consume_all, message_days, records_in, resilient_session, watermarks
 from .processes import Feed
 
@@ -121,12 +120,9 @@ class Observed:
 
 
 def observe(sandbox) -> Observed:
-    from userprofiles.config.settings import MongoSettings
-    from userprofiles.sinks.mongo import database, read_analytics
-
     rs = resilient_session().execute(f"SELECT identifiant FROM {sandbox.keyspace}.users_profiles", timeout=60)
     ids = [str(r.identifiant) for r in rs]
-    an = read_analytics(database(MongoSettings(uri=MONGO_URI, db=sandbox.mongo_db)))
+    an = sandbox.analytics()
     return Observed(set(ids), len(ids), an)
 
 

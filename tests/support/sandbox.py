@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .addresses import MONGO_URI, TOPIC_MIN_ISR, TOPIC_RF
-from .clients import cassandra_session, consume_all, kafka_admin, message_days, mongo_client, produce
+from .clients import cassandra_session, consume_all, kafka_admin, message_days, produce
 
 
 @dataclass
@@ -16,6 +16,7 @@ class Sandbox:
     """Names private to one test, so tests never see each other's data."""
     name: str = field(default_factory=lambda: "it_" + uuid.uuid4().hex[:10])
     partitions: int = 3
+    mongo_uri: str = MONGO_URI   # another MongoDB server than the stack's (the consumer is told so)
 
     @property
     def topic(self) -> str: return self.name
@@ -37,7 +38,8 @@ class Sandbox:
     def consumer_args(self, tmp: Path, *extra: str) -> list[str]:
         return ["--topic", self.topic, "--dlq-topic", self.dlq, "--keyspace", self.keyspace,
                 "--mongo-db", self.mongo_db, "--checkpoint", str(self.checkpoint(tmp)), "--query-name", self.group,
-                "--starting-offsets", "earliest", *extra]
+                "--starting-offsets", "earliest",
+                *(["--mongo-uri", self.mongo_uri] if self.mongo_uri != MONGO_URI else []), *extra]
 
     # --- Kafka ---
     def create_topics(self) -> None:
@@ -62,7 +64,7 @@ class Sandbox:
         except Exception:
             pass
         try:
-            mongo_client().drop_database(self.mongo_db)
+            self.mongo().client.drop_database(self.mongo_db)
         except Exception:
             if not quiet:
                 raise
@@ -92,8 +94,14 @@ class Sandbox:
             f"SELECT identifiant, WRITETIME(full_name) AS wt FROM {self.keyspace}.users_profiles", timeout=120)
         return {str(r.identifiant): r.wt for r in rs}
 
-    def analytics(self) -> dict:
+    def mongo(self):
+        """The sandbox's MongoDB database (the writer's client, one per server)."""
         from userprofiles.config.settings import MongoSettings
-        from userprofiles.sinks.mongo import database, read_analytics
+        from userprofiles.sinks.mongo import database
 
-        return read_analytics(database(MongoSettings(uri=MONGO_URI, db=self.mongo_db)))
+        return database(MongoSettings(uri=self.mongo_uri, db=self.mongo_db))
+
+    def analytics(self) -> dict:
+        from userprofiles.sinks.mongo import read_analytics
+
+        return read_analytics(self.mongo())

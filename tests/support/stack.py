@@ -38,19 +38,19 @@ def service_running(svc: str) -> bool:
         return False
 
 
-def run_script(script: str, *args: str, timeout: float = 300) -> str:
-    """bash stack/SCRIPT ARGS with this environment (STACK_HOME, ports, NODES); its stdout."""
-    res = subprocess.run(["bash", str(STACK_DIR / script), *args], cwd=ROOT, env=dict(os.environ),
+def run_script(script: str, *args: str, timeout: float = 300, env: dict | None = None) -> str:
+    """bash stack/SCRIPT ARGS with this environment (STACK_HOME, ports, NODES), ENV over it; its stdout."""
+    res = subprocess.run(["bash", str(STACK_DIR / script), *args], cwd=ROOT, env={**os.environ, **(env or {})},
                          capture_output=True, text=True, timeout=timeout)
     if res.returncode != 0:
         raise RuntimeError(f"stack/{script} {' '.join(args)} failed: {res.stderr[-1500:]}")
     return res.stdout
 
 
-def service(svc: str, action: str, timeout: float = 300) -> float:
-    """stack/<svc>.sh stop|start; returns the seconds it took."""
+def service(svc: str, action: str, timeout: float = 300, env: dict | None = None) -> float:
+    """stack/<svc>.sh stop|start (under ENV's STACK_HOME and ports, if given); returns the seconds it took."""
     t0 = time.monotonic()
-    run_script(SERVICE_SCRIPT[svc], action, timeout=timeout)
+    run_script(SERVICE_SCRIPT[svc], action, timeout=timeout, env=env)
     return time.monotonic() - t0
 
 
