@@ -14,6 +14,8 @@ case "${1:-}" in
     t0=$SECONDS
     log "making the consumer's class-data-sharing archive (once for this Spark and JDK; it takes ~5 s off each consumer start)"
     if "$PY" "$STACK_DIR/cds_training.py" "$archive"; then
+      # Archives of earlier jar sets (the JVM piece rebuilt, another Spark) are never used again: ~200 MB each.
+      find "$(dirname "$archive")" -maxdepth 1 -name 'driver-*.jsa' ! -name "$(basename "$archive")" -delete
       log "class-data-sharing archive made in $((SECONDS - t0))s: $archive"
     else
       log "no class-data-sharing archive (reason above): the consumer starts without one, ~5 s slower"

@@ -21,7 +21,13 @@ def kafka_stream(spark: SparkSession, kafka: KafkaSettings, stream: StreamSettin
               .option("kafka.fetch.max.wait.ms", str(stream.kafka_fetch_wait_ms)))
     if stream.max_offsets_per_trigger > 0:
         reader = reader.option("maxOffsetsPerTrigger", str(stream.max_offsets_per_trigger))
-    return reader.load()
+    records = reader.load()
+    if spark.sparkContext.master.startswith("local"):
+        # One read task per core instead of one per Kafka partition (6 on the stack's topic): a small micro-batch
+        # then waits for one round of task launches, not three, and a large one still uses every core
+        # (bench/RESULTS.md). A cluster keeps a task per partition, since its cores may outnumber them.
+        records = records.coalesce(spark.sparkContext.defaultParallelism)
+    return records
 
 
 def start_query(spark: SparkSession, writer: MicroBatchWriter, seed: DataFrame) -> StreamingQuery:
