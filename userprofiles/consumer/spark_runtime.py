@@ -79,6 +79,9 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
              .config("spark.sql.streaming.checkpointFileManagerClass",
                      "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager")
              .config("spark.hadoop.fs.file.impl", LOCAL_FILE_SYSTEM)
+             # A Unix socket to the Python workers: over Spark's default TCP socket, a task's Python worker waited
+             # ~41 ms for its first Arrow batch (Linux's 40 ms delayed ACK), 5.5 ms over this (bench/RESULTS.md).
+             .config("spark.python.unix.domain.socket.enabled", "true")
              .getOrCreate())
     # INFO, not Spark's DEBUG, at DEBUG: it has the failed tasks' stack traces and each stage and query
     # progress, while Spark's DEBUG is thousands of RPC and codegen lines a second that bury them.
