@@ -11,10 +11,13 @@ from userprofiles.consumer import spark_runtime
 
 @pytest.fixture(scope="module")
 def fs(spark):
+    """The file system Hadoop makes for `file:` with the consumer's setting (spark.hadoop.fs.file.impl =
+    spark_runtime.LOCAL_FILE_SYSTEM), resolved the way Spark resolves it."""
     jvm = spark.sparkContext._jvm
-    conf = spark.sparkContext._jsc.hadoopConfiguration()
-    f = jvm.userprofiles.jvm.NioLocalFileSystem()
-    f.initialize(jvm.java.net.URI("file:///"), conf)
+    conf = jvm.org.apache.hadoop.conf.Configuration(spark.sparkContext._jsc.hadoopConfiguration())
+    conf.set("fs.file.impl", spark_runtime.LOCAL_FILE_SYSTEM)
+    f = jvm.org.apache.hadoop.fs.FileSystem.newInstance(jvm.java.net.URI("file:///"), conf)
+    assert f.getClass().getName() == "userprofiles.jvm.NioLocalFileSystem"
     return jvm, f
 
 
@@ -61,7 +64,7 @@ def _create_files(jvm, f, folder, n=10):
         f.create(_path(jvm, folder / f"{i}"), True).close()
 
 
-def test_no_process_is_started_to_set_a_permission(fs, spark, tmp_path):
+def test_no_process_is_started_to_set_a_permission(fs, tmp_path):
     jvm, f = fs
     before = _reaped_children_faults(jvm)
     _create_files(jvm, f, tmp_path)
@@ -79,7 +82,3 @@ def test_hadoops_own_local_file_system_starts_a_process_per_file(spark, tmp_path
     before = _reaped_children_faults(jvm)
     _create_files(jvm, f, tmp_path)
     assert _reaped_children_faults(jvm) > before
-
-
-def test_the_consumer_session_uses_it_for_file_paths():
-    assert spark_runtime.LOCAL_FILE_SYSTEM == "userprofiles.jvm.NioLocalFileSystem"
