@@ -33,11 +33,13 @@ def phase_producer(sb, messages, log) -> dict:
     return out
 
 
-def phase_pipeline(sb, tmp, expected: int, extra: list[str], log) -> dict:
-    """The consumer over the records (in four micro-batches, so that three are measured after the first)."""
+def phase_pipeline(sb, tmp, warmup: int, records: int, expected: int, extra: list[str], log) -> dict:
+    """The consumer over WARMUP records and then RECORDS more, in micro-batches of RECORDS/4. The steady rate is
+    measured over the RECORDS after the warm-up, as a consumer that has been running (its code compiled by the
+    JIT) would go; the same figure over the warm-up, after its first micro-batch, is reported as `cold`."""
     log_path = tmp / "pipeline.log"
     t0 = time.time()
-    per_batch = ["--max-offsets-per-trigger", str(max(expected // 4, 1))]
+    per_batch = ["--max-offsets-per-trigger", str(max(records // 4, 1))]
     proc = spark(ROOT / "consumer_spark.py", sb.consumer_args(tmp, "--available-now", *per_batch, *extra), log_path)
     sampler, clock = Sampler(proc.pid), BatchClock(log_path)
     sampler.start()
@@ -50,17 +52,23 @@ def phase_pipeline(sb, tmp, expected: int, extra: list[str], log) -> dict:
         raise SystemExit(f"bench: error: consumer_spark.py exited {rc}; see {log_path}:\n"
                          + log_path.read_text(errors="replace")[-3000:])
     landed = len(sb.writetimes())
-    rate = clock.steady()
+    rate = clock.steady(from_read=warmup)
     steady = sampler.cpu(rate.get("t10"), rate.get("t90"))
+    cold = {}
+    if warmup:
+        cold_rate = clock.steady(to_read=warmup)
+        cold_cpu = sampler.cpu(cold_rate.get("t10"), cold_rate.get("t90"))
+        cold = {"cold": {**cold_rate, "cpu_steady": cold_cpu, "cpu_us_per_row": per_row(cold_cpu, cold_rate)}}
     first = clock.batches[0][0] if clock.batches else t0
-    out = {**rate, "expected_rows": expected, "landed": landed, "wall_s": round(wall, 1),
+    out = {**rate, "warmup_records": warmup, "expected_rows": expected, "landed": landed, "wall_s": round(wall, 1),
            "startup_s": round(first - t0, 1),
-           "cpu_steady": steady, "cpu_us_per_row": per_row(steady, rate), "cpu_run": sampler.cpu(),
+           "cpu_steady": steady, "cpu_us_per_row": per_row(steady, rate), **cold, "cpu_run": sampler.cpu(),
            "peak_rss_mb": round(sampler.peak_rss / 2**20), "batches": batch_lines(log_path), "args": extra}
     if landed != expected:
         log(f"pipeline: WARNING {landed} rows landed, {expected} expected")
-    log(f"pipeline: {landed} rows, steady {rate['steady_rows_per_s']:,} rows/s, wall {wall:.1f}s, "
-        f"peak RSS {out['peak_rss_mb']} MB")
+    log(f"pipeline: {landed} rows, steady {rate['steady_rows_per_s']:,} rows/s after {warmup:,} warm-up records"
+        + (f" ({cold['cold']['steady_rows_per_s']:,} rows/s over them)" if cold else "")
+        + f", wall {wall:.1f}s, peak RSS {out['peak_rss_mb']} MB")
     return out
 
 

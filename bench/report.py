@@ -29,11 +29,19 @@ def table(r: dict) -> str:
         rows.append(("producer throughput", f"{p['msgs_per_s']:,} msg/s",
                      f"{p['messages']:,} messages in {p['seconds']} s, lz4, linger {p['linger_ms']} ms"))
     if pl:
+        warm = pl.get("warmup_records", 0)
         rows.append(("pipeline throughput (steady)", f"{pl['steady_rows_per_s']:,} rows/s",
-                     f"{pl['landed']:,} rows in {pl['micro_batches']} micro-batches; the last "
-                     f"{pl['micro_batches'] - 1} "
-                     f"measured ({pl.get('window_s', 0)} s); whole run {pl['wall_s']} s incl. {pl['startup_s']} s to "
-                     f"the first commit"))
+                     f"{pl['landed']:,} rows in {pl['micro_batches']} micro-batches; "
+                     f"{pl.get('measured_batches', pl['micro_batches'] - 1)} measured ({pl.get('window_s', 0)} s)"
+                     + (f" after {warm:,} warm-up records" if warm else "")
+                     + f"; whole run {pl['wall_s']} s incl. {pl['startup_s']} s to the first commit"))
+        cold = pl.get("cold")
+        if cold:
+            c = cold.get("cpu_us_per_row") or {}
+            rows.append(("pipeline throughput (cold)", f"{cold['steady_rows_per_s']:,} rows/s",
+                         f"the warm-up records after the first micro-batch ({cold.get('measured_batches', 0)} "
+                         f"measured, {cold.get('window_s', 0)} s), the JIT still compiling; CPU per row "
+                         f"{sum(v for k, v in c.items() if k != 'consumer_python'):,.0f} us"))
     ch = r.get("changed")
     if ch:
         c = ch.get("cpu_us_per_row") or {}
@@ -94,7 +102,9 @@ def summary(r: dict) -> str:
     if "producer" in r:
         parts.append(f"producer {r['producer']['msgs_per_s']:,} msg/s")
     if "pipeline" in r:
-        parts.append(f"pipeline {r['pipeline']['steady_rows_per_s']:,} rows/s")
+        pl = r["pipeline"]
+        parts.append(f"pipeline {pl['steady_rows_per_s']:,} rows/s"
+                     + (f" ({pl['cold']['steady_rows_per_s']:,} cold)" if pl.get("cold") else ""))
     if "baseline" in r:
         parts.append(f"baseline {r['baseline']['steady_rows_per_s']:,} rows/s ({r.get('ratio', 0):.1f}x)")
     if "latency" in r:

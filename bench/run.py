@@ -5,8 +5,10 @@
 Phases, each in private names (topic, keyspace, database bench_<id>, dropped at the end):
   1. producer:  N synthetic records, generated first, then sent through userprofiles.producer.loop (timed: the
                 sending only) -> messages/s;
-  2. pipeline:  consumer_spark.py --available-now over those N -> rows/s at steady state, from Cassandra's
-                WRITETIME between the 10th and 90th percentile of the rows (Spark's start-up excluded);
+  2. pipeline:  consumer_spark.py --available-now over W warm-up records, then those N, in micro-batches of N/4
+                -> rows/s over the N (a running consumer, its code compiled by the JIT) and over the W after the
+                first micro-batch (cold: the JIT still compiling beside the tasks), each from the commits of
+                the micro-batches that bound them;
   3. baseline:  bench/baseline_rowbyrow.py (collect() + one INSERT and one update_one per row and
                 collection) on the same topic, time-boxed -> rows/s the same way; the ratio;
   4. changed:   N/2 more records on the pipeline phase's topic and checkpoint, a fifth of them changed copies
@@ -79,6 +81,7 @@ def main(argv=None) -> int:
         args.records, args.latency_seconds, args.baseline_seconds = 20_000, 15.0, 20.0
         args.state_profiles = min(args.state_profiles, 50_000)
         args.latency_warmup_seconds = min(args.latency_warmup_seconds, 5.0)
+        args.pipeline_warmup_records = min(args.pipeline_warmup_records, 20_000)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
@@ -111,12 +114,14 @@ def main(argv=None) -> int:
     n_warm = int(args.latency_rate * args.latency_warmup_seconds) if "latency" not in skip else 0
     n_trk = int(args.trickle_rate * args.trickle_seconds) if "trickle" not in skip else 0
     n_rec = args.records if "pipeline" not in skip or "producer" not in skip else 0
+    n_pw = args.pipeline_warmup_records if "pipeline" not in skip else 0
     with_changed = n_rec and not skip & {"pipeline", "changed"}
     n_new = int(n_rec / 2 * (1 - args.changed_share)) if with_changed else 0
     t = time.time()
-    all_msgs = iter(generate(n_rec + n_new + n_lat + n_warm + 200 + (n_trk + 200 if n_trk else 0), args.seed))
+    all_msgs = iter(generate(n_pw + n_rec + n_new + n_lat + n_warm + 200 + (n_trk + 200 if n_trk else 0), args.seed))
     take = lambda n: [next(all_msgs) for _ in range(n)]  # noqa: E731
-    msgs, new_msgs, lat_msgs, lat_warm, warm = take(n_rec), take(n_new), take(n_lat), take(n_warm), take(200)
+    pipe_warm, msgs, new_msgs, lat_msgs = take(n_pw), take(n_rec), take(n_new), take(n_lat)
+    lat_warm, warm = take(n_warm), take(200)
     trk_msgs, trk_first, trk_restart = (take(n_trk), take(100), take(100)) if n_trk else ([], [], [])
     expected = len(landing_uuids(msgs))
     log(f"generated the records in {time.time() - t:.1f}s ({expected:,} of the {len(msgs):,} of the "
@@ -130,12 +135,15 @@ def main(argv=None) -> int:
         # The latency phase's warm-up records, sent first: this also gets a fresh broker's producer-id
         # coordinator loaded, which would otherwise stall the timed producer for a second.
         lat_sb.produce([v for _, v in warm], keys=[k for k, _ in warm])
+        if n_pw:  # ahead of the producer phase's records in the topic, sent untimed
+            sb.produce([v for _, v in pipe_warm], keys=[k for k, _ in pipe_warm])
         if n_rec:
             result["producer"] = phase_producer(sb, msgs, log)
         if n_rec and "pipeline" not in skip:
-            result["pipeline"] = phase_pipeline(sb, tmp, expected, args.consumer_arg, log)
+            in_topic = expected + len(landing_uuids(pipe_warm))
+            result["pipeline"] = phase_pipeline(sb, tmp, n_pw, n_rec, in_topic, args.consumer_arg, log)
             if "baseline" not in skip:
-                result["baseline"] = phase_baseline(sb, tmp, expected, args.baseline_seconds, log)
+                result["baseline"] = phase_baseline(sb, tmp, in_topic, args.baseline_seconds, log)
                 if result["baseline"]["steady_rows_per_s"]:
                     result["ratio"] = round(result["pipeline"]["steady_rows_per_s"]
                                             / result["baseline"]["steady_rows_per_s"], 2)

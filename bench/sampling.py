@@ -2,6 +2,7 @@
 consumer's, the consumer's RSS, and when each micro-batch's line appears in its log."""
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -110,9 +111,11 @@ class Sampler(threading.Thread):
 
 class BatchClock(threading.Thread):
     """When each micro-batch's line appears in a consumer's log (Spark logs it at the micro-batch's commit),
-    with the rows it wrote: the steady rate is the rows of the micro-batches after the first over the time
-    from the first one's commit to the last one's, so that start-up, the first micro-batch's compilation and
-    JIT warm-up of the first rows are left out, and the CPU is taken over the same window."""
+    with the records it read and the rows it wrote. A rate is the rows of the micro-batches in a window over
+    the time between the commits that bound it (steady()), and the CPU is taken over the same window. Leaving
+    out the first micro-batch leaves out Spark's start-up and the plan's compilation, not the JIT: in a fresh
+    consumer the JVM's C2 compiler threads still use 0.4-0.9 of a core for the next ~200,000 records
+    (bench/RESULTS.md), hence the pipeline phase's warm-up records."""
 
     LINE = re.compile(r"micro-batch (\d+): read=(\d+) .*?written=(\d+)")
 
@@ -149,11 +152,18 @@ class BatchClock(threading.Thread):
         self.join()
         return self
 
-    def steady(self) -> dict:
+    def steady(self, from_read: int = 0, to_read: int | None = None) -> dict:
+        """Rows/s written by the micro-batches after the one that brings the records read to FROM_READ (the
+        first one when 0: Spark's start-up and the plan's compilation are left out) up to the one that brings
+        them to TO_READ (default: the last), over the time between those two commits."""
         b = [x for x in self.batches if x[2] > 0]
-        if len(b) < 2:
+        cumulative = list(itertools.accumulate(x[2] for x in b))
+        first = next((i for i, r in enumerate(cumulative) if r >= from_read), None)
+        last = len(b) - 1 if to_read is None else next((i for i, r in enumerate(cumulative) if r >= to_read), None)
+        if first is None or last is None or last <= first:
             return {"rows": sum(x[3] for x in b), "steady_rows_per_s": 0.0, "micro_batches": len(b)}
-        rows = sum(x[3] for x in b[1:])
-        secs = max(b[-1][0] - b[0][0], 1e-6)
+        rows = sum(x[3] for x in b[first + 1:last + 1])
+        secs = max(b[last][0] - b[first][0], 1e-6)
         return {"rows": sum(x[3] for x in b), "steady_rows": rows, "steady_rows_per_s": round(rows / secs),
-                "t10": b[0][0], "t90": b[-1][0], "micro_batches": len(b), "window_s": round(secs, 1)}
+                "t10": b[first][0], "t90": b[last][0], "micro_batches": len(b), "measured_batches": last - first,
+                "window_s": round(secs, 1)}

@@ -89,8 +89,13 @@ def produce(topic: str, values, keys=None) -> None:
     failures = []
     for i, v in enumerate(values):
         k = keys[i] if keys else None
-        p.produce(topic, value=v.encode() if isinstance(v, str) else v, key=k,
-                  on_delivery=lambda err, _m: failures.append(err) if err else None)
+        while True:
+            try:
+                p.produce(topic, value=v.encode() if isinstance(v, str) else v, key=k,
+                          on_delivery=lambda err, _m: failures.append(err) if err else None)
+                break
+            except BufferError:  # the client's queue (100,000 messages) is full: wait for deliveries
+                p.poll(0.1)
         p.poll(0)
     assert p.flush(60) == 0 and not failures, failures
 

@@ -195,6 +195,10 @@ DASHBOARD = (
 BENCH = (
     Option("--records", "BENCH_RECORDS", "records of the throughput phases", ("records",), default=200_000,
            minimum=1),
+    Option("--pipeline-warmup-records", "BENCH_PIPELINE_WARMUP_RECORDS",
+           "records the pipeline phase's consumer reads before the measured ones, so that its steady rate is a "
+           "running consumer's (code compiled, JIT done); their own rate is reported as the cold one",
+           ("pipeline_warmup_records",), default=200_000, minimum=0),
     Option("--partitions", "BENCH_PARTITIONS", "partitions of the benchmark topics (the stack's topic has 6)",
            ("partitions",), default=6, minimum=1),
     Option("--latency-rate", "BENCH_LATENCY_RATE", "messages/s offered in the latency phase",
