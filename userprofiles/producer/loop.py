@@ -99,6 +99,9 @@ def serve_metrics(stats: Stats, port: int, host: str = "127.0.0.1") -> None:
     log.info("Prometheus metrics: http://%s:%d/metrics", host, port)
 
 
+POLL_RESOLUTION_S = 0.001  # librdkafka's poll() timeout is in whole milliseconds
+
+
 def _produce(producer, topic: str, key, value, stats: Stats) -> bool:
     """Queue one message; False when Kafka's client refuses it for good (too large, wrong type), which is
     reported in one line, counted and skipped: one message never stops the others."""
@@ -153,9 +156,11 @@ def run(settings: ProducerSettings, pages=None) -> Stats:
                 stats.sent += 1
                 if settings.rate > 0:  # hold the offered rate: wait until the next message is due
                     due = paced_start + stats.sent / settings.rate
-                    # poll() returns as soon as it has served a delivery report, long before `due`.
+                    # poll() returns as soon as it has served a delivery report, long before `due`. Its timeout
+                    # counts whole milliseconds: a shorter one is 0, and the loop would spin (a core at
+                    # 2,000 msg/s), so it waits at least 1 ms; `due` is absolute, so the rate still holds.
                     while (delay := due - time.monotonic()) > 0:
-                        producer.poll(delay)
+                        producer.poll(max(delay, POLL_RESOLUTION_S))
             producer.poll(0)
             if time.monotonic() >= next_progress:
                 log.info("progress: %s", stats.line())
