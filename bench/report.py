@@ -16,6 +16,11 @@ def machine() -> dict:
             "kernel": platform.release(), "python": platform.python_version(), "loadavg_start": os.getloadavg()}
 
 
+def _all_services(us_per_row: dict) -> float:
+    """CPU per row of all services together: consumer_python is already inside consumer (its process tree)."""
+    return sum(v for k, v in us_per_row.items() if k != "consumer_python")
+
+
 def table(r: dict) -> str:
     rows = []
     p, pl, b, lt = r.get("producer"), r.get("pipeline"), r.get("baseline"), r.get("latency")
@@ -41,14 +46,14 @@ def table(r: dict) -> str:
             rows.append(("pipeline throughput (cold)", f"{cold['steady_rows_per_s']:,} rows/s",
                          f"the warm-up records after the first micro-batch ({cold.get('measured_batches', 0)} "
                          f"measured, {cold.get('window_s', 0)} s), the JIT still compiling; CPU per row "
-                         f"{sum(v for k, v in c.items() if k != 'consumer_python'):,.0f} us"))
+                         f"{_all_services(c):,.0f} us"))
     ch = r.get("changed")
     if ch:
         c = ch.get("cpu_us_per_row") or {}
         rows.append((f"changed profiles ({ch['changed']:,} of {ch['messages']:,})",
                      f"{ch['steady_rows_per_s']:,} rows/s",
                      f"{ch['rows']:,} rows written; CPU per row "
-                     f"{sum(v for k, v in c.items() if k != 'consumer_python'):,.0f} us; analytics keys that differ "
+                     f"{_all_services(c):,.0f} us; analytics keys that differ "
                      f"from the table: {ch['analytics_keys_differ']}"))
     if b:
         rows.append(("row-by-row baseline (steady)", f"{b['steady_rows_per_s']:,} rows/s",
@@ -77,7 +82,7 @@ def table(r: dict) -> str:
         rows.append(("CPU, throughput (cores)", f"{pl['cpu_steady']['machine']:.2f} busy", cpu_line(pl["cpu_steady"])))
     if pl and pl.get("cpu_us_per_row"):
         c = pl["cpu_us_per_row"]
-        rows.append(("CPU per row, pipeline", f"{sum(v for k, v in c.items() if k != 'consumer_python'):,.0f} us",
+        rows.append(("CPU per row, pipeline", f"{_all_services(c):,.0f} us",
                      " ".join(f"{k} {v:,.0f}" for k, v in c.items())))
     if b:
         rows.append(("CPU, baseline (cores)", f"{b['cpu_steady']['machine']:.2f} busy", cpu_line(b["cpu_steady"])))

@@ -28,13 +28,19 @@ class EarlyWakingProducer:
         return 0
 
 
-def test_the_offered_rate_is_held_when_poll_returns_early(monkeypatch):
+def paced_run(monkeypatch, rate: int, messages: int) -> tuple[EarlyWakingProducer, float]:
+    """loop.run at --rate RATE over MESSAGES messages on the early-waking client; the client and the start."""
     fake = EarlyWakingProducer()
     monkeypatch.setattr(loop, "make_producer", lambda settings: fake)
     monkeypatch.setattr(loop, "check_topic", lambda producer, settings: None)
-    settings = producer_settings(producer_parser().parse_args(["--rate", "100", "--progress-seconds", "3600"]))
+    settings = producer_settings(producer_parser().parse_args(["--rate", str(rate), "--progress-seconds", "3600"]))
     start = time.monotonic()
-    loop.run(settings, pages=[[(b"k", b"{}")] * 20])
+    loop.run(settings, pages=[[(b"k", b"{}")] * messages])
+    return fake, start
+
+
+def test_the_offered_rate_is_held_when_poll_returns_early(monkeypatch):
+    fake, start = paced_run(monkeypatch, rate=100, messages=20)
     assert len(fake.sent_at) == 20
     # Message k (from 0) is due k/rate after the start: none may leave before it.
     early = [k for k, t in enumerate(fake.sent_at) if t - start < k / 100 - 0.002]
@@ -45,12 +51,7 @@ def test_a_message_due_in_less_than_a_millisecond_is_waited_for_without_spinning
     """At 2,000 msg/s a message is due every 0.5 ms. Kafka's client counts poll()'s timeout in whole
     milliseconds, so a 0.5 ms timeout returns at once: the pacing must never ask for less than 1 ms, and the
     rate still holds on average."""
-    fake = EarlyWakingProducer()
-    monkeypatch.setattr(loop, "make_producer", lambda settings: fake)
-    monkeypatch.setattr(loop, "check_topic", lambda producer, settings: None)
-    settings = producer_settings(producer_parser().parse_args(["--rate", "2000", "--progress-seconds", "3600"]))
-    start = time.monotonic()
-    loop.run(settings, pages=[[(b"k", b"{}")] * 400])
+    fake, start = paced_run(monkeypatch, rate=2000, messages=400)
     paced = [t for t in fake.timeouts if t > 0]
     assert paced and min(paced) >= loop.POLL_RESOLUTION_S
     assert len(paced) <= 400  # at most one wait per message, not a spin of polls
