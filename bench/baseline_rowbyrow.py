@@ -64,6 +64,9 @@ def main(argv=None) -> int:
         query.awaitTermination()
     except KeyboardInterrupt:
         query.stop()
+    finally:
+        db.client.close()
+        cassandra_connection.close(session)
     return 0
 
 

@@ -38,7 +38,7 @@ def _send(cfg: ConsumerSettings) -> None:
 def _drop(cfg: ConsumerSettings) -> None:
     from confluent_kafka.admin import AdminClient
 
-    from userprofiles.sinks import cassandra_connection, mongo
+    from userprofiles.sinks import cassandra_connection, connections, mongo
 
     try:
         session = cassandra_connection.connect(cfg.cassandra)
@@ -49,6 +49,7 @@ def _drop(cfg: ConsumerSettings) -> None:
     finally:
         try:
             mongo.database(cfg.mongo).client.drop_database(cfg.mongo.db)
+            connections.close_all()
         finally:
             admin = AdminClient(cfg.kafka.client_config())  # kept: its futures need it alive
             for f in admin.delete_topics([cfg.kafka.topic, cfg.kafka.dlq_topic]).values():

@@ -18,6 +18,8 @@ from tests.support.paths import ROOT
 from tests.support.processes import BATCH_LINE, child_env, spark_cmd
 from userprofiles.consumer import checkpoint_lock
 
+from .test_clean_exit import noise
+
 # Their deadlines for the programs to stop assume a machine not busy with another Spark test: run alone.
 pytestmark = pytest.mark.alone
 
@@ -161,7 +163,22 @@ def test_sigterm_twice_to_make_runs_group_stops_every_program_and_a_second_consu
     assert not run.groups_file().exists()
     assert "INFO consumer: stopping" in run.output(), "the consumer was not stopped by its SIGTERM"
     assert "SIGTERM received: flushing" in run.output(), "the producer was not stopped by its SIGTERM"
+    assert noise(run.output()) == [], "\n".join(noise(run.output())[:20])
     print(f"everything stopped {time.monotonic() - t0:.1f}s after the first SIGTERM")
+
+
+def test_ctrl_c_of_make_run_stops_every_program_in_order_and_quietly(run):
+    """Ctrl-C in the terminal: SIGINT to the foreground group (make and run.sh; the programs have sessions of
+    their own), after the consumer has written micro-batches."""
+    run.start()
+    run.wait_for(lambda: len(BATCH_LINE.findall(run.output().encode())) >= 2, START_S,
+                 "the consumer logged two micro-batches")
+    _killpg(run.proc.pid, signal.SIGINT)
+    run.assert_all_gone()
+    assert run.proc.wait(STOP_S) == 0
+    out = run.output()
+    assert "INFO consumer: stopping (SIGTERM)" in out and "INFO consumer: totals: " in out, out[-3000:]
+    assert noise(out) == [], "\n".join(noise(out)[:20])
 
 
 def test_sigkill_of_make_run_is_cleaned_up_by_its_watchdog(run):

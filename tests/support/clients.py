@@ -65,8 +65,12 @@ mongo_client = Shared(_mongo, lambda c: c.close())
 
 
 def close_clients() -> None:
+    """Every client of the checks, and those of the package's own that they used (sandbox.mongo())."""
+    from userprofiles.sinks import connections
+
     for shared in (cassandra_session, resilient_session, mongo_client):
         shared.close()
+    connections.close_all()
 
 
 # --- Kafka ---------------------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ in requirements.txt); on a new Spark, check again that it is still needed (bench
 - `file:` paths through the JVM piece's NioLocalFileSystem (checked on 4.2.0, Hadoop 3.5.0): Hadoop's own
   LocalFileSystem still starts a `chmod` process for each file it creates (each offset and commit file, each
   state changelog file, and their checksum files: ~7 a micro-batch, ~20 ms of a trickle's micro-batch).
+- the Python workers' daemon of python_worker_daemon.py (checked on 4.2.0): over the Unix domain socket, a
+  worker that Spark ends writes into the closed socket and the daemon prints a BrokenPipeError traceback.
+- the state stores stopped before the session (checked on 4.2.0): SparkContext.stop() leaves their
+  maintenance thread running, which then fails every minute with "SparkEnv not active" until the JVM exits.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from userprofiles.config.settings import StreamSettings
+from userprofiles.consumer import spark_internals
 
 CONNECTOR = "org.apache.spark:spark-sql-kafka-0-10_2.13"
 # Hadoop's local file system with java.nio permissions (jvm/; see the module's docstring).
@@ -59,6 +64,7 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
     if not _connector_installed():
         # Not installed by `make up`: let Spark resolve the connector matching this pyspark from Maven.
         b = b.config("spark.jars.packages", f"{CONNECTOR}:{pyspark.__version__}")
+    b = python_workers(b, stream.master or spark_internals.submitted_master())
     spark = (b.config("spark.sql.session.timeZone", "UTC")
              # The state's partitions; Spark keeps the number a checkpoint was created with.
              .config("spark.sql.shuffle.partitions", str(stream.state_partitions))
@@ -69,7 +75,6 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
              .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
              .config("spark.ui.enabled", "true" if stream.ui else "false")
              .config("spark.ui.port", str(stream.ui_port))
-             .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
              # The identifiant is ASCII hex (transform.UUID_RE), which the JVM's case mapping lowers exactly and
              # more cheaply than ICU's (bench/RESULTS.md).
              .config("spark.sql.icu.caseMappings.enabled", "false")
@@ -79,9 +84,6 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
              .config("spark.sql.streaming.checkpointFileManagerClass",
                      "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager")
              .config("spark.hadoop.fs.file.impl", LOCAL_FILE_SYSTEM)
-             # A Unix socket to the Python workers: over Spark's default TCP socket, a task's Python worker waited
-             # ~41 ms for its first Arrow batch (Linux's 40 ms delayed ACK), 5.5 ms over this (bench/RESULTS.md).
-             .config("spark.python.unix.domain.socket.enabled", "true")
              .getOrCreate())
     # INFO, not Spark's DEBUG, at DEBUG: it has the failed tasks' stack traces and each stage and query
     # progress, while Spark's DEBUG is thousands of RPC and codegen lines a second that bury them.
@@ -91,6 +93,38 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
         quiet_failure_reports(spark)
     ship_package(spark)
     return spark
+
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]   # the folder that holds the userprofiles package
+
+
+def executors_share_this_machine(master: str) -> bool:
+    """True when the executors see this machine's files: local mode, or a standalone master on the loopback
+    (make up SPARK_WORKERS=N)."""
+    return master.startswith("local") or master.startswith(("spark://127.0.0.1:", "spark://localhost:"))
+
+
+def python_workers(b: SparkSession.Builder, master: str) -> SparkSession.Builder:
+    """Where the executors can import this package at their start (they share this machine's files), their
+    Python workers talk to them over a Unix socket and are forked by python_worker_daemon.py, which makes
+    their end clean. Over Spark's default TCP socket, a task's Python worker waited ~41 ms for its first Arrow
+    batch (Linux's 40 ms delayed ACK), 5.5 ms over the Unix socket (bench/RESULTS.md). Elsewhere Spark's own
+    daemon and TCP: its daemon prints a traceback when a worker ends over the Unix socket."""
+    if not executors_share_this_machine(master):
+        return b
+    from userprofiles.consumer import python_worker_daemon
+
+    # Spark adds its own folders to this PYTHONPATH, and the executor's environment.
+    return (b.config("spark.python.unix.domain.socket.enabled", "true")
+            .config("spark.python.daemon.module", python_worker_daemon.__name__)
+            .config("spark.executorEnv.PYTHONPATH", str(PACKAGE_ROOT)))
+
+
+def stop(spark: SparkSession) -> None:
+    """Stop Spark once the query is stopped: the state stores first (their maintenance ends, their RocksDB
+    instances close; spark_internals.py), then the session, which ends the Python workers."""
+    spark_internals.stop_state_stores(spark)
+    spark.stop()
 
 
 def ship_package(spark: SparkSession) -> None:

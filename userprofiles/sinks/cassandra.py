@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from userprofiles.config.settings import CassandraSettings
 from userprofiles.consumer.schema import PROFILE_COLUMNS
-from userprofiles.sinks import SectionSink, Writes, cassandra_schema
-from userprofiles.sinks.cassandra_connection import session
+from userprofiles.sinks import SectionSink, Writes, cassandra_schema, connections
+from userprofiles.sinks.cassandra_connection import session, session_key
 from userprofiles.sinks.retry import RetryBudget, SinkRefused, SinkUnavailable, with_retry
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,6 @@ def insert_statement(settings: CassandraSettings) -> str:
     marks = ", ".join("?" for _ in PROFILE_COLUMNS)
     return f"INSERT INTO {settings.keyspace}.{settings.table} ({cols}) VALUES ({marks})"
 
-
-_prepared: dict = {}
 
 # Under Cassandra's batch_size_fail_threshold (50 KiB, stack/cassandra.yaml), with room for the cells' own
 # overhead that the estimate below may miss.
@@ -106,15 +104,16 @@ def _statement_for(settings: CassandraSettings, cql: str):
 
     def attempt():
         s = session(settings)
-        key = (id(s), cql)
-        if key not in _prepared:
+
+        def prepare():
             from cassandra import ConsistencyLevel
 
             stmt = s.prepare(cql)
             # Bound rows inherit it; the batches copy it (see _apply).
             stmt.consistency_level = ConsistencyLevel.name_to_value[cassandra_schema.resolve_consistency(s, settings)]
-            _prepared[key] = stmt
-        return s, _prepared[key]
+            return stmt
+        # Kept beside its session, and forgotten with it (connections.close_all closes the newest first).
+        return s, connections.shared(("cassandra-statement", session_key(settings), cql), prepare)
     try:
         return with_retry(f"preparing a statement on Cassandra {settings.address}", attempt,
                           _transient_errors(), settings.retry_seconds, _FIX)

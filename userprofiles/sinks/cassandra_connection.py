@@ -1,12 +1,12 @@
 """A Cassandra session: one per process (the driver, each executor's Python worker), reused across
-micro-batches, since connecting costs seconds. The schema module and the row writer both use it."""
+micro-batches, since connecting costs seconds, and closed with the process's other connections
+(connections.py). The schema module and the row writer both use it."""
 from __future__ import annotations
 
 import socket
 
 from userprofiles.config.settings import CassandraSettings
-
-_sessions: dict = {}
+from userprofiles.sinks import connections
 
 
 def connect(settings: CassandraSettings, *, timeout: float | None = None):
@@ -33,7 +33,13 @@ def connect(settings: CassandraSettings, *, timeout: float | None = None):
 
 def session(settings: CassandraSettings):
     """One cluster connection per process (driver or executor worker), reused across micro-batches."""
-    key = (settings.hosts, settings.port, settings.username)
-    if key not in _sessions:
-        _sessions[key] = connect(settings)
-    return _sessions[key]
+    return connections.shared(session_key(settings), lambda: connect(settings), close)
+
+
+def session_key(settings: CassandraSettings) -> tuple:
+    return ("cassandra", settings.hosts, settings.port, settings.username)
+
+
+def close(session) -> None:
+    """End the session's cluster: its connections, and the driver's threads that would outlive the interpreter."""
+    session.cluster.shutdown()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from userprofiles.sinks import Writes
+from userprofiles.sinks import Writes, connections
 from userprofiles.sinks.redaction import letter
 from userprofiles.sinks.retry import SinkUnavailable
 
@@ -24,17 +24,21 @@ class DeadLetterConf:
     timeout_s: float = 120.0
 
 
-_producers: dict = {}
-
-
 def _producer(conf: DeadLetterConf):
-    key = tuple(sorted(conf.client.items()))
-    if key not in _producers:
+    def make():
         from confluent_kafka import Producer
 
-        _producers[key] = Producer({**conf.client, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
-                                    "message.timeout.ms": int(conf.timeout_s * 1000)})
-    return _producers[key]
+        return Producer({**conf.client, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
+                         "message.timeout.ms": int(conf.timeout_s * 1000)})
+    # send() waits for every letter it sends; a letter still queued belongs to a failed micro-batch, which is
+    # replayed, so close() drops it rather than wait for a broker that may be gone.
+    return connections.shared(("kafka-producer", tuple(sorted(conf.client.items())), conf.timeout_s), make,
+                              _close_producer)
+
+
+def _close_producer(producer) -> None:
+    producer.purge()
+    producer.close()
 
 
 def send(conf: DeadLetterConf, letters: list[tuple[bytes, bytes, list]]) -> None:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from userprofiles.config.settings import MongoSettings
 from userprofiles.consumer import analytics
-from userprofiles.sinks import SectionSink, Writes
+from userprofiles.sinks import SectionSink, Writes, connections
 from userprofiles.sinks.retry import with_retry
 
 log = logging.getLogger(__name__)
@@ -23,19 +23,17 @@ DUPLICATE_KEY = 11000
 UPDATE_THREADS = 4  # counter keys are independent: their guarded updates go a few at a time
 
 
-_clients: dict = {}
-
-
 def database(settings: MongoSettings):
-    if settings.uri not in _clients:
+    """The analytics database, on this process's client for the settings' server (connections.py)."""
+    def make():
         from pymongo import MongoClient
 
         ms = int(settings.connect_timeout * 1000)
         # socketTimeoutMS: a server that stops answering fails the request (a transient error, retried
         # within the budget) instead of holding the task for ever.
-        _clients[settings.uri] = MongoClient(settings.uri, serverSelectionTimeoutMS=ms,
-                                         connectTimeoutMS=ms, socketTimeoutMS=60_000, retryWrites=True)
-    return _clients[settings.uri][settings.db]
+        return MongoClient(settings.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=60_000,
+                           retryWrites=True)
+    return connections.shared(("mongo", settings.uri), make, lambda client: client.close())[settings.db]
 
 
 def _transient():

@@ -21,7 +21,7 @@ from collections import Counter
 from userprofiles.config.logs import setup_logging
 from userprofiles.config.options import OBSERVE_OPTIONS, observe_settings, parser
 from userprofiles.config.settings import CassandraSettings, MongoSettings
-from userprofiles.sinks import cassandra_connection, mongo
+from userprofiles.sinks import cassandra_connection, connections, mongo
 
 COLLECTIONS = ("by_nationality", "by_gender", "by_age_group", "by_email_domain")
 # The age groups of the analytics: (first age, name), youngest first; a stored age below 14 has no group.
@@ -109,7 +109,13 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     setup_logging(args.log_level)
     stores = observe_settings(args)
-    cass, mconf = stores.cassandra, stores.mongo
+    try:
+        return _reconcile(stores.cassandra, stores.mongo, args.repair)
+    finally:
+        connections.close_all()
+
+
+def _reconcile(cass: CassandraSettings, mconf: MongoSettings, repair_them: bool) -> int:
     try:
         n_rows, diffs = compare(cass, mconf)
     except Exception as exc:
@@ -122,7 +128,7 @@ def main(argv=None) -> int:
         print(f"{'collection':<16} {'key':<{w}} {'mongodb':<24} cassandra")
         for coll, key, g, want in diffs:
             print(f"{coll:<16} {repr(key):<{w}} {_fmt(g):<24} {_fmt(want)}")
-    if args.repair:
+    if repair_them:
         print(f"repaired: {repair(mconf, diffs)} counters set")
         return 0
     return 1 if diffs else 0
