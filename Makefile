@@ -8,7 +8,7 @@ export NODES ?= 1
 # A port of the local stack: the environment's, else stack/ports.env's default.
 port = $(or $($(1)),$(shell sed -n 's/^$(1)=//p' stack/ports.env))
 
-.PHONY: help up down status clean run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv jvm reconcile fresh-check consumer-groups
+.PHONY: help up down status clean secrets rotate-secrets run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv jvm reconcile fresh-check consumer-groups
 
 help:          ## this list: each target and what it does
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,7 +22,13 @@ down:          ## stop what `make up` started
 status:        ## each service up or down, Cassandra's rows, the analytics, dead letters by reason, the lag (ARGS=...)
 	@STATUS_ARGS="$(ARGS)" bash stack/stack.sh status
 
-clean:         ## stop, then delete the stack's data and logs (downloads stay cached)
+secrets:       ## the credentials, one env file per role in .stack/secrets/ (once; make up makes them too; compose reads them)
+	@python3 -m userprofiles.access.secrets make
+
+rotate-secrets: venv ## new passwords for the producer, consumer and dashboard roles, given to the running services
+	@bash stack/stack.sh rotate-secrets
+
+clean:         ## stop, then delete the stack's data and logs (downloads and credentials stay)
 	@bash stack/stack.sh clean
 
 venv:          ## the Python side only (.venv) and the consumer's JVM piece (needs a JDK; Maven is fetched)
@@ -36,17 +42,17 @@ run: up        ## the whole pipeline: producer (API, else synthetic) + consumer 
 
 # Each program below reads its variables (PRODUCER_SOURCE=synthetic make producer) and takes its flags from
 # ARGS (make producer ARGS='--max-messages 100'); no flag here overrides a variable.
-producer: venv ## the producer alone (PRODUCER_SOURCE, default here auto: API, else synthetic; ARGS=...)
-	$(PY) producer.py --source "$${PRODUCER_SOURCE:-auto}" $(ARGS)
+producer: venv ## the producer alone, as the producer role (PRODUCER_SOURCE, default here auto: API, else synthetic; ARGS=...)
+	@bash stack/role.sh producer $(PY) producer.py --source "$${PRODUCER_SOURCE:-auto}" $(ARGS)
 
-consumer: venv ## the consumer alone (spark-submit, to the Spark master of make up SPARK_WORKERS=N when it answers; ARGS=...)
-	@bash stack/submit.sh $(ARGS)
+consumer: venv ## the consumer alone, as the consumer role (spark-submit, to the Spark master of make up SPARK_WORKERS=N when it answers; ARGS=...)
+	@bash stack/role.sh consumer bash stack/submit.sh $(ARGS)
 
-dashboard: venv ## the live dashboard at http://127.0.0.1:8501 (DASHBOARD_PORT=... to change the port; ARGS=...)
-	$(PY) -m userprofiles.observe.dashboard $(ARGS)
+dashboard: venv ## the live dashboard at http://127.0.0.1:8501, as the read-only dashboard role (DASHBOARD_PORT=...; ARGS=...)
+	@bash stack/role.sh dashboard $(PY) -m userprofiles.observe.dashboard $(ARGS)
 
 dlq: venv      ## the latest dead letters (N=20), the count of each reason first (ARGS=...)
-	@$(PY) -m userprofiles.observe.dlq $(if $(N),-n $(N)) $(ARGS)
+	@bash stack/role.sh dashboard $(PY) -m userprofiles.observe.dlq $(if $(N),-n $(N)) $(ARGS)
 
 test: up       ## unit tests, then integration tests on the real stack (ARGS=tests/...: those only)
 	@bash stack/test.sh $(ARGS)
@@ -66,17 +72,17 @@ chaos-cluster: ## on a NODES=3 cluster (started and stopped here): kill -9 a Cas
 consumer-groups: ## Kafka's kafka-consumer-groups.sh; unset ARGS: --describe of the consumer's group (its lag per partition)
 	@bash stack/kafka.sh consumer-groups $(or $(ARGS),--describe --group $${SPARK_QUERY_NAME:-users_profiles})
 
-reconcile: venv ## compare the MongoDB analytics with the Cassandra table (ARGS=--repair to rewrite them)
-	$(PY) -m userprofiles.sinks.reconcile $(ARGS)
+reconcile: venv ## compare the MongoDB analytics with the Cassandra table, as the admin (ARGS=--repair to rewrite them)
+	@bash stack/role.sh admin $(PY) -m userprofiles.sinks.reconcile $(ARGS)
 
 bench: up      ## throughput and latency, figures in bench/results/ (ARGS=--quick ...)
 	$(PY) -m bench.run $(ARGS)
 
-cqlsh:         ## a CQL shell on the keyspace usersprofilespace
-	@$$(bash stack/python.sh cqlsh-path) 127.0.0.1 $(call port,CASSANDRA_PORT) -k usersprofilespace
+cqlsh:         ## a CQL shell on the keyspace usersprofilespace, as the admin (SHELL_ROLE=dashboard: read-only; ARGS="-e '...'")
+	@bash stack/shell.sh cqlsh $(ARGS)
 
-mongosh:       ## the MongoDB shell (optional: needs npm; says how to get it otherwise)
-	@bash stack/ferretdb.sh mongosh "mongodb://127.0.0.1:$(call port,MONGO_PORT)/users_profiles_analytics"
+mongosh:       ## the MongoDB shell on the analytics, as the admin (optional: needs npm; says how to get it otherwise; ARGS=...)
+	@bash stack/shell.sh mongosh $(ARGS)
 
 fresh-check:   ## a clean Debian 12 root filesystem (debootstrap), the project copied in, `make up` there (slow; not in CI)
 	@bash stack/fresh-check.sh

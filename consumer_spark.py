@@ -107,8 +107,8 @@ def run_query(spark, settings, stop) -> int:
 class StopRequest:
     """Ctrl-C and SIGTERM ask the query to stop; the main thread then stops the rest in order. The query is
     stopped from a thread of its own: raising in the main thread would interrupt whatever call to the JVM it
-    is in. stack/spark-submit.sh starts the JVM with both signals ignored, so that Spark's JVM does not
-    begin its own shutdown under the query (a bare spark-submit does)."""
+    is in. A signal to spark-submit's JVM alone reaches this driver too, before Spark's own shutdown
+    (spark_internals.stop_driver_first)."""
 
     def __init__(self):
         self._stop = None

@@ -5,12 +5,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.support.processes import launch, run_producer, spark_cmd
+from tests.support.processes import child_env, launch, run_producer, spark_cmd
 
 
 def spark(script: Path, args: list[str], log_path: Path) -> subprocess.Popen:
-    """spark-submit of SCRIPT in a session of its own (so that stopping it stops its Python workers too)."""
-    return launch(spark_cmd(args, script), log_path)
+    """spark-submit of SCRIPT as the consumer role, in a session of its own (so that stopping it stops its
+    Python workers too)."""
+    return launch(spark_cmd(args, script), log_path, child_env("consumer"))
 
 
 def offer(topic: str, path: Path, rate: float) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from dataclasses import replace
 
 from tests.support import addresses
 from tests.support.paths import ROOT
@@ -77,7 +78,6 @@ def phase_changed(sb, tmp, stored, new, share: float, extra: list[str], log) -> 
     pipeline phase stored), shuffled, then the consumer on the pipeline phase's checkpoint."""
     import random
 
-    from userprofiles.config.settings import CassandraSettings, MongoSettings
     from userprofiles.sinks import reconcile
 
     rng = random.Random(7)
@@ -101,8 +101,8 @@ def phase_changed(sb, tmp, stored, new, share: float, extra: list[str], log) -> 
         raise SystemExit(f"bench: error: consumer_spark.py exited {rc}; see {log_path}")
     rate = clock.steady()
     steady = sampler.cpu(rate.get("t10"), rate.get("t90"))
-    n_rows, diffs = reconcile.compare(CassandraSettings(port=addresses.CASSANDRA_PORT, keyspace=sb.keyspace),
-                                      MongoSettings(uri=addresses.MONGO_URI, db=sb.mongo_db))
+    n_rows, diffs = reconcile.compare(replace(addresses.SETTINGS.cassandra, keyspace=sb.keyspace),
+                                      sb.mongo_settings())
     out = {**rate, "messages": len(msgs), "changed": len(changed), "rows_touched": len(touched),
            "wall_s": round(time.time() - t0, 1), "cpu_steady": steady, "cpu_us_per_row": per_row(steady, rate),
            "peak_rss_mb": round(sampler.peak_rss / 2**20), "table_rows": n_rows, "analytics_keys_differ": len(diffs),
@@ -114,6 +114,7 @@ def phase_changed(sb, tmp, stored, new, share: float, extra: list[str], log) -> 
 
 def phase_baseline(sb, tmp, expected: int, budget: float, log) -> dict:
     base = Sandbox(name=sb.name + "_base")
+    base.create_keyspace()   # the admin's; the baseline runs as the consumer, which may not create it
     log_path = tmp / "baseline.log"
     args = ["--topic", sb.topic, "--keyspace", base.keyspace, "--mongo-db", base.mongo_db,
             "--checkpoint", str(tmp / "baseline-checkpoint"), "--starting-offsets", "earliest", "--available-now"]

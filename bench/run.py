@@ -46,6 +46,7 @@ from tests.support.stack import STACK_HOME, stack_pids
 from userprofiles.config import options
 from userprofiles.config.logs import setup_logging
 from userprofiles.config.option_table import BENCH_OPTIONS
+from userprofiles.config.settings import uri_address
 
 from .phases_latency import phase_latency, phase_trickle
 from .phases_state import phase_state
@@ -104,7 +105,7 @@ def main(argv=None) -> int:
                                             "producer.py", "stack").splitlines()},
                     "config": {k: v for k, v in vars(args).items()},
                     "stack": {"kafka": addresses.BOOTSTRAP, "cassandra_port": addresses.CASSANDRA_PORT,
-                              "mongo": addresses.MONGO_URI}}
+                              "mongo": uri_address(addresses.MONGO_URI)}}
     name = "bench_" + uuid.uuid4().hex[:8]
     sb = Sandbox(name=name, partitions=args.partitions)
     lat_sb = Sandbox(name=name + "_lat", partitions=args.partitions)

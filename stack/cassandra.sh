@@ -134,6 +134,8 @@ jvm_opts() {
     # Cassandra installs a SecurityManager (UDF sandbox): allowed by default on Java 17 (which still prints a
     # deprecation warning on stderr), refused by default from Java 18 on without this property.
     -Djava.security.manager=allow
+    # The default superuser, from which make up makes the admin role, at once rather than 10 s after the start.
+    -Dcassandra.superuser_setup_delay_ms=0
     # --- fast start of a lone node: no peers to wait for ---
     -Dcassandra.skip_wait_for_gossip_to_settle=0
     "-Dcassandra.ring_delay_ms=$RING_DELAY_MS"
@@ -141,6 +143,13 @@ jvm_opts() {
 }
 
 line() { status_line "$SVC" "$CASSANDRA_HOST:$CASSANDRA_PORT" "$1" "$2"; }  # version, state
+
+# The roles, cassandra_schema.cql and the grants (userprofiles/access/provision.py), as the admin: by the lone
+# node, or by a cluster's first node (stack/cluster.sh replicates system_auth once every node is up).
+provision_node() {
+  [ -z "$NODE" ] || [ "$NODE" = 1 ] || return 0
+  provision cassandra
+}
 
 start() {
   need_driver
@@ -151,8 +160,7 @@ start() {
   fi
   if ! is_running "$SVC" && addr_open "$CASSANDRA_HOST" "$CASSANDRA_PORT" && version=$(ready --version 2>/dev/null); then
     # A Cassandra already answers on this port (docker compose, or the stack of another checkout): use it.
-    CASSANDRA_HOSTS="$CASSANDRA_HOST" "$PY" -m userprofiles.sinks.cassandra_schema >/dev/null \
-      || die "applying $ROOT/cassandra_schema.cql to the Cassandra on 127.0.0.1:$CASSANDRA_PORT failed (error above)."
+    provision_node || die "setting up the roles and the schema on the Cassandra on 127.0.0.1:$CASSANDRA_PORT failed (error above)."
     external_line cassandra "$CASSANDRA_HOST:$CASSANDRA_PORT" "$version"
     return 0
   fi
@@ -165,6 +173,7 @@ start() {
     need_free_addr "$SVC" "$CASSANDRA_HOST" "$CASSANDRA_PORT"
     need_free_addr "$SVC" "$CASSANDRA_HOST" "$CASSANDRA_STORAGE_PORT"
     need_free_port "$SVC" "$CASSANDRA_JMX_PORT"
+    make_secrets || exit 1   # a service started alone (stack/<svc>.sh start) gets them too
     install
     render_conf
     jvm_opts
@@ -172,8 +181,8 @@ start() {
     MALLOC_ARENA_MAX=4 spawn "$SVC" java "${JVM_OPTS[@]}" -cp "$LIB/*" org.apache.cassandra.service.CassandraDaemon
   fi
   secs=$(wait_ready "$SVC" 180 ready)
-  CASSANDRA_HOSTS="$CASSANDRA_HOST" "$PY" -m userprofiles.sinks.cassandra_schema >/dev/null \
-    || die "applying $ROOT/cassandra_schema.cql failed (error above); fix the file or see $CLOG/system.log, then run '$0 start' again."
+  provision_node \
+    || die "setting up Cassandra's roles and schema failed (error above); see $CLOG/system.log, then run '$0 start' again."
   version=$(ready --version) || die "Cassandra stopped answering right after start; see $CLOG/system.log."
   line "$version" "ready in ${secs}s"
 }

@@ -1,7 +1,9 @@
 """Makes the consumer driver's class-data-sharing archive (stack/cds.sh build ARCHIVE): one short consumer run,
 through stack/spark-submit.sh with CDS_DUMP, over a few hundred synthetic users on a scratch topic, keyspace
-and database, which are dropped afterwards. The JVM writes the classes it loaded into the archive as it exits.
-Exit 0 with the archive in place, else 1 with one line saying why (the consumer then starts without one)."""
+and database, which are dropped afterwards. The admin makes them and grants the roles their rights on them
+(as make up does for the pipeline's own names); the consumer runs as the consumer role. The JVM writes the
+classes it loaded into the archive as it exits. Exit 0 with the archive in place, else 1 with one line saying
+why (the consumer then starts without one)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +14,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from userprofiles.access import provision, roles, secrets
 from userprofiles.config.options import consumer_parser, consumer_settings
 from userprofiles.config.settings import ConsumerSettings
 from userprofiles.producer import synthetic
@@ -22,11 +25,20 @@ USERS = 300
 
 def _send(cfg: ConsumerSettings) -> None:
     from confluent_kafka import Producer
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka.admin import AdminClient
+
+    from userprofiles.sinks import cassandra_connection, cassandra_schema
 
     admin = AdminClient(cfg.kafka.client_config())
-    for f in admin.create_topics([NewTopic(cfg.kafka.topic, 3, 1), NewTopic(cfg.kafka.dlq_topic, 1, 1)]).values():
-        f.result(60)
+    provision.create_topics(admin, {cfg.kafka.topic: 3, cfg.kafka.dlq_topic: 1}, 1, 1, {})
+    provision.grant_kafka(admin, cfg.kafka.topic, cfg.kafka.dlq_topic, cfg.stream.query_name)
+    session = cassandra_connection.connect(cfg.cassandra)
+    try:
+        cassandra_schema.ensure_schema(session, cfg.cassandra)
+        for stmt in roles.cassandra_grants(cfg.cassandra.keyspace):
+            session.execute(stmt, timeout=60)
+    finally:
+        session.cluster.shutdown()
     p = Producer(cfg.kafka.client_config())
     for u in synthetic.generate_users(USERS, seed=1, minor_share=0.05):
         p.produce(cfg.kafka.topic, json.dumps(u).encode(), key=u["login"]["uuid"].encode())
@@ -54,6 +66,7 @@ def _drop(cfg: ConsumerSettings) -> None:
             admin = AdminClient(cfg.kafka.client_config())  # kept: its futures need it alive
             for f in admin.delete_topics([cfg.kafka.topic, cfg.kafka.dlq_topic]).values():
                 f.result(60)
+            provision.revoke_kafka(admin, cfg.kafka.topic, cfg.kafka.dlq_topic, cfg.stream.query_name)
 
 
 def main(archive: Path) -> int:
@@ -65,12 +78,14 @@ def main(archive: Path) -> int:
         args = ["--topic", name, "--dlq-topic", name + "_dlq", "--keyspace", name, "--mongo-db", name,
                 "--checkpoint", str(Path(tmp) / "checkpoint"), "--query-name", name,
                 "--starting-offsets", "earliest", "--available-now"]
-        cfg = consumer_settings(consumer_parser().parse_args(args))
+        # The set-up and clean-up as the admin; the run as the consumer.
+        environ = {k: v for k, v in os.environ.items() if k not in secrets.CREDENTIAL_VARIABLES}
+        cfg = consumer_settings(consumer_parser({**environ, **secrets.read("admin")}).parse_args(args))
         try:
             try:
                 _send(cfg)
                 run = subprocess.run(["bash", str(ROOT / "stack" / "spark-submit.sh"), str(ROOT / "consumer_spark.py"),
-                                      *args], env={**os.environ, "CDS_DUMP": str(partial)},
+                                      *args], env={**environ, **secrets.read("consumer"), "CDS_DUMP": str(partial)},
                                      capture_output=True, text=True, cwd=ROOT)
             finally:
                 _drop(cfg)

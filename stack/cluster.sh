@@ -23,8 +23,7 @@ cassandra_node() { NODE=$1 CASSANDRA_REPLICATION="$REPLICATION" bash "$STACK_DIR
 # What the clients (producer, consumer, tests, make status) are given: `eval "$(stack/cluster.sh env)"`.
 client_env() {
   echo "export NODES=$NODES KAFKA_BOOTSTRAP_SERVERS=$(kafka_bootstrap) CASSANDRA_HOSTS=$(cassandra_hosts)" \
-       "CASSANDRA_PORT=$CASSANDRA_PORT MONGO_URI=mongodb://127.0.0.1:$MONGO_PORT/" \
-       "CASSANDRA_REPLICATION_FACTOR=$RF"
+       "CASSANDRA_PORT=$CASSANDRA_PORT MONGO_PORT=$MONGO_PORT CASSANDRA_REPLICATION_FACTOR=$RF"
 }
 
 rss_mb() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -34,6 +33,7 @@ up() {
   need_java17
   for i in $(nodes); do need_bindable "$(cassandra_address_of "$i")"; done
   bash "$STACK_DIR/python.sh" install
+  make_secrets || exit 1
   bash "$STACK_DIR/kafka.sh" install
   bash "$STACK_DIR/cassandra.sh" install
   bash "$STACK_DIR/ferretdb.sh" install
@@ -57,6 +57,15 @@ up() {
   fi
   create_pipeline_topics "$(kafka_bootstrap)" "$RF" "$MIN_ISR" \
     || die "creating the Kafka topics failed (message above); the cluster is still running (make down NODES=$NODES)."
+  # The roles on every node: a node lost must lock nobody out (node 1 made them, with system_auth on one replica).
+  local said
+  said=$(CASSANDRA_HOST=$(cassandra_address_of 1) provision cassandra-auth-keyspace "$RF" "$CASSANDRA_DC" 2>&1) \
+    || die "replicating Cassandra's system_auth failed ($said); the cluster is still running (make down NODES=$NODES)."
+  if [ -n "$said" ]; then
+    log "system_auth replicated to $RF nodes; repairing it so that each holds the roles"
+    cassandra_node 1 nodetool repair -full system_auth >>"$LOG_DIR/cassandra-1.repair.log" 2>&1 \
+      || die "repairing system_auth failed (log in $LOG_DIR/cassandra-1.repair.log); the cluster is still running."
+  fi
   eval "$(client_env)"
   "$PY" "$STACK_DIR/cluster_check.py" --wait 60 || die "the cluster is up but not healthy (above)."
   log "cluster of $NODES nodes up in $((SECONDS - t0))s (installs ${installed}s); data and logs in $STACK_HOME"
@@ -97,7 +106,7 @@ status() {
   "$PY" "$STACK_DIR/cluster_check.py" || true
   echo
   # shellcheck disable=SC2086  # make status's ARGS, split into flags on purpose
-  (cd "$ROOT" && "$PY" -m userprofiles.observe.status ${STATUS_ARGS:-}) || true
+  (cd "$ROOT" && bash "$STACK_DIR/role.sh" dashboard "$PY" -m userprofiles.observe.status ${STATUS_ARGS:-}) || true
 }
 
 case "${1:-}" in
@@ -106,7 +115,7 @@ case "${1:-}" in
   status) status ;;
   rss) rss ;;
   env) client_env ;;
-  clean) down; rm -rf "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_HOME/checkpoints"; log "deleted the data, logs and consumer checkpoints in $STACK_HOME" ;;
+  clean) down; rm -rf "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_HOME/checkpoints"; log "deleted the data, logs and consumer checkpoints in $STACK_HOME (the credentials in $SECRETS_DIR stay)" ;;
   kafka|cassandra) svc=$1; i=${2:?node number}; shift 2; "${svc}_node" "$i" "$@" ;;
   *) die "usage: stack/cluster.sh up|down|status|clean|env|rss|kafka I start|stop|status|cassandra I start|stop|status|nodetool ARGS" ;;
 esac

@@ -11,13 +11,19 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # the checkout, for its access module
+from userprofiles.access import secrets  # noqa: E402
+from userprofiles.access.provision import kafka_client_config  # noqa: E402
 
 
 def kafka_state(bootstrap: str) -> dict:
     """{'brokers': n, 'partitions': n, 'under_replicated': [(topic, partition, replicas, isr)], 'leaderless': [...]}"""
     from confluent_kafka.admin import AdminClient
 
-    md = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 5000}).list_topics(timeout=10)
+    conf = kafka_client_config(secrets.read("admin"), bootstrap)
+    md = AdminClient({**conf, "socket.timeout.ms": 5000}).list_topics(timeout=10)
     under, leaderless, n = [], [], 0
     for name, t in md.topics.items():
         for p in t.partitions.values():
@@ -31,9 +37,12 @@ def kafka_state(bootstrap: str) -> dict:
 
 def cassandra_state(hosts: list[str], port: int) -> dict:
     """{'up': [addresses], 'down': [addresses], 'keyspaces': {name: replication options}} seen by the driver."""
+    from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import Cluster
 
-    cluster = Cluster(hosts, port=port, connect_timeout=5, control_connection_timeout=5, protocol_version=5)
+    admin = secrets.read("admin")
+    cluster = Cluster(hosts, port=port, connect_timeout=5, control_connection_timeout=5, protocol_version=5,
+                      auth_provider=PlainTextAuthProvider(admin["CASSANDRA_USERNAME"], admin["CASSANDRA_PASSWORD"]))
     try:
         cluster.connect()
         hs = cluster.metadata.all_hosts()

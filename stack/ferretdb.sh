@@ -115,13 +115,22 @@ start() {
     secs=$(wait_ready ferretdb 60 ready)
   elif answers mongo; then
     # A MongoDB server (docker compose's mongo, or the stack of another checkout) already answers: use it.
+    provision mongo || die "making the users on the MongoDB server at $FERRETDB_ADDR failed (error above)."
     external_line ferretdb "$FERRETDB_ADDR" "$(ready --version 2>/dev/null)"
     return 0
   else
+    make_secrets || exit 1   # a service started alone (stack/<svc>.sh start) gets them too
     install_ferretdb
     need_free_port ferretdb "$MONGO_PORT"
     mkdir -p "$FERRETDB_DATA"
-    spawn ferretdb "$FERRETDB_BIN" \
+    # Every client logs in (SCRAM; FerretDB's "new authentication", experimental in v1.24, holds for every
+    # command the pipeline and the dashboard use). At the first start FerretDB makes the admin user from the
+    # FERRETDB_SETUP_* variables (in its environment, not on its command line); provision.py makes the others.
+    local pw
+    pw=$(sed -n 's/^MONGO_PASSWORD=//p' "$SECRETS_DIR/admin.env")
+    [ -n "$pw" ] || die "$SECRETS_DIR/admin.env has no MONGO_PASSWORD; make clean, then make up."
+    FERRETDB_TEST_ENABLE_NEW_AUTH=true FERRETDB_SETUP_DATABASE=admin FERRETDB_SETUP_USERNAME=admin \
+      FERRETDB_SETUP_PASSWORD="$pw" spawn ferretdb "$FERRETDB_BIN" \
       --listen-addr="$FERRETDB_ADDR" \
       --handler=sqlite \
       --sqlite-url="file:$FERRETDB_DATA/" \
@@ -131,6 +140,7 @@ start() {
       --telemetry=disable
     secs=$(wait_ready ferretdb 60 ready)
   fi
+  provision mongo || die "making FerretDB's users failed (error above); see $LOG_DIR/ferretdb.log."
   line "$FERRETDB_ADDR" "ready in ${secs}s"
 }
 
@@ -160,7 +170,7 @@ case "${1:-}" in
     shift
     MONGOSH_ON_DEMAND=1 install_mongosh
     if [ ! -x "$MONGOSH_BIN" ]; then
-      die "mongosh (optional) needs Node.js and npm, which are not installed: install them (apt-get install nodejs npm) and run 'make mongosh' again, which then fetches mongosh $MONGOSH_VERSION from npm; without them, query with pymongo: .venv/bin/python -c \"import pymongo; print(list(pymongo.MongoClient('mongodb://127.0.0.1:$MONGO_PORT/').users_profiles_analytics.by_nationality.find()))\""
+      die "mongosh (optional) needs Node.js and npm, which are not installed: install them (apt-get install nodejs npm) and run 'make mongosh' again, which then fetches mongosh $MONGOSH_VERSION from npm; without them, query with pymongo: stack/role.sh dashboard .venv/bin/python -c \"import os, pymongo; print(list(pymongo.MongoClient(port=$MONGO_PORT, username=os.environ['MONGO_USERNAME'], password=os.environ['MONGO_PASSWORD']).users_profiles_analytics.by_nationality.find()))\""
     fi
     exec "$MONGOSH_BIN" "$@" ;;
   *) die "usage: stack/ferretdb.sh install|start|stop|status|mongosh-path|mongosh [ARGS]" ;;

@@ -43,15 +43,31 @@ write_config() {
   # Static voters (not --standalone's dynamic quorum): the controller port is then only config,
   # so changing KAFKA_CONTROLLER_PORT later does not strand a formatted node.
   # auto.create.topics.enable=false: a misspelt topic fails loudly instead of silently existing.
+  # Every client authenticates: SCRAM-SHA-512 on the client listener (also the brokers' own, as the admin),
+  # PLAIN on the controllers' (its one user is the admin, from its JAAS line), and may do only what its ACLs
+  # allow (userprofiles/access/roles.py). The admin's password is read from its role file by Kafka's file
+  # config provider: it is in no file of Kafka's own and on no command line.
+  local secret="\${file:$SECRETS_DIR/admin.env:KAFKA_SASL_PASSWORD}"
   cat >"$CONF" <<EOF
 process.roles=broker,controller
 node.id=$NODE_ID
 controller.quorum.voters=$VOTERS
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=CLIENT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=CLIENT://127.0.0.1:$KAFKA_PORT
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
+inter.broker.listener.name=CLIENT
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+sasl.mechanism.controller.protocol=PLAIN
+config.providers=file
+config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
+listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$secret";
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$secret" user_admin="$secret";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin
 log.dirs=$HOME_DIR/logs
 num.partitions=6
 default.replication.factor=$RF
@@ -114,9 +130,13 @@ format_once() {
   else
     id=$(new_id)
   fi
-  log "formatting Kafka storage in $HOME_DIR/logs (cluster id $id)"
-  java_tool kafka.tools.StorageTool format -t "$id" -c "$CONF" >>"$LOG_DIR/$SVC.log" 2>&1 \
-    || { tail -n 15 "$LOG_DIR/$SVC.log" >&2; die "formatting Kafka storage failed (log above); remove $HOME_DIR and start again."; }
+  log "formatting Kafka storage in $HOME_DIR/logs (cluster id $id), with the roles' SCRAM users"
+  # The users' --add-scram arguments come from a 0600 file (@FILE): no password on the command line.
+  local args="$SECRETS_DIR/kafka-format-$SVC.args" rc=0
+  provision kafka-format-args "$args" || die "writing Kafka's users for its format failed (message above)."
+  java_tool kafka.tools.StorageTool format -t "$id" -c "$CONF" "@$args" >>"$LOG_DIR/$SVC.log" 2>&1 || rc=$?
+  rm -f "$args"
+  ((rc == 0)) || { tail -n 15 "$LOG_DIR/$SVC.log" >&2; die "formatting Kafka storage failed (log above); remove $HOME_DIR and start again."; }
 }
 
 create_topics() {
@@ -146,6 +166,7 @@ start() {
   need_java17
   need_free_port "$SVC" "$KAFKA_PORT"
   need_free_port "$SVC controller" "$KAFKA_CONTROLLER_PORT"
+  make_secrets || exit 1   # a service started alone (stack/<svc>.sh start) gets them too
   install
   write_config
   format_once
@@ -186,7 +207,16 @@ case "${1:-}" in
   # Kafka's own kafka-consumer-groups.sh, e.g. consumer-groups --describe --group users_profiles (make consumer-groups).
   consumer-groups)
     shift; install
+    # As the dashboard (read-only): its user and password reach the tool through the file config provider.
+    tool_conf="$SECRETS_DIR/kafka-tools.properties"
+    cat >"$tool_conf" <<EOF
+config.providers=file
+config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="\${file:$SECRETS_DIR/dashboard.env:KAFKA_SASL_USERNAME}" password="\${file:$SECRETS_DIR/dashboard.env:KAFKA_SASL_PASSWORD}";
+EOF
     LOG4J="$STACK_DIR/kafka-tools-log4j2.properties" java_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
-      --bootstrap-server "$ADDR" "$@" ;;
+      --bootstrap-server "$ADDR" --command-config "$tool_conf" "$@" ;;
   *) die "usage: $0 install|start|stop|status|consumer-groups ARGS" ;;
 esac

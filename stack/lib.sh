@@ -39,6 +39,12 @@ KAFKA_TOPIC="${KAFKA_TOPIC:-users_profiles}"
 KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
 KAFKA_DLQ_TOPIC="${KAFKA_DLQ_TOPIC:-users_profiles_dlq}"
 KAFKA_DLQ_PARTITIONS="${KAFKA_DLQ_PARTITIONS:-1}"
+# How long the raw topic keeps a record: the one place where a user's e-mail, phone and address are in clear
+# text (docs/security.md). Long enough to replay a week of outage; applied to an existing topic too.
+KAFKA_TOPIC_RETENTION_HOURS="${KAFKA_TOPIC_RETENTION_HOURS:-168}"
+# The credentials, one env file per role (userprofiles/access/secrets.py makes them at the first make up);
+# STACK_SECRETS_DIR: those of another stack's (e.g. services that another checkout or compose started).
+SECRETS_DIR="${STACK_SECRETS_DIR:-$STACK_HOME/secrets}"
 
 # --- NODES=3: a replicated cluster on this one machine (make up NODES=3). Every address and port below is
 # an environment variable, so a second cluster can run beside another stack (offsets, see docs/scaling-out.md).
@@ -241,10 +247,24 @@ answers() {
   port_open "$port" && [ -x "$PY" ] && probe_service "$1" >/dev/null 2>&1
 }
 
-# The pipeline's topics on the brokers at BOOTSTRAP (when missing), replicated RF times, MIN_ISR in sync.
+# The pipeline's topics on the brokers at BOOTSTRAP (when missing), replicated RF times, MIN_ISR in sync, the raw
+# topic's retention, and the roles' ACLs on them (userprofiles/access/provision.py, as the admin).
 create_pipeline_topics() {  # bootstrap, rf, min_isr
-  KAFKA_REPLICATION_FACTOR=$2 KAFKA_MIN_ISR=$3 "$PY" "$STACK_DIR/kafka_topics.py" "$1" \
+  provision kafka "$1" "$2" "$3" "$KAFKA_TOPIC_RETENTION_HOURS" \
     "$KAFKA_TOPIC:$KAFKA_PARTITIONS" "$KAFKA_DLQ_TOPIC:$KAFKA_DLQ_PARTITIONS"
+}
+
+# The stack's credentials (once) and the steps that give them to the services.
+make_secrets() { STACK_HOME="$STACK_HOME" "$PY" -m userprofiles.access.secrets make; }
+provision() { (cd "$ROOT" && STACK_HOME="$STACK_HOME" "$PY" -m userprofiles.access.provision "$@"); }
+# ROLE's variables exported into this shell (a role's programs then read them; never on a command line).
+load_role() {
+  local f="$SECRETS_DIR/$1.env"
+  [ -r "$f" ] || die "$f is missing; run make up (it makes the stack's credentials) and retry."
+  set -a
+  # shellcheck disable=SC1090
+  source "$f"
+  set +a
 }
 
 # One line of a service, in the columns of every start and of `make status`: name, address, version, state.

@@ -31,17 +31,19 @@ trap 'exit 0' INT TERM HUP
 
 # Each in its own process group, so that stopping one reaches all its processes (spark-submit's JVM and
 # its Python) and nothing else.
-setsid bash "$STACK_DIR/submit.sh" &
+# Each as its role (stack/role.sh): the credentials of its own file, in its environment only.
+setsid bash "$STACK_DIR/role.sh" consumer bash "$STACK_DIR/submit.sh" &
 consumer=$!
 record consumer "$consumer"
-setsid "$PY" producer.py --source "${PRODUCER_SOURCE:-auto}" &
+setsid bash "$STACK_DIR/role.sh" producer "$PY" producer.py --source "${PRODUCER_SOURCE:-auto}" &
 producer=$!
 record producer "$producer"
 DASHBOARD_PORT="${DASHBOARD_PORT:-$DEFAULT_DASHBOARD_PORT}"
 if port_open "$DASHBOARD_PORT"; then
   log "port $DASHBOARD_PORT is taken (another dashboard?): no dashboard this time; set DASHBOARD_PORT to another port."
 else
-  setsid "$PY" -m userprofiles.observe.dashboard --port "$DASHBOARD_PORT" >>"$LOG_DIR/dashboard.log" 2>&1 </dev/null 9>&- &
+  setsid bash "$STACK_DIR/role.sh" dashboard "$PY" -m userprofiles.observe.dashboard --port "$DASHBOARD_PORT" \
+    >>"$LOG_DIR/dashboard.log" 2>&1 </dev/null 9>&- &
   dashboard=$!
   record dashboard "$dashboard"
   # Its address once it answers (in the background: the pipeline does not wait for it), or why it did not start.

@@ -10,10 +10,6 @@
 # path instead: spark-defaults.conf (--properties-file), spark-env.sh (sourced here, as spark-submit does) and
 # log4j2.properties (-Dlog4j2.configurationFile). CDS_DUMP=PATH: write the archive there at exit instead.
 source "$(dirname "$0")/lib.sh"
-# The JVM keeps ignoring a signal that its parent ignores: Ctrl-C and SIGTERM then reach the consumer's Python
-# driver only, which stops the query, its clients and Spark in order (consumer_spark.py), and the JVM ends
-# with it. Otherwise the JVM starts its own shutdown under the running query at the same moment.
-trap '' INT TERM
 home="$(spark_home)"
 conf="$home/conf"
 archive="$(cds_archive "$home")"

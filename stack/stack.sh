@@ -41,6 +41,7 @@ up() {
     ferretdb_install=$!
   fi
   bash "$STACK_DIR/python.sh" install
+  make_secrets || exit 1
   # Which were already running: a failure must not stop what this run did not start. A service that already
   # answers on its address without being ours (docker compose, another checkout) is used as it is: nothing
   # is installed for it and its start only creates the topics / applies the schema.
@@ -92,16 +93,28 @@ status() {
   # The figures: what each store holds, dead letters, the consumer's lag (userprofiles/observe/status.py).
   if [ -x "$PY" ]; then
     # shellcheck disable=SC2086  # make status's ARGS, split into flags on purpose
-    (cd "$ROOT" && "$PY" -m userprofiles.observe.status ${STATUS_ARGS:-})
+    (cd "$ROOT" && bash "$STACK_DIR/role.sh" dashboard "$PY" -m userprofiles.observe.status ${STATUS_ARGS:-})
   else
     log "no figures: the Python environment $VENV is missing; run 'make venv' (or make up) first."
   fi
 }
 
+# New passwords for the app roles, given to the running services by the admin; each program takes its new one at
+# its next start (its open connections stay). The admin's password is the services' own: make clean renews it.
+rotate_secrets() {
+  for s in "${SERVICES[@]}"; do is_running "$s" || die "$s is not running; make up first, then make rotate-secrets."; done
+  "$PY" -m userprofiles.access.secrets rotate
+  create_pipeline_topics "127.0.0.1:$KAFKA_PORT" 1 1
+  CASSANDRA_HOST=127.0.0.1 provision cassandra
+  provision mongo
+  log "the producer, consumer and dashboard have new passwords in $SECRETS_DIR; restart what runs (make run again)"
+}
+
 case "${1:-}" in
   up) up ;;
+  rotate-secrets) rotate_secrets ;;
   down) down ;;
   status) status ;;
-  clean) down; rm -rf "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_HOME/checkpoints"; log "deleted the data, logs and consumer checkpoints in $STACK_HOME" ;;
+  clean) down; rm -rf "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$STACK_HOME/checkpoints"; log "deleted the data, logs and consumer checkpoints in $STACK_HOME (the credentials in $SECRETS_DIR stay)" ;;
   *) die "usage: stack/stack.sh up|down|status|clean" ;;
 esac

@@ -14,6 +14,7 @@ import random
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -174,7 +175,7 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
                  sandbox, final, obs)
     assert_exact(row, sandbox, final)
     rec = subprocess.run([sys.executable, "-m", "userprofiles.sinks.reconcile", "--keyspace", sandbox.keyspace,
-                          "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=child_env())
+                          "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=child_env("admin"))
     assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
 
 
@@ -205,6 +206,7 @@ def test_service_stopped_while_the_pipeline_runs(svc, own_ferretdb, sandbox, tmp
     rng = random.Random(f"{SEED}-{svc}")
     if own_ferretdb:
         sandbox.mongo_uri = f"mongodb://127.0.0.1:{own_ferretdb['MONGO_PORT']}/"
+        sandbox.mongo_home = Path(own_ferretdb["STACK_HOME"])   # its credentials, made at its start
     inp = make_input(tmp_path, N_USERS, SEED + 10 + ["cassandra", "ferretdb", "kafka"].index(svc))
     # The default --sink-retry-seconds (120): what a user gets.
     cons = Consumer(sandbox, tmp_path, "--max-offsets-per-trigger", "500", "--trigger-seconds", "1")

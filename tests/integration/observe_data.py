@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from tests import reference
-from tests.support.addresses import BOOTSTRAP, MONGO_PORT
+from tests.support.addresses import SETTINGS
 from tests.support.clients import cassandra_session, kafka_producer, mongo_client
 from tests.support.paths import ROOT
 from tests.support.sandbox import Sandbox
@@ -99,12 +99,11 @@ def commit_group(sb: Sandbox, batch: int, offsets: dict[int, int], committed_at:
                  latency_s: float | None = None) -> None:
     """The batch's end offsets committed to the sandbox's consumer group, with the consumer's note (p50 the
     given latency, p95 1.5 times it), and its stream_progress document in MongoDB, as the consumer does."""
-    from userprofiles.config.settings import KafkaSettings, MongoSettings
     from userprofiles.consumer.consumer_group import BatchNote, GroupCommitter
     from userprofiles.consumer.progress_record import ProgressRecorder
 
-    group = GroupCommitter(KafkaSettings(bootstrap_servers=BOOTSTRAP), sb.group)
-    recorder = ProgressRecorder(MongoSettings(uri=f"mongodb://127.0.0.1:{MONGO_PORT}/", db=sb.mongo_db), sb.group)
+    group = GroupCommitter(SETTINGS.kafka, sb.group)
+    recorder = ProgressRecorder(sb.mongo_settings(), sb.group)
     p50 = None if latency_s is None else latency_s * 1000
     p95 = None if latency_s is None else latency_s * 1500
     note = BatchNote(batch, int(committed_at * 1000), rows, p50, p95)

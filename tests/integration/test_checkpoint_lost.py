@@ -39,7 +39,8 @@ def _consume(sandbox, tmp_path, *extra) -> subprocess.CompletedProcess:
 
 def _reconcile(sandbox, *extra) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "userprofiles.sinks.reconcile", "--keyspace", sandbox.keyspace,
-                           "--mongo-db", sandbox.mongo_db, *extra], capture_output=True, text=True, env=child_env())
+                           "--mongo-db", sandbox.mongo_db, *extra], capture_output=True, text=True,
+                          env=child_env("admin"))
 
 
 def test_a_deleted_checkpoint_is_seeded_from_the_table_and_the_replay_stays_exact(sandbox, tmp_path):

@@ -33,7 +33,7 @@ def spark_cluster(tmp_path_factory):
     """stack/spark.sh start 1 (2 cores, as the compose profile's worker), the environment that reaches it, its
     master UI, and its worker's work dir; stack/spark.sh stop afterwards."""
     home = tmp_path_factory.mktemp("spark-stack")
-    env = child_env()
+    env = child_env("consumer")
     env.pop("SPARK_MASTER", None)  # submit.sh must find the cluster itself
     env.update(STACK_HOME=str(home), SPARK_MASTER_PORT=str(free_port()), SPARK_MASTER_WEBUI_PORT=str(free_port()),
                SPARK_WORKER_WEBUI_PORT="0", SPARK_WORKER_CORES="2")

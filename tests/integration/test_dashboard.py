@@ -133,6 +133,7 @@ class Dashboard:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.proc = None
         self.logs = []
+        self.mongo_uri = f"mongodb://127.0.0.1:{proxy.port}/"   # MongoDB through the proxy
 
     def start(self) -> None:
         sb = self.sandbox
@@ -142,11 +143,11 @@ class Dashboard:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "userprofiles.observe.dashboard", "--port", str(self.port), "--refresh-seconds",
              str(REFRESH), "--timeout", "2", "--bootstrap-servers", BOOTSTRAP, "--topic", sb.topic,
-             "--dlq-topic", sb.dlq, "--keyspace", sb.keyspace, "--mongo-db", sb.mongo_db,
-             "--mongo-uri", f"mongodb://127.0.0.1:{self.proxy.port}/", "--query-name", sb.group,
+             "--dlq-topic", sb.dlq, "--keyspace", sb.keyspace, "--mongo-db", sb.mongo_db, "--query-name", sb.group,
              "--alive-seconds", str(ALIVE), "--spark-ui-url", f"http://127.0.0.1:{free_port()}/",
              "--spark-master-url", f"http://127.0.0.1:{free_port()}/", "--kafka-ui-url", self.url],
-            cwd=ROOT, env=child_env(), stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env={**child_env("dashboard"), "MONGO_URI": self.mongo_uri}, stdout=self._log,
+            stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -279,7 +280,7 @@ def test_dashboard_shows_the_stores_live_and_survives_mongodb_going_away(sandbox
         print(time.strftime("%H:%M:%S"), "stopping the proxy to MongoDB")
         proxy.stop()
         t0 = time.monotonic()
-        message = f"MongoDB at mongodb://127.0.0.1:{proxy.port}/ does not answer"
+        message = f"MongoDB at {dashboard.mongo_uri} does not answer"
         page, _ = _wait(driver, "the MongoDB message", lambda p: message in p["down"].get("down-analytics", ""))
         timings["MongoDB message shown after (s)"] = time.monotonic() - t0
         assert "start it (make up) or fix MONGO_URI." in page["down"]["down-mongodb"]

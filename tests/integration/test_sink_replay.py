@@ -1,17 +1,17 @@
 """The sinks' replay guards on the real MongoDB-wire server: a batch applied again (after a crash between
 the sink writes and Spark's commit) must change nothing, and a partly applied one must complete."""
 import uuid
+from dataclasses import replace
 
 import pytest
 
-from tests.support.addresses import MONGO_URI
-from userprofiles.config.settings import MongoSettings
+from tests.support.addresses import SETTINGS
 from userprofiles.sinks.mongo import apply_totals, database, read_analytics
 
 
 @pytest.fixture
 def conf():
-    c = MongoSettings(uri=MONGO_URI, db="it_" + uuid.uuid4().hex[:10], retry_seconds=10, connect_timeout=5)
+    c = replace(SETTINGS.mongo, db="it_" + uuid.uuid4().hex[:10], retry_seconds=10, connect_timeout=5)
     yield c
     database(c).client.drop_database(c.db)
 

@@ -3,23 +3,24 @@ values as MongoDB counter keys: each row is stored exactly or refused with a rea
 uuid), never failing the others, and every text the table stores is a key the analytics store as it is."""
 import itertools
 import uuid
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.addresses import CASSANDRA_PORT, MONGO_URI
+from tests.support.addresses import settings_as
 from tests.support.clients import cassandra_session
-from userprofiles.config.settings import CassandraSettings, MongoSettings
+from tests.support.sandbox import Sandbox
 from userprofiles.consumer import analytics
 from userprofiles.consumer.schema import PROFILE_COLUMNS
 from userprofiles.consumer.transform import MAX_TEXT
 from userprofiles.sinks import cassandra, mongo
 
 KEYSPACE = "it_anyrow_" + uuid.uuid4().hex[:8]
-CASS = CassandraSettings(hosts=("127.0.0.1",), port=CASSANDRA_PORT, keyspace=KEYSPACE, table="users_profiles",
-                         retry_seconds=30)
-MONGO = MongoSettings(uri=MONGO_URI, db=KEYSPACE, retry_seconds=30)
+# The consumer's own settings and credentials (its role may write the rows, not create the table).
+CASS = replace(settings_as("consumer").cassandra, keyspace=KEYSPACE, table="users_profiles", retry_seconds=30)
+MONGO = replace(settings_as("consumer").mongo, db=KEYSPACE, retry_seconds=30)
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 
 # Any code point that has a UTF-8 form (the plan dead-letters a lone surrogate escape before any sink).
@@ -55,7 +56,7 @@ def arrow(batch):
 
 @pytest.fixture(scope="module", autouse=True)
 def keyspace():
-    cassandra.ensure_schema(CASS)  # replication factor 1: SimpleStrategy
+    Sandbox(name=KEYSPACE).create_keyspace()   # by the admin, with the consumer's grants
     yield
     cassandra_session().execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}", timeout=60)
     mongo.database(MONGO).client.drop_database(KEYSPACE)

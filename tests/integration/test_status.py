@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from tests.support.addresses import BOOTSTRAP, MONGO_URI, free_port
+from tests.support.addresses import BOOTSTRAP, free_port
 from tests.support.clients import watermarks
 from tests.support.paths import ROOT
 from tests.support.processes import child_env, spark_submit
@@ -20,7 +20,7 @@ def _run(module: str, sb, tmp_path, *extra: str, timeout: float = 60) -> tuple[s
             "--dlq-topic", sb.dlq, "--keyspace", sb.keyspace, "--mongo-db", sb.mongo_db,
             "--checkpoint", str(tmp_path / "checkpoint"), "--query-name", sb.group, *extra]
     t0 = time.monotonic()
-    out = subprocess.run(args, cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run(args, cwd=ROOT, env=child_env("dashboard"), capture_output=True, text=True, timeout=timeout)
     assert out.returncode == 0, out.stderr
     return out.stdout, time.monotonic() - t0
 
@@ -35,7 +35,7 @@ def test_status_prints_the_stores_figures(sandbox, tmp_path):
     data.produce(sandbox.topic, recs[120:], sandbox.partitions)   # 17 more, not consumed yet
     data.dead_letters(sandbox, 7)
 
-    out, seconds = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri", MONGO_URI)
+    out, seconds = _run("userprofiles.observe.status", sandbox, tmp_path)
 
     rows = sandbox.row_count()
     assert rows == 137
@@ -65,8 +65,7 @@ def test_status_after_the_real_consumer_has_no_lag_and_counts_what_it_wrote(sand
     run = spark_submit(sandbox.consumer_args(tmp_path, "--available-now"))
     assert run.returncode == 0, run.stderr[-2000:]
 
-    out, _ = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri", MONGO_URI,
-                  "--checkpoint", str(sandbox.checkpoint(tmp_path)))
+    out, _ = _run("userprofiles.observe.status", sandbox, tmp_path, "--checkpoint", str(sandbox.checkpoint(tmp_path)))
     rows = sandbox.row_count()
     assert rows == 150
     assert f"{sandbox.keyspace}.users_profiles: {rows:,} rows (SELECT count(*))" in out, out
@@ -102,7 +101,7 @@ def test_status_says_which_store_is_down_and_still_prints_the_others(sandbox, tm
     free = free_port()
     out, seconds = _run("userprofiles.observe.status", sandbox, tmp_path, "--mongo-uri",
                         f"mongodb://127.0.0.1:{free}/", "--timeout", "2")
-    assert re.search(rf"^mongodb\s+mongodb://127.0.0.1:{free}/\s+down\s+MongoDB at mongodb://127.0.0.1:{free}/ "
+    assert re.search(rf"^mongodb\s+127.0.0.1:{free}\s+down\s+MongoDB at mongodb://127.0.0.1:{free}/ "
                      r"does not answer \(.*\); start it \(make up\) or fix MONGO_URI\.$", out, re.M), out
     assert f"{sandbox.keyspace}.users_profiles: 5 rows" in out
     assert "Traceback" not in out

@@ -1,6 +1,6 @@
-"""The real clients the checks read the stores with: one Cassandra session and one MongoDB client per test
-run (made on first use, closed by close_clients before the interpreter exits, while the driver's threads can
-still stop cleanly), and Kafka producing and consuming on BOOTSTRAP."""
+"""The real clients the checks read the stores with, as the stack's admin: one Cassandra session and one
+MongoDB client per test run (made on first use, closed by close_clients before the interpreter exits, while
+the driver's threads can still stop cleanly), and Kafka producing and consuming on BOOTSTRAP."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ import os
 import time
 import uuid
 
-from .addresses import BOOTSTRAP, CASSANDRA_HOSTS, CASSANDRA_PORT, MONGO_URI
+from .addresses import CASSANDRA_HOSTS, CASSANDRA_LOGIN, CASSANDRA_PORT, KAFKA_CONF, MONGO_URI, SETTINGS
 
 # The chaos checks read at this consistency: LOCAL_ONE (the driver's default) on one node; the cluster
 # scenario reads at LOCAL_QUORUM (stack/chaos-cluster.sh sets it).
@@ -20,6 +20,7 @@ def connect_cassandra(resilient: bool = False):
     """A new session on CASSANDRA_HOSTS. RESILIENT: for scenarios that restart Cassandra under it: it
     reconnects every second for ever, waits up to 60 s a request, reads at CHAOS_READ_CONSISTENCY."""
     from cassandra import ConsistencyLevel
+    from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import ConstantReconnectionPolicy, DCAwareRoundRobinPolicy
 
@@ -32,13 +33,14 @@ def connect_cassandra(resilient: bool = False):
                    "control_connection_timeout": 5}
     else:
         options = {"load_balancing_policy": DCAwareRoundRobinPolicy()}
-    return Cluster(CASSANDRA_HOSTS, port=CASSANDRA_PORT, protocol_version=5, **options).connect()
+    return Cluster(CASSANDRA_HOSTS, port=CASSANDRA_PORT, protocol_version=5,
+                   auth_provider=PlainTextAuthProvider(*CASSANDRA_LOGIN), **options).connect()
 
 
 def _mongo():
     from pymongo import MongoClient
 
-    return MongoClient(MONGO_URI, serverSelectionTimeoutMS=10000)
+    return MongoClient(MONGO_URI, **SETTINGS.mongo.login(), serverSelectionTimeoutMS=10000)
 
 
 class Shared:
@@ -78,13 +80,13 @@ def close_clients() -> None:
 def kafka_producer(**conf):
     from confluent_kafka import Producer
 
-    return Producer({"bootstrap.servers": BOOTSTRAP, **conf})
+    return Producer({**KAFKA_CONF, **conf})
 
 
 def kafka_admin():
     from confluent_kafka.admin import AdminClient
 
-    return AdminClient({"bootstrap.servers": BOOTSTRAP})
+    return AdminClient(KAFKA_CONF)
 
 
 def produce(topic: str, values, keys=None) -> None:
@@ -108,7 +110,7 @@ def consume_all(topic: str, expected: int, timeout: float = 30):
     """Every message of a topic from the start, waiting up to `timeout` for `expected` of them."""
     from confluent_kafka import Consumer
 
-    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "it-" + uuid.uuid4().hex,
+    c = Consumer({**KAFKA_CONF, "group.id": "it-" + uuid.uuid4().hex,
                   "auto.offset.reset": "earliest", "enable.auto.commit": False})
     c.subscribe([topic])
     out, deadline = [], time.monotonic() + timeout
@@ -131,7 +133,7 @@ def watermarks(topic: str, timeout: float = 30) -> dict[int, tuple[int, int]]:
     """partition -> (low, high) offsets of a topic: what it holds, without reading it."""
     from confluent_kafka import Consumer, TopicPartition
 
-    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "it-watermarks"})
+    c = Consumer({**KAFKA_CONF, "group.id": "it-watermarks"})
     try:
         parts = c.list_topics(topic, timeout=timeout).topics[topic].partitions
         return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout) for p in parts}
@@ -155,7 +157,7 @@ def topic_messages(topic: str, timeout: float = 120) -> list:
 
     spans = {p: (lo, hi) for p, (lo, hi) in watermarks(topic).items() if hi > lo}
     ends = {p: hi for p, (_lo, hi) in spans.items()}
-    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "it-read", "enable.auto.commit": False})
+    c = Consumer({**KAFKA_CONF, "group.id": "it-read", "enable.auto.commit": False})
     c.assign([TopicPartition(topic, p, lo) for p, (lo, _hi) in spans.items()])
     out = []
     deadline = time.monotonic() + timeout

@@ -13,14 +13,20 @@ import sys
 import time
 from pathlib import Path
 
+from userprofiles.access import secrets
+
+from .addresses import role_env
 from .paths import ROOT, VENV_BIN
 
 BATCH_LINE = re.compile(rb"micro-batch (\d+): read=")
 
 
-def child_env() -> dict:
-    """This environment, with the venv's programs first on PATH and output unbuffered."""
-    env = dict(os.environ)
+def child_env(role: str | None = None, base: dict | None = None) -> dict:
+    """The environment of a program of ROLE (userprofiles/access/roles.py: its credentials, and no other's;
+    None: no credentials): BASE (this environment unless given), with the venv's programs first on PATH and
+    output unbuffered."""
+    env = role_env(role, base)
+    env.setdefault("STACK_SECRETS_DIR", str(secrets.folder()))   # found also under a STACK_HOME of a test's own
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -37,33 +43,35 @@ def producer_cmd(args: list[str]) -> list[str]:
     return [sys.executable, str(ROOT / "producer.py"), *args]
 
 
-def _run(cmd: list[str], timeout: float | None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=timeout, **kw)
+def _run(cmd: list[str], timeout: float | None, env: dict, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, **kw)
 
 
-def spark_submit(args: list[str], timeout: float = 600, **kw) -> subprocess.CompletedProcess:
-    """The consumer run to its end (e.g. --available-now), its output captured."""
-    return _run(spark_cmd(args), timeout, **kw)
+def spark_submit(args: list[str], timeout: float = 600, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    """The consumer run to its end (e.g. --available-now), as the consumer role unless ENV says otherwise, its
+    output captured."""
+    return _run(spark_cmd(args), timeout, env or child_env("consumer"), **kw)
 
 
-def run_producer(args: list[str], timeout: float | None = 300) -> subprocess.CompletedProcess:
-    """producer.py run to its end, its output captured."""
-    return _run(producer_cmd(args), timeout)
+def run_producer(args: list[str], timeout: float | None = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """producer.py run to its end, as the producer role unless ENV says otherwise, its output captured."""
+    return _run(producer_cmd(args), timeout, env or child_env("producer"))
 
 
-def launch(cmd: list[str], log_path: Path, header: str | None = None) -> subprocess.Popen:
-    """CMD started in a session of its own, its output appended to LOG_PATH (after HEADER, when given)."""
+def launch(cmd: list[str], log_path: Path, env: dict, header: str | None = None) -> subprocess.Popen:
+    """CMD started in a session of its own with ENV, its output appended to LOG_PATH (after HEADER, when given)."""
     with open(log_path, "ab") as out:
         if header:
             out.write(header.encode())
             out.flush()
-        return subprocess.Popen(cmd, cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT,
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
 
 
-def start_consumer(args: list[str], log_path: Path) -> subprocess.Popen:
-    """The consumer left running (in its own session), its output appended to LOG_PATH."""
-    return launch(spark_cmd(args), log_path)
+def start_consumer(args: list[str], log_path: Path, env: dict | None = None) -> subprocess.Popen:
+    """The consumer left running (in its own session), as the consumer role unless ENV says otherwise, its
+    output appended to LOG_PATH."""
+    return launch(spark_cmd(args), log_path, env or child_env("consumer"))
 
 
 def session_members(sid: int) -> list[int]:
@@ -116,8 +124,8 @@ def stop_session(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace: float
 class Program:
     """A program started (and restarted) in its own session, each run's output appended to one log file."""
 
-    def __init__(self, name: str, cmd: list[str], log: Path):
-        self.name, self.cmd, self.log = name, cmd, log
+    def __init__(self, name: str, cmd: list[str], log: Path, env: dict):
+        self.name, self.cmd, self.log, self.env = name, cmd, log, env
         self.proc: subprocess.Popen | None = None
         self.log_start = 0
         self.started_at = 0.0
@@ -125,7 +133,7 @@ class Program:
 
     def start(self) -> Program:
         self.log_start = self.log.stat().st_size if self.log.exists() else 0
-        self.proc = launch(self.cmd, self.log,
+        self.proc = launch(self.cmd, self.log, self.env,
                            header=f"\n=== {dt.datetime.now():%H:%M:%S} start {self.name} #{self.starts + 1}\n")
         self.started_at = time.monotonic()
         self.starts += 1
@@ -164,7 +172,8 @@ class Consumer(Program):
     """consumer_spark.py on a sandbox's names, its checkpoint in TMP."""
 
     def __init__(self, sandbox, tmp: Path, *extra: str):
-        super().__init__("consumer", spark_cmd(sandbox.consumer_args(tmp, *extra)), tmp / "consumer.log")
+        super().__init__("consumer", spark_cmd(sandbox.consumer_args(tmp, *extra)), tmp / "consumer.log",
+                         sandbox.env("consumer"))
 
     def batches(self) -> list[int]:
         """The micro-batches this run has committed, from its per-batch log lines."""
@@ -187,7 +196,7 @@ class Producer(Program):
     def __init__(self, sandbox, tmp: Path, src: Path, *extra: str, n: int = 1):
         super().__init__("producer", producer_cmd(["--source", f"file:{src}", "--topic", sandbox.topic,
                                                    "--progress-seconds", "2", *extra]),
-                         tmp / f"producer-{n}.log")
+                         tmp / f"producer-{n}.log", sandbox.env("producer"))
 
 
 # --- keeping a scenario's programs going ------------------------------------------------------------

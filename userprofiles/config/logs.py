@@ -11,6 +11,11 @@ def setup_logging(level: str = "INFO") -> None:
     quiet = logging.INFO if level.upper() == "DEBUG" else logging.WARNING
     for noisy in ("cassandra", "pymongo", "py4j", "kafka"):
         logging.getLogger(noisy).setLevel(quiet)
+    # Py4J's callback server reports, with its traceback, an exception that the consumer's foreachBatch raises
+    # on purpose to fail the micro-batch, which the consumer then says in one line (the cause and the fix),
+    # like Spark's own reports of it (spark_runtime.FAILURE_REPORTERS). At DEBUG it is kept.
+    if level.upper() != "DEBUG":
+        logging.getLogger("py4j.clientserver").setLevel(logging.CRITICAL)
 
 
 class FailureOnce:

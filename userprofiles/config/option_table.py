@@ -70,9 +70,10 @@ CASSANDRA_WRITES = (
            ("cassandra.rows_per_cql_batch",), minimum=1),
 )
 MONGO = (
-    Option("--mongo-uri", "MONGO_URI",
-           "MongoDB URI, may carry user:password; unset, the local stack's (MONGO_PORT)", ("mongo.uri",)),
+    Option("--mongo-uri", "MONGO_URI", "MongoDB URI; unset, the local stack's (MONGO_PORT)", ("mongo.uri",)),
     Option("--mongo-db", "MONGO_DB", "MongoDB database of the analytics", ("mongo.db",)),
+    Option(None, "MONGO_USERNAME", "MongoDB user (of the admin database)", ("mongo.username",)),
+    Option(None, "MONGO_PASSWORD", "MongoDB password", ("mongo.password",)),
 )
 CHECKPOINT = (Option("--checkpoint", "SPARK_CHECKPOINT_DIR",
                      "the consumer's durable checkpoint folder", ("stream.checkpoint_dir",),
@@ -149,6 +150,9 @@ PRODUCER = (
            minimum=0, maximum=900_000),
     Option("--compression", "KAFKA_COMPRESSION", "producer compression codec", ("compression",),
            convert=str.lower, choices=CODECS),
+    Option("--keep-login-secrets", "PRODUCER_KEEP_LOGIN_SECRETS",
+           "publish login.password, salt, md5, sha1 and sha256 as the source gives them (dropped by default: "
+           "nothing downstream uses them)", ("keep_login_secrets",)),
     Option("--metrics-port", "PRODUCER_METRICS_PORT", "serve Prometheus metrics on METRICS_HOST:PORT; 0 = off",
            ("metrics_port",), minimum=0, maximum=65535),
     Option("--metrics-host", "PRODUCER_METRICS_HOST",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from userprofiles.config import settings as S
@@ -55,10 +55,12 @@ def parse(opt: Option, text: str) -> Any:
     return value
 
 
-def env_value(opt: Option) -> Any:
-    """The option's value from its variable (or an alias), converted to the default's type; else the default."""
+def env_value(opt: Option, environ: Mapping[str, str] | None = None) -> Any:
+    """The option's value from its variable (or an alias) in ENVIRON (os.environ unless given), converted to the
+    default's type; else the default."""
+    environ = os.environ if environ is None else environ
     for name in (opt.env, *opt.aliases):
-        raw = os.environ.get(name)
+        raw = environ.get(name)
         if raw is None or raw == "":
             continue
         try:
@@ -97,11 +99,13 @@ def _boolean(raw: str) -> bool:
     raise ValueError(raw)
 
 
-def add_options(p: argparse.ArgumentParser, options: Sequence[Option]) -> None:
-    """Flags for these options (defaults from the environment, read now); env-only ones as plain defaults."""
+def add_options(p: argparse.ArgumentParser, options: Sequence[Option],
+                environ: Mapping[str, str] | None = None) -> None:
+    """Flags for these options (defaults from ENVIRON, os.environ unless given, read now); env-only ones as plain
+    defaults."""
     for opt in options:
         try:
-            default = env_value(opt)
+            default = env_value(opt, environ)
         except (SettingError, PortError) as exc:   # PortError: a port variable behind a default (KAFKA_PORT)
             p.error(str(exc))
         if opt.flag is None:
@@ -136,20 +140,21 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def parser(prog: str, description: str, options: Sequence[Option]) -> argparse.ArgumentParser:
+def parser(prog: str, description: str, options: Sequence[Option],
+           environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
     p = OneLineParser(prog=prog, description=description, formatter_class=DefaultsHelpFormatter)
-    add_options(p, options)
+    add_options(p, options, environ)
     return p
 
 
-def consumer_parser() -> argparse.ArgumentParser:
+def consumer_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
     return parser("consumer_spark.py", "Spark Structured Streaming: Kafka -> Cassandra profiles + MongoDB analytics.",
-                  CONSUMER_OPTIONS)
+                  CONSUMER_OPTIONS, environ)
 
 
-def producer_parser() -> argparse.ArgumentParser:
+def producer_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
     return parser("producer.py", "Publish randomuser.me user records to Kafka, one message per user.",
-                  PRODUCER_OPTIONS)
+                  PRODUCER_OPTIONS, environ)
 
 
 def _filled(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, dict[str, Any]]:

@@ -84,11 +84,26 @@ class CassandraSettings:
 
 @dataclass(frozen=True)
 class MongoSettings:
-    """The analytics database."""
+    """The analytics database. The login is its own pair of variables, as Kafka's and Cassandra's are, so that
+    the address (MONGO_URI) may change without it and never shows a password; a URI with user:password works
+    too."""
     uri: str = field(default_factory=addresses.mongo_uri)
     db: str = "users_profiles_analytics"
+    username: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
     connect_timeout: float = CONNECT_TIMEOUT
     retry_seconds: float = RETRY_SECONDS
+
+    def login(self) -> dict:
+        """pymongo's keyword arguments of the login (the users of the stack are the admin database's)."""
+        if not self.username:
+            return {}
+        return {"username": self.username, "password": self.password,
+                **({} if "authsource=" in self.uri.lower() else {"authSource": "admin"})}
+
+    @property
+    def user(self) -> str:
+        return self.username or uri_user(self.uri)
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,7 @@ class ProducerSettings(ProgramSettings):
     progress_seconds: float = 5.0
     linger_ms: int = 20
     compression: str = "lz4"
+    keep_login_secrets: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,3 +183,17 @@ def redact_uri(uri: str) -> str:
         cred, host = rest.rsplit("@", 1)
         return f"{scheme}://{cred.split(':', 1)[0]}:***@{host}"
     return uri
+
+
+def uri_user(uri: str) -> str:
+    """The user of a mongodb:// URI ("" without one)."""
+    from urllib.parse import unquote, urlparse
+
+    return unquote(urlparse(uri).username or "")
+
+
+def uri_address(uri: str) -> str:
+    """host:port of a mongodb:// URI, for a line that names the server (no user, no password)."""
+    from urllib.parse import urlparse
+
+    return urlparse(uri).netloc.rsplit("@", 1)[-1] or uri

@@ -7,9 +7,12 @@ import logging
 import uuid
 from pathlib import Path
 
+from userprofiles.access import refusals
 from userprofiles.config.errors import short
 from userprofiles.config.settings import ConsumerSettings, redact_uri
-from userprofiles.sinks import cassandra, mongo
+from userprofiles.sinks import cassandra, cassandra_schema, mongo
+
+ROLE = "consumer"   # whose credentials the consumer is given (userprofiles/access/roles.py)
 
 
 class PreflightError(RuntimeError):
@@ -17,43 +20,53 @@ class PreflightError(RuntimeError):
 
 
 def check_kafka(settings: ConsumerSettings) -> None:
-    from confluent_kafka.admin import AdminClient
-
     kafka, wait = settings.kafka, settings.connect_timeout
-    conf = {**kafka.client_config(), "socket.timeout.ms": int(wait * 1000), "logger": _quiet_logger()}
     try:
-        md = AdminClient(conf).list_topics(timeout=wait)
+        md = refusals.kafka_metadata(kafka.client_config(), role=ROLE, wait=wait)
+    except refusals.AccessRefused as exc:
+        raise PreflightError(str(exc)) from None
     except Exception as exc:
-        raise PreflightError(f"Kafka at {kafka.bootstrap_servers} is unreachable ({short(exc)}); start it "
+        raise PreflightError(f"Kafka at {kafka.bootstrap_servers} is unreachable ({short(exc, 400)}); start it "
                              f"(make up) or fix --bootstrap-servers / KAFKA_BOOTSTRAP_SERVERS.") from None
     for topic, flag in ((kafka.topic, "--topic"), (kafka.dlq_topic, "--dlq-topic")):
         if topic not in md.topics:
-            raise PreflightError(f"Kafka topic '{topic}' does not exist on {kafka.bootstrap_servers}; create it "
-                                 f"(make up creates users_profiles and users_profiles_dlq) or fix {flag}.")
+            raise PreflightError(f"Kafka topic '{topic}' does not exist on {kafka.bootstrap_servers}, or the user "
+                                 f"'{kafka.sasl_username}' may not see it; create it and grant the consumer's ACLs "
+                                 f"(make up does, for users_profiles and users_profiles_dlq) or fix {flag}.")
 
 
 def check_cassandra(settings: ConsumerSettings) -> str:
-    """Create the keyspace and table when missing; returns the consistency level of the writes."""
+    """Create the keyspace and table when missing (where the role may); returns the consistency level of the
+    writes."""
     # The driver logs each failed connection with its traceback; the one-line error below says it all.
     driver_log = logging.getLogger("cassandra")
     level = driver_log.level
     driver_log.setLevel(logging.CRITICAL)
+    c = settings.cassandra
     try:
-        return cassandra.ensure_schema(settings.cassandra)
+        return cassandra.ensure_schema(c)
+    except cassandra_schema.SchemaRefused as exc:
+        raise PreflightError(str(exc)) from None
     except Exception as exc:
-        raise PreflightError(f"Cassandra at {settings.cassandra.address} is unusable ({short(exc)}); start it "
-                             f"(make up) or fix --cassandra-hosts / CASSANDRA_HOSTS and --cassandra-port / "
-                             f"CASSANDRA_PORT (and CASSANDRA_USERNAME/CASSANDRA_PASSWORD if it needs them).") from None
+        refusal = refusals.cassandra_refusal(exc, address=c.address, user=c.username, role=ROLE)
+        if refusal:
+            raise PreflightError(str(refusal)) from None
+        raise PreflightError(f"Cassandra at {c.address} is unusable ({short(exc)}); start it (make up) or fix "
+                             f"--cassandra-hosts / CASSANDRA_HOSTS and --cassandra-port / CASSANDRA_PORT.") from None
     finally:
         driver_log.setLevel(level)
 
 
 def check_mongo(settings: ConsumerSettings) -> None:
+    m = settings.mongo
     try:
-        mongo.ping(settings.mongo)
+        mongo.ping(m)
     except Exception as exc:
-        raise PreflightError(f"MongoDB at {redact_uri(settings.mongo.uri)} is unreachable ({short(exc)}); start "
-                             f"it (make up) or fix --mongo-uri / MONGO_URI.") from None
+        refusal = refusals.mongo_refusal(exc, address=redact_uri(m.uri), user=m.user, role=ROLE)
+        if refusal:
+            raise PreflightError(str(refusal)) from None
+        raise PreflightError(f"MongoDB at {redact_uri(m.uri)} is unreachable ({short(exc)}); start it (make up) or "
+                             f"fix --mongo-uri / MONGO_URI.") from None
 
 
 def check_checkpoint(settings: ConsumerSettings) -> None:
@@ -84,8 +97,3 @@ def run_all(settings: ConsumerSettings) -> str:
     check_mongo(settings)
     return consistency
 
-
-def _quiet_logger():
-    lg = logging.getLogger("librdkafka")
-    lg.setLevel(logging.CRITICAL)
-    return lg

@@ -39,8 +39,8 @@ class ProgressRecorder:
             from pymongo import MongoClient
 
             ms = int(self.timeout * 1000)
-            self._client = MongoClient(self.mongo.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
-                                       socketTimeoutMS=ms)
+            self._client = MongoClient(self.mongo.uri, **self.mongo.login(), serverSelectionTimeoutMS=ms,
+                                       connectTimeoutMS=ms, socketTimeoutMS=ms)
         return self._client[self.mongo.db][COLLECTION]
 
     def record(self, note: BatchNote, stats: dict | None = None, duration_ms: int | None = None) -> bool:

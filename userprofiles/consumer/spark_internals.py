@@ -22,3 +22,13 @@ def submitted_master() -> str:
 
     SparkContext._ensure_initialized()
     return SparkConf().get("spark.master", "local[*]")
+
+
+def stop_driver_first(spark: SparkSession, timeout_s: float = 60.0) -> None:
+    """At the shutdown of spark-submit's JVM (SIGTERM, Ctrl-C), this Python driver is signalled and waited for
+    before Spark's own shutdown hooks stop the SparkContext (jvm/.../DriverShutdown.java, a hook of Spark's
+    ShutdownHookManager): the driver stops the query, its clients and Spark in order. Without it the JVM
+    stops the SparkContext under the running query."""
+    import os
+
+    spark.sparkContext._jvm.userprofiles.jvm.DriverShutdown.install(os.getpid(), int(timeout_s * 1000))

@@ -75,6 +75,9 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
              .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
              .config("spark.ui.enabled", "true" if stream.ui else "false")
              .config("spark.ui.port", str(stream.ui_port))
+             # The UI is for watching: no link in it stops a job or a stage (it listens on SPARK_LOCAL_IP,
+             # 127.0.0.1 on this machine: stack/spark-conf/spark-env.sh).
+             .config("spark.ui.killEnabled", "false")
              # The identifiant is ASCII hex (transform.UUID_RE), which the JVM's case mapping lowers exactly and
              # more cheaply than ICU's (bench/RESULTS.md).
              .config("spark.sql.icu.caseMappings.enabled", "false")
@@ -92,6 +95,7 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
     if not debug:
         quiet_failure_reports(spark)
     ship_package(spark)
+    spark_internals.stop_driver_first(spark)
     return spark
 
 

@@ -16,7 +16,7 @@ import time
 from userprofiles.config import options
 from userprofiles.config.logs import setup_logging
 from userprofiles.config.option_table import DASHBOARD_OPTIONS
-from userprofiles.config.settings import redact_uri
+from userprofiles.config.settings import uri_address
 from userprofiles.observe import figures, history
 from userprofiles.observe.charts import keep_zoom
 from userprofiles.observe.live import Live
@@ -39,7 +39,7 @@ def make_app(live: Live, latest_dead_letters: int = 10):
         html.H1("users_profiles pipeline, live"),
         html.Div(f"Kafka {conf.kafka.bootstrap_servers} topic {conf.kafka.topic} → Cassandra "
                  f"{conf.cassandra.address} {conf.cassandra.keyspace}.{conf.cassandra.table} + MongoDB "
-                 f"{redact_uri(conf.mongo.uri)} {conf.mongo.db}", className="sub"),
+                 f"{uri_address(conf.mongo.uri)} {conf.mongo.db}", className="sub"),
         dcc.Interval(id="tick", interval=int(live.refresh * 1000), n_intervals=0),
         html.Div(id="top"),
         dcc.RadioItems(id="window", options=list(history.WINDOWS), value="10 min", inline=True,

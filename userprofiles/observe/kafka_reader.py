@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import deque
 
+from userprofiles.access.roles import OBSERVER_GROUP_PREFIX
 from userprofiles.config.errors import short
 from userprofiles.config.settings import ObserveSettings
 from userprofiles.consumer.consumer_group import BatchNote
@@ -40,8 +41,9 @@ class KafkaReader:
         if self._consumer is None:
             from confluent_kafka import Consumer
 
-            self._consumer = Consumer({**self._client_config(), "group.id": f"observe-{uuid.uuid4().hex[:8]}",
-                                       "enable.auto.commit": False, "enable.partition.eof": False})
+            group = f"{OBSERVER_GROUP_PREFIX}{uuid.uuid4().hex[:8]}"   # the dashboard's ACLs name this prefix
+            self._consumer = Consumer({**self._client_config(), "group.id": group, "enable.auto.commit": False,
+                                       "enable.partition.eof": False})
         return self._consumer
 
     def _down(self, exc: BaseException) -> StoreDown:

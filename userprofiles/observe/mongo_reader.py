@@ -19,7 +19,7 @@ class MongoReader:
             from pymongo import MongoClient
 
             ms = int(c.timeout * 1000)
-            self._mongo = MongoClient(c.mongo.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
+            self._mongo = MongoClient(c.mongo.uri, **c.mongo.login(), serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
                                       socketTimeoutMS=ms * 3)
         return self._mongo[c.mongo.db]
 

@@ -9,7 +9,7 @@ import sys
 import time
 
 from userprofiles.config import options
-from userprofiles.config.settings import ObserveSettings, redact_uri
+from userprofiles.config.settings import ObserveSettings, uri_address
 from userprofiles.observe import figures
 from userprofiles.observe.snapshot import Snapshot
 from userprofiles.observe.stores import open_stores
@@ -40,7 +40,7 @@ def render(snap: Snapshot, conf: ObserveSettings) -> str:
     rows = "" if snap.rows is None else f"{cass.keyspace}.{cass.table}: {snap.rows.rows:,} rows ({snap.rows.how})"
     service("cassandra", cass.address, rows)
     profiles = "" if snap.collections is None else f"{mongo.db}: {snap.profiles:,} profiles"
-    service("mongodb", redact_uri(mongo.uri), profiles)
+    service("mongodb", uri_address(mongo.uri), profiles)
 
     if snap.collections is not None:
         out += ["", f"{'analytics (' + mongo.db + ')':<44} {'keys':>8} {'profiles':>10}"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from userprofiles.config.settings import ProducerSettings
 from userprofiles.producer import sources
+from userprofiles.producer.minimise import without_login_secrets
 
 log = logging.getLogger("producer")
 
@@ -53,16 +54,22 @@ def make_producer(settings: ProducerSettings):
 
 
 def check_topic(producer, settings: ProducerSettings) -> None:
-    """Fail fast, with the fix, when the broker or the topic is missing (librdkafka would retry silently)."""
+    """Fail fast, with the fix, when the broker or the topic is missing or the broker refuses the credentials
+    (librdkafka would retry silently)."""
+    from userprofiles.access import refusals
+
     try:
-        md = producer.list_topics(timeout=10)
+        md = refusals.kafka_metadata(settings.kafka.client_config(), role="producer", wait=10)
+    except refusals.AccessRefused as exc:
+        raise KafkaUnavailable(str(exc)) from None
     except Exception as exc:
         raise KafkaUnavailable(f"Kafka at {settings.kafka.bootstrap_servers} is unreachable ({type(exc).__name__}: "
-                               f"{str(exc)[:120]}); start it (make up) or fix --bootstrap-servers.") from None
+                               f"{str(exc)[:400]}); start it (make up) or fix --bootstrap-servers.") from None
     topic = settings.kafka.topic
     if topic not in md.topics:
-        raise KafkaUnavailable(f"Kafka topic '{topic}' does not exist on {settings.kafka.bootstrap_servers}; create it "
-                               f"(make up creates users_profiles) or fix --topic / KAFKA_TOPIC.")
+        raise KafkaUnavailable(f"Kafka topic '{topic}' does not exist on {settings.kafka.bootstrap_servers}, or the "
+                               f"user '{settings.kafka.sasl_username}' may not write it; create it and grant the "
+                               f"producer's ACL (make up does, for users_profiles) or fix --topic / KAFKA_TOPIC.")
 
 
 def open_source(settings: ProducerSettings) -> tuple[str, object, bool]:
@@ -147,10 +154,12 @@ def run(settings: ProducerSettings, pages=None) -> Stats:
         paced_start = time.monotonic()
         limit = settings.max_messages or float("inf")
         topic = settings.kafka.topic
+        minimise = (lambda v: v) if settings.keep_login_secrets else without_login_secrets
         for page in pages:
             for key, value in page:
                 if stop["now"] or stats.sent >= limit:
                     break
+                value = minimise(value) if isinstance(value, bytes) else value
                 if not _produce(producer, topic, key, value, stats):
                     continue
                 stats.sent += 1

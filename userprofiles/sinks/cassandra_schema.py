@@ -98,15 +98,35 @@ def local_datacenter(session) -> str:
     return session.execute("SELECT data_center FROM system.local", timeout=10).one()[0]
 
 
+class SchemaRefused(RuntimeError):
+    """The keyspace or table is missing and this role may not create it; the text names who does."""
+
+
+def exists(session, settings: CassandraSettings) -> bool:
+    """True when the keyspace and the table are there (as the driver's schema metadata has them)."""
+    ks = session.cluster.metadata.keyspaces.get(settings.keyspace)
+    return ks is not None and settings.table in ks.tables
+
+
 def ensure_schema(session, settings: CassandraSettings) -> None:
     """Create the keyspace (settings.replication, else replication_map of its replication factor in the
-    node's datacenter) and the table when missing; an existing keyspace keeps its replication."""
+    node's datacenter) and the table when missing; an existing keyspace keeps its replication. Nothing is
+    asked of Cassandra when both exist: the pipeline's own role may read and write them, not create them."""
+    if exists(session, settings):
+        return
+    from cassandra import Unauthorized
+
     replication = settings.replication
     if not replication:
         dc = local_datacenter(session) if settings.replication_factor > 1 else ""
         replication = replication_map(settings.replication_factor, dc)
-    for stmt in schema_statements(settings.keyspace, settings.table, replication):
-        session.execute(stmt, timeout=60)
+    try:
+        for stmt in schema_statements(settings.keyspace, settings.table, replication):
+            session.execute(stmt, timeout=60)
+    except Unauthorized:
+        raise SchemaRefused(f"the table {settings.keyspace}.{settings.table} does not exist and the user "
+                            f"'{settings.username}' may not create it; make up creates it as the admin (for another "
+                            f"keyspace: CASSANDRA_KEYSPACE=... make up), or fix --keyspace / --table") from None
 
 
 def resolve_consistency(session, settings: CassandraSettings) -> str:

@@ -32,8 +32,9 @@ def database(settings: MongoSettings):
         # socketTimeoutMS: a server that stops answering fails the request (a transient error, retried
         # within the budget) instead of holding the task for ever.
         return MongoClient(settings.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=60_000,
-                           retryWrites=True)
-    return connections.shared(("mongo", settings.uri), make, lambda client: client.close())[settings.db]
+                           retryWrites=True, **settings.login())
+    return connections.shared(("mongo", settings.uri, settings.username), make,
+                              lambda client: client.close())[settings.db]
 
 
 def _transient():
@@ -93,9 +94,10 @@ class AnalyticsSink(SectionSink):
 
 
 def ping(settings: MongoSettings) -> None:
-    """Counters are looked up by _id only, so no index is needed; this just proves the server answers, so that
-    a wrong URI fails at start-up rather than in the first micro-batch."""
-    database(settings).command("ping")
+    """Counters are looked up by _id only, so no index is needed; this proves that the server answers and
+    takes the URI's login (a server that asks for one answers a bare ping anonymously), so that a wrong URI
+    fails at start-up rather than in the first micro-batch."""
+    database(settings).list_collection_names()
 
 
 def read_analytics(db) -> dict[str, dict[str, dict]]:

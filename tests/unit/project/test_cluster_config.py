@@ -57,7 +57,7 @@ def _render(script: str, tmp_path: Path, **env) -> dict:
 def test_kafka_single_node_config(tmp_path):
     c = _render("kafka.sh", tmp_path)
     assert c["node.id"] == "1" and c["controller.quorum.voters"] == "1@127.0.0.1:9093"
-    assert c["listeners"] == "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093"
+    assert c["listeners"] == "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093"
     assert c["default.replication.factor"] == c["min.insync.replicas"] == c["offsets.topic.replication.factor"] == "1"
     assert c["log.dirs"] == f"{tmp_path}/data/kafka/logs"
 
@@ -66,11 +66,26 @@ def test_kafka_cluster_node_config(tmp_path):
     c = _render("kafka.sh", tmp_path, NODES=3, NODE="2")
     assert c["node.id"] == "2"
     assert c["controller.quorum.voters"] == "1@127.0.0.1:9095,2@127.0.0.1:9096,3@127.0.0.1:9097"
-    assert c["listeners"] == "PLAINTEXT://127.0.0.1:9093,CONTROLLER://127.0.0.1:9096"
-    assert c["advertised.listeners"] == "PLAINTEXT://127.0.0.1:9093"
+    assert c["listeners"] == "CLIENT://127.0.0.1:9093,CONTROLLER://127.0.0.1:9096"
+    assert c["advertised.listeners"] == "CLIENT://127.0.0.1:9093"
     assert c["default.replication.factor"] == c["offsets.topic.replication.factor"] == "3"
     assert c["min.insync.replicas"] == c["transaction.state.log.min.isr"] == "2"
     assert c["log.dirs"] == f"{tmp_path}/data/kafka-2/logs"
+
+
+def test_kafka_authenticates_every_listener_and_authorizes_by_acl(tmp_path):
+    """SASL on both listeners (SCRAM for clients and brokers, PLAIN for the controllers), never PLAINTEXT; no
+    ACL means no access; the admin's password is read from its role file, not written into the config."""
+    for env in ({}, {"NODES": 3, "NODE": "2"}):
+        c = _render("kafka.sh", tmp_path, **env)
+        assert c["listener.security.protocol.map"] == "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
+        assert c["inter.broker.listener.name"] == "CLIENT" and c["sasl.mechanism.controller.protocol"] == "PLAIN"
+        assert c["listener.name.client.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+        assert c["authorizer.class.name"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+        assert c["allow.everyone.if.no.acl.found"] == "false" and c["super.users"] == "User:admin"
+        secret = f'"${{file:{tmp_path}/secrets/admin.env:KAFKA_SASL_PASSWORD}}"'
+        assert f'password={secret}' in c["listener.name.client.scram-sha-512.sasl.jaas.config"]
+        assert f'user_admin={secret}' in c["listener.name.controller.plain.sasl.jaas.config"]
 
 
 def test_cassandra_single_node_config(tmp_path):

@@ -71,9 +71,7 @@ def test_images_are_pinned_to_the_stack_versions():
     v = versions()
     want = {
         "kafka": f"apache/kafka:{v['KAFKA_VERSION']}",
-        "kafka-init": f"apache/kafka:{v['KAFKA_VERSION']}",
         "cassandra": f"cassandra:{v['CASSANDRA_VERSION']}",
-        "cassandra-init": f"cassandra:{v['CASSANDRA_VERSION']}",
         "spark-master": f"apache/spark:{v['SPARK_VERSION']}",
         "mongo": f"mongo:{v['MONGO_IMAGE_VERSION']}",
         "kafka-ui": f"kafbat/kafka-ui:{v['KAFKA_UI_IMAGE_VERSION']}",
@@ -85,7 +83,7 @@ def test_images_are_pinned_to_the_stack_versions():
         assert re.fullmatch(r"[\w./-]+:[\w.-]+", image) and not image.endswith(":latest"), f"{name}: {image}"
     # The project image: built from the Dockerfile, whose base is pinned too, with pyspark = SPARK_VERSION.
     built = {name for name, svc in SERVICES.items() if "build" in svc}
-    assert built == {"producer", "consumer", "dashboard", "spark-worker"}
+    assert built == {"producer", "consumer", "dashboard", "spark-worker", "access-init"}
     for name in built:
         assert (ROOT / SERVICES[name]["build"]["context"] / SERVICES[name]["build"]["dockerfile"]).is_file()
     froms = re.findall(r"^FROM\s+(\S+)", (ROOT / "Dockerfile").read_text(), re.M)
@@ -119,58 +117,96 @@ def test_ports_are_the_local_stacks_and_on_the_loopback_only():
     assert len(hosts) == len(set(hosts)), "two services publish the same host port"
 
 
-def test_topics_are_the_local_stacks():
-    script = " ".join(SERVICES["kafka-init"]["command"])
-    created = {m.group(1): int(m.group(2)) for m in
-               re.finditer(r"--topic (\S+) --partitions (\d+) --replication-factor 1", script)}
-    assert created == {lib_default("KAFKA_TOPIC"): int(lib_default("KAFKA_PARTITIONS")),
-                       lib_default("KAFKA_DLQ_TOPIC"): int(lib_default("KAFKA_DLQ_PARTITIONS"))}
+def test_topics_users_and_rights_are_made_by_the_local_stack_s_code():
+    """access-init runs what make up runs (userprofiles/access/provision.py): the same topics and partitions,
+    the raw topic's retention, then Cassandra's roles and schema, then MongoDB's users."""
+    script = SERVICES["access-init"]["command"][-1]
+    kafka = re.search(r"provision kafka kafka:29092 1 1 \$\$\{KAFKA_TOPIC_RETENTION_HOURS:-(\d+)\} (.+?) &&", script)
+    created = dict(spec.split(":") for spec in kafka.group(2).split())
+    assert {k: int(v) for k, v in created.items()} == {
+        lib_default("KAFKA_TOPIC"): int(lib_default("KAFKA_PARTITIONS")),
+        lib_default("KAFKA_DLQ_TOPIC"): int(lib_default("KAFKA_DLQ_PARTITIONS"))}
+    assert kafka.group(1) == lib_default("KAFKA_TOPIC_RETENTION_HOURS")
+    assert "provision cassandra &&" in script and script.rstrip().endswith("provision mongo")
     # ... and the names the producer and the consumer use by default.
     from userprofiles.config.options import consumer_parser, consumer_settings, producer_parser, producer_settings
 
     assert producer_settings(producer_parser().parse_args([])).kafka.topic in created
-    kafka = consumer_settings(consumer_parser().parse_args([])).kafka
-    assert {kafka.topic, kafka.dlq_topic} == set(created)
-    env = SERVICES["kafka"]["environment"]
-    assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]) == "false"
-    assert int(env["KAFKA_NUM_PARTITIONS"]) == int(lib_default("KAFKA_PARTITIONS"))
-
-
-def test_kafka_keeps_its_data_on_its_volume_with_the_single_node_settings():
-    kafka = SERVICES["kafka"]
-    env = kafka["environment"]
-    mounts = dict(m.split(":", 1) for m in kafka["volumes"])
-    assert env["KAFKA_LOG_DIRS"] == mounts["kafka-data"], "Kafka's log dirs are not on the kafka-data volume"
-    assert "kafka-data" in COMPOSE["volumes"]
-    # The settings of the apache/kafka image's single-node example (KRaft, combined roles).
-    for key in ("KAFKA_NODE_ID", "KAFKA_PROCESS_ROLES", "KAFKA_LISTENERS", "KAFKA_ADVERTISED_LISTENERS",
-                "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "KAFKA_INTER_BROKER_LISTENER_NAME",
-                "KAFKA_CONTROLLER_LISTENER_NAMES", "KAFKA_CONTROLLER_QUORUM_VOTERS", "CLUSTER_ID",
-                "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS",
-                "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
-                "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR",
-                "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "KAFKA_LOG_DIRS"):
-        assert key in env, key
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"1@{kafka['hostname']}:9093"
-
-
-def test_the_schema_is_applied_once_by_an_init_job_and_health_checks_only_check():
-    init = SERVICES["cassandra-init"]
-    mounts = {}
-    for m in init["volumes"]:
-        src, dst = m.split(":")[:2]
-        mounts[dst] = src
-    args = init["entrypoint"]
-    schema_in_container = args[args.index("-f") + 1]
-    assert mounts[schema_in_container] == "./cassandra_schema.cql"
-    assert (ROOT / "cassandra_schema.cql").is_file()
-    assert args[1:3] == ["cassandra", "9042"]
-    for job, after in (("cassandra-init", "cassandra"), ("kafka-init", "kafka")):
-        assert SERVICES[job]["restart"] == "no"
-        assert SERVICES[job]["depends_on"][after]["condition"] == "service_healthy"
+    k = consumer_settings(consumer_parser().parse_args([])).kafka
+    assert {k.topic, k.dlq_topic} == set(created)
+    init = SERVICES["access-init"]
+    assert init["restart"] == "no" and init["environment"]["STACK_SECRETS_DIR"] == "/secrets"
+    assert "./.stack/secrets:/secrets:ro" in init["volumes"]
+    for after in ("kafka", "cassandra", "mongo"):
+        assert init["depends_on"][after]["condition"] == "service_healthy"
     for name, svc in SERVICES.items():
         test = " ".join(svc.get("healthcheck", {}).get("test", []))
-        assert not re.search(r"\.cql|cqlsh\s.*-f\b|--create", test), f"{name}'s health check changes state: {test}"
+        assert not re.search(r"\.cql|cqlsh\s.*-f\b|--create|provision", test), f"{name}'s health check changes state"
+
+
+def test_every_service_gets_its_role_s_file_and_no_password_of_its_own():
+    from userprofiles.access import roles
+
+    want = {"kafka": "admin", "mongo": "admin", "access-init": "admin", "producer": "producer",
+            "consumer": "consumer", "dashboard": "dashboard", "kafka-ui": "kafka-ui"}
+    for name, svc in SERVICES.items():
+        files = svc.get("env_file", [])
+        assert files == ([f".stack/secrets/{want[name]}.env"] if name in want else []), name
+        assert want.get(name, "admin") in roles.ROLES
+        env = " ".join(f"{k}={v}" for k, v in (svc.get("environment") or {}).items())
+        assert not re.search(r"(?i)password=\"?[^$\"]", env), f"{name} has a password of its own: {env}"
+    assert SERVICES["kafka-ui"]["environment"]["KAFKA_CLUSTERS_0_READONLY"] == "true"
+    # Checked on a node of the local stack's Cassandra 5.0.6: without allow_system_properties the others are
+    # ignored; with it, a client without a login is refused.
+    opts = SERVICES["cassandra"]["environment"]["JVM_EXTRA_OPTS"].split()
+    assert {"-Dcassandra.config.allow_system_properties=true",
+            "-Dcassandra.settings.authenticator.class_name=PasswordAuthenticator",
+            "-Dcassandra.settings.authorizer=CassandraAuthorizer"} <= set(opts)
+
+
+def _render_compose_kafka(tmp_path: Path) -> dict:
+    """docker/kafka.sh run with stand-ins of the image's Kafka scripts: the server.properties it writes."""
+    import os
+
+    home = tmp_path / "kafka"
+    (home / "bin").mkdir(parents=True)
+    for script in ("kafka-storage.sh", "kafka-server-start.sh"):
+        (home / "bin" / script).write_text("#!/bin/sh\nexit 0\n")
+        (home / "bin" / script).chmod(0o755)
+    env = {**os.environ, "KAFKA_HOME": str(home), "KAFKA_LOG_DIRS": str(tmp_path / "data"),
+           "KAFKA_CONF_DIR": str(tmp_path), "KAFKA_SASL_PASSWORD": "pw", "CLUSTER_ID": "x"}
+    subprocess.run(["bash", str(ROOT / "docker" / "kafka.sh")], env=env, check=True, timeout=30)
+    conf = {}
+    for line in (tmp_path / "server.properties").read_text().splitlines():
+        k, _, v = line.partition("=")
+        conf[k] = v
+    return conf
+
+
+def test_compose_s_kafka_is_secured_as_the_local_stack_s(tmp_path):
+    kafka = SERVICES["kafka"]
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in kafka["volumes"]}
+    conf = _render_compose_kafka(tmp_path)
+    assert mounts["/var/lib/kafka/data"] == "kafka-data" and "kafka-data" in COMPOSE["volumes"]
+    assert conf["log.dirs"] == str(tmp_path / "data")
+    assert conf["controller.quorum.voters"] == f"1@{kafka['hostname']}:9093"
+    assert conf["listener.security.protocol.map"] == \
+        "HOST:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
+    assert "pw" not in (tmp_path / "server.properties").read_text()   # read from the environment at start
+    # The same security settings as the local stack's node.
+    import os
+
+    local = subprocess.run(["bash", str(ROOT / "stack" / "kafka.sh"), "render"], capture_output=True, text=True,
+                           check=True, env={**os.environ, "STACK_HOME": str(tmp_path / "stack")}).stdout
+    local_conf = dict(line.partition("=")[::2] for line in local.splitlines() if "=" in line)
+    for key in ("authorizer.class.name", "allow.everyone.if.no.acl.found", "super.users",
+                "sasl.mechanism.inter.broker.protocol", "sasl.mechanism.controller.protocol",
+                "listener.name.controller.sasl.enabled.mechanisms", "auto.create.topics.enable", "num.partitions"):
+        assert conf[key] == local_conf[key], key
+    for listener in ("host", "internal"):
+        key = f"listener.name.{listener}.sasl.enabled.mechanisms"
+        assert conf[key] == local_conf["listener.name.client.sasl.enabled.mechanisms"], key
+    assert int(conf["num.partitions"]) == int(lib_default("KAFKA_PARTITIONS"))
 
 
 def test_profiles_carry_the_whole_system():
@@ -179,14 +215,15 @@ def test_profiles_carry_the_whole_system():
         for p in svc.get("profiles", ["(default)"]):
             by_profile.setdefault(p, set()).add(name)
     assert by_profile == {
-        "(default)": {"kafka", "kafka-init", "cassandra", "cassandra-init", "mongo"},
+        "(default)": {"kafka", "cassandra", "mongo", "access-init"},
         "pipeline": {"producer", "consumer", "dashboard"},
         "spark": {"spark-master", "spark-worker"},
         "ui": {"kafka-ui"},
     }
     # Inside the network the pipeline uses the service names and the containers' ports.
-    internal = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
-    for name in ("producer", "consumer", "dashboard", "spark-worker"):
+    internal = "INTERNAL://kafka:29092"   # docker/kafka.sh's advertised listener for the containers
+    assert internal in (ROOT / "docker" / "kafka.sh").read_text()
+    for name in ("producer", "consumer", "dashboard", "spark-worker", "access-init"):
         env = SERVICES[name].get("environment") or COMPOSE["x-app"]["environment"]
         assert f"//{env['KAFKA_BOOTSTRAP_SERVERS']}" in internal
         assert env["CASSANDRA_HOSTS"] == "cassandra"
