@@ -73,12 +73,12 @@ consumer-groups: ## Kafka's kafka-consumer-groups.sh; unset ARGS: --describe of 
 	@bash stack/kafka.sh consumer-groups $(or $(ARGS),--describe --group $${SPARK_QUERY_NAME:-users_profiles})
 
 reconcile: venv ## compare the MongoDB analytics with the Cassandra table, as the admin (ARGS=--repair to rewrite them)
-	@bash stack/role.sh admin $(PY) -m userprofiles.sinks.reconcile $(ARGS)
+	@bash stack/role.sh admin $(PY) -m userprofiles.observe.reconcile $(ARGS)
 
 bench: up      ## throughput and latency, figures in bench/results/ (ARGS=--quick ...)
 	$(PY) -m bench.run $(ARGS)
 
-cqlsh:         ## a CQL shell on the keyspace usersprofilespace, as the admin (SHELL_ROLE=dashboard: read-only; ARGS="-e '...'")
+cqlsh:         ## a CQL shell on the profiles' keyspace, as the admin (SHELL_ROLE=dashboard: read-only; ARGS="-e '...'")
 	@bash stack/shell.sh cqlsh $(ARGS)
 
 mongosh:       ## the MongoDB shell on the analytics, as the admin (optional: needs npm; says how to get it otherwise; ARGS=...)

@@ -7,7 +7,6 @@ services (preflight.py), then the query runs (userprofiles/consumer/job.py) unti
 --available-now, the end of what the topic holds. Then it stops in order: the query, the clients of the
 services, Spark.
 """
-import dataclasses
 import logging
 import signal
 import sys
@@ -40,24 +39,27 @@ def run(settings, stop) -> int:
 
     from userprofiles.consumer import preflight
     try:
-        consistency = preflight.run_all(settings)
+        settings = preflight.run_all(settings)   # each sink's check may resolve its settings (a consistency)
     except preflight.PreflightError as exc:
         return _error(exc)
+    for line in preflight.descriptions(settings):
+        log.info("%s", line)
     if stop.requested:
         return 0
-    # AUTO becomes the level itself, once, so that every executor writes at the same level.
-    settings = dataclasses.replace(settings, cassandra=dataclasses.replace(settings.cassandra, consistency=consistency))
-    log.info("Cassandra writes at consistency %s (keyspace %s)", consistency, settings.cassandra.keyspace)
 
-    from userprofiles.consumer import spark_runtime
+    from userprofiles import internals
+    from userprofiles.consumer import jvm, spark_runtime
     spark = spark_runtime.build_spark(settings.stream, settings.log_level)
     try:
+        if not internals.jvm_piece_loaded(spark):
+            return _error(jvm.NOT_LOADED)
         return run_query(spark, settings, stop)
     finally:
         spark_runtime.stop(spark)
 
 
 def run_query(spark, settings, stop) -> int:
+    from userprofiles import internals
     from userprofiles.config.errors import cause_line
     from userprofiles.consumer.consumer_group import GroupCommitter
     from userprofiles.consumer.job import start_query
@@ -75,7 +77,7 @@ def run_query(spark, settings, stop) -> int:
     metrics = Metrics(settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
     recorder = ProgressRecorder(settings.mongo, stream.query_name, timeout=settings.connect_timeout)
     listener = ProgressListener(metrics, group, recorder)
-    spark.streams.addListener(listener)
+    jlistener = internals.add_progress_listener(spark, listener)
     writer = MicroBatchWriter(settings, progress=listener)
     try:
         query = start_query(spark, writer, seed)
@@ -96,7 +98,7 @@ def run_query(spark, settings, stop) -> int:
             return 1
         return 0
     finally:
-        spark.streams.removeListener(listener)
+        internals.remove_progress_listener(spark, jlistener)
         listener.drain()
         writer.close()
         group.close()
@@ -108,7 +110,7 @@ class StopRequest:
     """Ctrl-C and SIGTERM ask the query to stop; the main thread then stops the rest in order. The query is
     stopped from a thread of its own: raising in the main thread would interrupt whatever call to the JVM it
     is in. A signal to spark-submit's JVM alone reaches this driver too, before Spark's own shutdown
-    (spark_internals.stop_driver_first)."""
+    (internals.stop_driver_first)."""
 
     def __init__(self):
         self._stop = None

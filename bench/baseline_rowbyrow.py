@@ -20,8 +20,9 @@ from userprofiles.config.logs import setup_logging
 from userprofiles.config.options import consumer_parser, consumer_settings
 
 # The project is installed in the venv (pip install -e .), so spark-submit of this file imports it as is.
-from userprofiles.consumer import analytics, transform
-from userprofiles.consumer.schema import PROFILE_COLUMNS
+from userprofiles.consumer import transform
+from userprofiles.domain import analytics
+from userprofiles.domain.profile import PROFILE_COLUMNS
 
 log = logging.getLogger("baseline")
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from tests.support import addresses
 from tests.support.paths import ROOT
-from tests.support.processes import stop_session
+from tests.support.processes import child_env, stop_session
 from tests.support.sandbox import Sandbox
 from userprofiles.config import options
 
@@ -21,7 +21,8 @@ from .sampling import BatchClock, Sampler
 def phase_producer(sb, messages, log) -> dict:
     from userprofiles.producer import loop
 
-    settings = options.producer_settings(options.producer_parser().parse_args(
+    # As the producer role, as producer.py is run (its credentials, no other's).
+    settings = options.producer_settings(options.producer_parser(child_env("producer")).parse_args(
         ["--topic", sb.topic, "--progress-seconds", "3600", "--log-level", "WARNING"]))
     pages = [messages[i:i + 1000] for i in range(0, len(messages), 1000)]
     stats = loop.run(settings, pages=pages)

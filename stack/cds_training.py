@@ -90,7 +90,9 @@ def main(archive: Path) -> int:
             finally:
                 _drop(cfg)
             if run.returncode != 0 or not partial.is_file():
-                last = (run.stdout + run.stderr).strip().splitlines()[-1:] or ["no output"]
+                # The last line that is not the JDK's note on its incubator modules (printed at every start).
+                last = [line for line in (run.stdout + "\n" + run.stderr).splitlines()
+                        if line.strip() and "incubator modules" not in line][-1:] or ["no output"]
                 raise RuntimeError(f"the training consumer run ended with exit {run.returncode}: {last[0][:300]}")
         except Exception as e:  # noqa: BLE001 - any failure means no archive, said in one line
             partial.unlink(missing_ok=True)

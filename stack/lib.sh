@@ -18,12 +18,12 @@ PY="$VENV/bin/python"
 # spark-submit finds Spark through the python on PATH: the venv's comes first.
 export PATH="$VENV/bin:$PATH"
 
-# The default ports (stack/ports.env, which the programs read too) as DEFAULT_<name>; a variable of the same
-# name set in the environment wins.
-while IFS='=' read -r _name _port; do
+# The default ports (stack/ports.env) and names (stack/names.env), which the programs read too, as
+# DEFAULT_<name>; a variable of the same name set in the environment wins.
+while IFS='=' read -r _name _value; do
   case "$_name" in '' | '#'*) continue ;; esac
-  printf -v "DEFAULT_$_name" '%s' "$_port"
-done <"$STACK_DIR/ports.env"
+  printf -v "DEFAULT_$_name" '%s' "$_value"
+done < <(cat "$STACK_DIR/ports.env" "$STACK_DIR/names.env")
 KAFKA_PORT="${KAFKA_PORT:-$DEFAULT_KAFKA_PORT}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$DEFAULT_KAFKA_CONTROLLER_PORT}"
 CASSANDRA_PORT="${CASSANDRA_PORT:-$DEFAULT_CASSANDRA_PORT}"
@@ -34,14 +34,12 @@ CASSANDRA_HEAP="${CASSANDRA_HEAP:-1G}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 # Exported: the readiness probes (ready.py) read them.
 export KAFKA_PORT CASSANDRA_PORT MONGO_PORT
-# The pipeline's topics, created by stack/kafka.sh (one node) or stack/cluster.sh (NODES>1).
-KAFKA_TOPIC="${KAFKA_TOPIC:-users_profiles}"
-KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
-KAFKA_DLQ_TOPIC="${KAFKA_DLQ_TOPIC:-users_profiles_dlq}"
-KAFKA_DLQ_PARTITIONS="${KAFKA_DLQ_PARTITIONS:-1}"
-# How long the raw topic keeps a record: the one place where a user's e-mail, phone and address are in clear
-# text (docs/security.md). Long enough to replay a week of outage; applied to an existing topic too.
-KAFKA_TOPIC_RETENTION_HOURS="${KAFKA_TOPIC_RETENTION_HOURS:-168}"
+# The pipeline's topics (stack/names.env), created by stack/kafka.sh (one node) or stack/cluster.sh (NODES>1).
+KAFKA_TOPIC="${KAFKA_TOPIC:-$DEFAULT_KAFKA_TOPIC}"
+KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-$DEFAULT_KAFKA_PARTITIONS}"
+KAFKA_DLQ_TOPIC="${KAFKA_DLQ_TOPIC:-$DEFAULT_KAFKA_DLQ_TOPIC}"
+KAFKA_DLQ_PARTITIONS="${KAFKA_DLQ_PARTITIONS:-$DEFAULT_KAFKA_DLQ_PARTITIONS}"
+KAFKA_TOPIC_RETENTION_HOURS="${KAFKA_TOPIC_RETENTION_HOURS:-$DEFAULT_KAFKA_TOPIC_RETENTION_HOURS}"
 # The credentials, one env file per role (userprofiles/access/secrets.py makes them at the first make up);
 # STACK_SECRETS_DIR: those of another stack's (e.g. services that another checkout or compose started).
 SECRETS_DIR="${STACK_SECRETS_DIR:-$STACK_HOME/secrets}"
@@ -250,8 +248,9 @@ answers() {
 # The pipeline's topics on the brokers at BOOTSTRAP (when missing), replicated RF times, MIN_ISR in sync, the raw
 # topic's retention, and the roles' ACLs on them (userprofiles/access/provision.py, as the admin).
 create_pipeline_topics() {  # bootstrap, rf, min_isr
-  provision kafka "$1" "$2" "$3" "$KAFKA_TOPIC_RETENTION_HOURS" \
-    "$KAFKA_TOPIC:$KAFKA_PARTITIONS" "$KAFKA_DLQ_TOPIC:$KAFKA_DLQ_PARTITIONS"
+  KAFKA_TOPIC="$KAFKA_TOPIC" KAFKA_PARTITIONS="$KAFKA_PARTITIONS" KAFKA_DLQ_TOPIC="$KAFKA_DLQ_TOPIC" \
+    KAFKA_DLQ_PARTITIONS="$KAFKA_DLQ_PARTITIONS" KAFKA_TOPIC_RETENTION_HOURS="$KAFKA_TOPIC_RETENTION_HOURS" \
+    provision kafka "$1" "$2" "$3"
 }
 
 # The stack's credentials (once) and the steps that give them to the services.

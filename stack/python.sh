@@ -52,7 +52,11 @@ install_connector() {
 spark_conf() {
   local home=${1:-$("$PY" -c 'import pathlib, pyspark; print(pathlib.Path(pyspark.__file__).parent)')}
   mkdir -p "$home/conf"
-  cp "$STACK_DIR/spark-conf/log4j2.properties" "$STACK_DIR/spark-conf/spark-defaults.conf" "$home/conf/"
+  cp "$STACK_DIR/spark-conf/log4j2.properties" "$home/conf/"
+  # The consumer's JVM piece, from the checkout (stack/jvm.sh builds it): on the driver's class path and shipped
+  # to the executors by spark-submit, as --jars would.
+  { cat "$STACK_DIR/spark-conf/spark-defaults.conf"; printf 'spark.jars                       %s\n' "$ROOT/jvm/target/userprofiles-jvm.jar"; } \
+    >"$home/conf/spark-defaults.conf"
   if [ "${SPARK_LOOPBACK_ONLY:-1}" = 1 ]; then cp "$STACK_DIR/spark-conf/spark-env.sh" "$home/conf/"
   else rm -f "$home/conf/spark-env.sh"; fi
 }

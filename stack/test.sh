@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make test: the linter (ruff, configured in pyproject.toml), unit tests (no services), then integration tests on
-# the running local stack.
+# make test: the linter (ruff, configured in pyproject.toml), the JVM piece's JUnit tests (Maven), unit tests (no
+# services), then integration tests on the running local stack.
 # pytest's exit code 5 (no test collected) is a failure here: a test run that ran nothing proves nothing.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -11,6 +11,7 @@ if (($#)); then  # make test ARGS=...: those tests, as pytest is told
   "$PY" -m pytest -q -p no:cacheprovider "$@"
   exit
 fi
+bash "$STACK_DIR/jvm.sh" test
 # Unit tests on both cores, a test file per worker (each worker has its own local Spark session). Then the
 # integration tests: two at a time where each has its own topic, keyspace, database and checkpoint, then the
 # ones marked alone (they stop the shared services, or time how processes stop), one at a time. The slowest

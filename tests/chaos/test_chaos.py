@@ -174,7 +174,7 @@ def test_profiles_changed_across_batches_with_consumer_sigkills(sandbox, tmp_pat
                            f"now too young, {len(changed) // 4} older copies last; killed " + "; ".join(kills)),
                  sandbox, final, obs)
     assert_exact(row, sandbox, final)
-    rec = subprocess.run([sys.executable, "-m", "userprofiles.sinks.reconcile", "--keyspace", sandbox.keyspace,
+    rec = subprocess.run([sys.executable, "-m", "userprofiles.observe.reconcile", "--keyspace", sandbox.keyspace,
                           "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=child_env("admin"))
     assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr
 

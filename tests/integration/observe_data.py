@@ -109,7 +109,7 @@ def commit_group(sb: Sandbox, batch: int, offsets: dict[int, int], committed_at:
     note = BatchNote(batch, int(committed_at * 1000), rows, p50, p95)
     try:
         assert group.commit({sb.topic: dict(offsets)}, note)
-        assert recorder.record(note, {"written": rows, "dead_lettered": 0}, 500)
+        assert recorder.record(note, {"profiles.written": rows, "deadletters.sent": 0}, 500)
     finally:
         group.close()
         recorder.close()

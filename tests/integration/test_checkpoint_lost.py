@@ -38,7 +38,7 @@ def _consume(sandbox, tmp_path, *extra) -> subprocess.CompletedProcess:
 
 
 def _reconcile(sandbox, *extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "userprofiles.sinks.reconcile", "--keyspace", sandbox.keyspace,
+    return subprocess.run([sys.executable, "-m", "userprofiles.observe.reconcile", "--keyspace", sandbox.keyspace,
                            "--mongo-db", sandbox.mongo_db, *extra], capture_output=True, text=True,
                           env=child_env("admin"))
 

@@ -82,6 +82,6 @@ def test_the_latest_copy_wins_in_every_order_of_arrival(sandbox, tmp_path):
         assert rows == want_rows, f"after phase {n}"
         assert sandbox.analytics() == want_analytics, f"after phase {n}"
     assert any(age(rec, today) <= 13 for _, rec in seen.values()), "no latest copy was a minor"
-    rec = subprocess.run([sys.executable, "-m", "userprofiles.sinks.reconcile", "--keyspace", sandbox.keyspace,
+    rec = subprocess.run([sys.executable, "-m", "userprofiles.observe.reconcile", "--keyspace", sandbox.keyspace,
                           "--mongo-db", sandbox.mongo_db], capture_output=True, text=True, env=child_env("admin"))
     assert rec.returncode == 0 and "0 analytics keys differ" in rec.stdout, rec.stdout + rec.stderr

@@ -37,7 +37,7 @@ def test_spark_ui_progress_lines_lag_and_metrics(sandbox, tmp_path):
         page = get(f"http://127.0.0.1:{ui}/StreamingQuery/")
         assert sandbox.group in page   # the query, named --query-name
         text = get(f"http://127.0.0.1:{metrics}/metrics")
-        written = re.search(r'userprofiles_rows_total\{outcome="written"\} (\S+)', text)
+        written = re.search(r'userprofiles_sink_total\{count="profiles.written"\} (\S+)', text)
         assert written and float(written.group(1)) == 300, text[:2000]
         assert "userprofiles_end_to_end_latency_seconds_count" in text
         assert re.search(rf'userprofiles_kafka_lag\{{topic="{sandbox.topic}"\}} 0\.0', text)

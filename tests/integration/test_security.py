@@ -115,12 +115,13 @@ def test_kafka_roles_do_their_job_and_nothing_more(sandbox):
 
 def cassandra_as(user: str, password: str | None):
     from cassandra.auth import PlainTextAuthProvider
-    from cassandra.cluster import Cluster
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy
 
     auth = PlainTextAuthProvider(user, password) if password is not None else None
+    profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy())
     return Cluster(CASSANDRA_HOSTS, port=CASSANDRA_PORT, protocol_version=5, auth_provider=auth,
-                   load_balancing_policy=DCAwareRoundRobinPolicy(), connect_timeout=WAIT).connect()
+                   execution_profiles={EXEC_PROFILE_DEFAULT: profile}, connect_timeout=WAIT).connect()
 
 
 def role_session(role: str):

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from tests.support.addresses import settings_as
 from tests.support.clients import cassandra_session
 from tests.support.sandbox import Sandbox
-from userprofiles.consumer import analytics
-from userprofiles.consumer.schema import PROFILE_COLUMNS
 from userprofiles.consumer.transform import MAX_TEXT
+from userprofiles.domain import analytics
+from userprofiles.domain.profile import PROFILE_COLUMNS
 from userprofiles.sinks import cassandra, mongo
 
 KEYSPACE = "it_anyrow_" + uuid.uuid4().hex[:8]

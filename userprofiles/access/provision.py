@@ -4,7 +4,7 @@ is made the service's). The stack's scripts call the steps below; the tests call
 their own topics and keyspaces.
 
     python -m userprofiles.access.provision kafka-format-args FILE   Kafka's users, for its storage format
-    python -m userprofiles.access.provision kafka BOOTSTRAP RF MIN_ISR RETENTION_HOURS TOPIC:PARTITIONS...
+    python -m userprofiles.access.provision kafka BOOTSTRAP RF MIN_ISR  (the names of stack/names.env)
     python -m userprofiles.access.provision cassandra-auth-keyspace RF DATACENTER
     python -m userprofiles.access.provision cassandra
     python -m userprofiles.access.provision mongo
@@ -120,18 +120,18 @@ def kafka_users(admin, home: Path | None = None) -> None:
         future.result()
 
 
-def provision_kafka(bootstrap: str, rf: int, min_isr: int, retention_hours: float, specs: list[str],
-                    home: Path | None = None) -> list[str]:
-    """The app roles' users, the stack's topics (SPECS "name:partitions", the raw records' topic first, the dead
-    letters' second) with the raw topic's retention, and the pipeline's ACLs on them and on the consumer's group."""
+def provision_kafka(bootstrap: str, rf: int, min_isr: int, home: Path | None = None) -> list[str]:
+    """The app roles' users, the stack's topics (stack/names.env, or the same variables) with the raw topic's
+    retention, and the pipeline's ACLs on them and on the consumer's group."""
     from confluent_kafka.admin import AdminClient
 
-    topics = {s.split(":")[0]: int(s.split(":")[1]) for s in specs}
-    raw, dlq = list(topics)[:2]
+    n = addresses.name
+    raw, dlq = n("KAFKA_TOPIC"), n("KAFKA_DLQ_TOPIC")
+    topics = {raw: int(n("KAFKA_PARTITIONS")), dlq: int(n("KAFKA_DLQ_PARTITIONS"))}
     admin = AdminClient(kafka_client_config(secrets.read("admin", home), bootstrap))
     kafka_users(admin, home)
-    said = create_topics(admin, topics, rf, min_isr, {raw: int(retention_hours * 3600 * 1000)})
-    grant_kafka(admin, raw, dlq, os.environ.get("SPARK_QUERY_NAME") or raw)
+    said = create_topics(admin, topics, rf, min_isr, {raw: int(float(n("KAFKA_TOPIC_RETENTION_HOURS")) * 3600_000)})
+    grant_kafka(admin, raw, dlq, n("SPARK_QUERY_NAME"))
     return said
 
 
@@ -141,13 +141,14 @@ def provision_kafka(bootstrap: str, rf: int, min_isr: int, retention_hours: floa
 def cassandra_session(user: str, password: str, hosts: list[str] | None = None, port: int | None = None,
                       timeout: float = 10.0):
     from cassandra.auth import PlainTextAuthProvider
-    from cassandra.cluster import Cluster
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy
 
     # CASSANDRA_HOST: the node stack/cassandra.sh starts; CASSANDRA_HOSTS: the programs' contact points (compose).
     hosts = hosts or [os.environ.get("CASSANDRA_HOST") or os.environ.get("CASSANDRA_HOSTS", addresses.HOST)]
+    profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy())
     cluster = Cluster([h for h in ",".join(hosts).split(",") if h], port=port or addresses.cassandra_port(),
-                      protocol_version=5, load_balancing_policy=DCAwareRoundRobinPolicy(),
+                      protocol_version=5, execution_profiles={EXEC_PROFILE_DEFAULT: profile},
                       auth_provider=PlainTextAuthProvider(user, password), connect_timeout=timeout,
                       control_connection_timeout=timeout)
     return cluster.connect()
@@ -275,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         if step == "kafka-format-args" and len(args) == 2:
             kafka_format_args(Path(args[1]))
             said = []
-        elif step == "kafka" and len(args) >= 7:
-            said = provision_kafka(args[1], int(args[2]), int(args[3]), float(args[4]), args[5:])
+        elif step == "kafka" and len(args) == 4:
+            said = provision_kafka(args[1], int(args[2]), int(args[3]))
         elif step == "cassandra-auth-keyspace" and len(args) == 3:
             said = ["replicated system_auth"] if cassandra_auth_keyspace(int(args[1]), args[2]) else []
         elif step == "cassandra" and len(args) == 1:

@@ -10,18 +10,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"   # the local stack listens on loopback only
 PORTS_FILE = ROOT / "stack" / "ports.env"
+NAMES_FILE = ROOT / "stack" / "names.env"
+SCHEMA_FILE = ROOT / "cassandra_schema.cql"
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.split("#", 1)[0].partition("=")
+        if sep:
+            out[name.strip()] = value.strip()
+    return out
 
 
 @functools.cache
 def default_ports() -> dict[str, int]:
     """stack/ports.env's ports, read when first needed: Spark's executors import this module from a zip that
     has no stack/ (and never need a default: the settings reach them built)."""
-    ports = {}
-    for line in PORTS_FILE.read_text().splitlines():
-        name, sep, value = line.split("#", 1)[0].partition("=")
-        if sep:
-            ports[name.strip()] = int(value)
-    return ports
+    return {k: int(v) for k, v in _env_file(PORTS_FILE).items()}
+
+
+@functools.cache
+def default_names() -> dict[str, str]:
+    """stack/names.env's names and sizes (topics, partitions, the analytics' database, the query's name)."""
+    return _env_file(NAMES_FILE)
+
+
+def name(variable: str) -> str:
+    """The name or size VARIABLE (e.g. KAFKA_TOPIC) from the environment, else its default of stack/names.env."""
+    return os.environ.get(variable) or default_names()[variable]
+
+
+@functools.cache
+def schema_table() -> tuple[str, str]:
+    """(keyspace, table) of the profiles' table in cassandra_schema.cql: the schema's file is their one place."""
+    import re
+
+    m = re.search(r"CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)", SCHEMA_FILE.read_text())
+    return m.group(1), m.group(2)
 
 
 class PortError(ValueError):

@@ -13,7 +13,7 @@ from functools import partial
 
 from userprofiles.config import addresses
 from userprofiles.config.option_row import Option, Refused
-from userprofiles.config.settings import CODECS, CONSISTENCY_CHOICES, LOG_LEVELS
+from userprofiles.config.settings import CODECS, CONSISTENCY_CHOICES, CQL_BATCH_MAX_BYTES, LOG_LEVELS
 
 SECTIONS = ("KAFKA", "CASSANDRA", "MONGO", "SPARK", "PRODUCER", "CONSUMER", "RANDOMUSER", "OBSERVE", "DASHBOARD",
             "BENCH")
@@ -66,7 +66,8 @@ CASSANDRA_WRITES = (
     Option("--cassandra-concurrency", "CASSANDRA_CONCURRENCY",
            "in-flight write requests per Spark task", ("cassandra.concurrency",), minimum=1),
     Option("--cassandra-batch-rows", "CASSANDRA_BATCH_ROWS",
-           "rows per unlogged CQL batch, one replica's rows each, under 40 KB; 1 = one INSERT per row",
+           f"rows per unlogged CQL batch, one replica's rows each, under {CQL_BATCH_MAX_BYTES:,} bytes; 1 = one "
+           f"INSERT per row",
            ("cassandra.rows_per_cql_batch",), minimum=1),
 )
 MONGO = (
@@ -135,6 +136,13 @@ PRODUCER = (
     Option("--nat", "RANDOMUSER_NAT", "comma list of nationalities, e.g. FR,GB", ("nat",)),
     Option("--seed", "RANDOMUSER_SEED", "API seed / synthetic generator seed for reproducible users",
            ("seed",)),
+    Option("--population", "PRODUCER_POPULATION",
+           "synthetic source: draw the users from a fixed population of this many, sent again and again, as a "
+           "service that sees each user return (a soak's bounded state); 0 = every user new",
+           ("population",), minimum=0),
+    Option("--changed-share", "PRODUCER_CHANGED_SHARE",
+           "with --population: the share of messages that are a changed copy of a known user (new e-mail and "
+           "address, some a corrected birth date, a few of them a minor's)", ("changed_share",), minimum=0, maximum=1),
     Option("--messages-per-iteration", "PRODUCER_MESSAGES_PER_ITERATION",
            "records per iteration; with the API, the results= of one request (a page)",
            ("messages_per_iteration",), aliases=("NUM_MESSAGES_PER_ITERATION",), minimum=1, maximum=5000),

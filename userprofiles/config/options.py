@@ -147,9 +147,20 @@ def parser(prog: str, description: str, options: Sequence[Option],
     return p
 
 
-def consumer_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
+def _registered(sinks):
+    if sinks is None:   # imported late: the sinks' modules import this package's settings
+        from userprofiles.sinks.registry import SINKS as sinks
+    return sinks
+
+
+def consumer_options(sinks=None) -> tuple[Option, ...]:
+    """The consumer's options: its own, and those that its sinks (sinks/registry.py unless given) declare."""
+    return (*CONSUMER_OPTIONS, *(o for sink in _registered(sinks) for o in sink.OPTIONS))
+
+
+def consumer_parser(environ: Mapping[str, str] | None = None, sinks=None) -> argparse.ArgumentParser:
     return parser("consumer_spark.py", "Spark Structured Streaming: Kafka -> Cassandra profiles + MongoDB analytics.",
-                  CONSUMER_OPTIONS, environ)
+                  consumer_options(sinks), environ)
 
 
 def producer_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
@@ -170,10 +181,13 @@ def _filled(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, di
     return out
 
 
-def consumer_settings(args: argparse.Namespace) -> S.ConsumerSettings:
-    v = _filled(args, CONSUMER_OPTIONS)
+def consumer_settings(args: argparse.Namespace, sinks=None) -> S.ConsumerSettings:
+    sinks = _registered(sinks)
+    v = _filled(args, consumer_options(sinks))
+    own = {sink.section: sink.Settings(**v.get(sink.section, {})) for sink in sinks if sink.Settings is not None}
     return S.ConsumerSettings(kafka=S.KafkaSettings(**v["kafka"]), cassandra=S.CassandraSettings(**v["cassandra"]),
-                            mongo=S.MongoSettings(**v["mongo"]), stream=S.StreamSettings(**v["stream"]), **v[""])
+                            mongo=S.MongoSettings(**v["mongo"]), stream=S.StreamSettings(**v["stream"]), sinks=own,
+                            **v[""])
 
 
 def producer_settings(args: argparse.Namespace) -> S.ProducerSettings:

@@ -3,7 +3,9 @@ builds them once from its flags and environment (options.py, the one table of ev
 them on; nothing below the entry point sees the command line."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from userprofiles.config import addresses
 
@@ -18,6 +20,9 @@ CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
 CONNECT_TIMEOUT = 10.0
 RETRY_SECONDS = 120.0
 LOG_LEVEL = "INFO"
+# The serialised size of an unlogged CQL batch of rows at most: under Cassandra's batch_size_fail_threshold
+# (50 KiB by default), with room for the cells' own overhead that the consumer's estimate may miss.
+CQL_BATCH_MAX_BYTES = 40_000
 
 
 # --- the settings ------------------------------------------------------------------------------------------
@@ -26,8 +31,8 @@ LOG_LEVEL = "INFO"
 class KafkaSettings:
     """Where the records are. Secrets (SASL) come from the environment only, so they never show in `ps`."""
     bootstrap_servers: str = field(default_factory=addresses.kafka_bootstrap)
-    topic: str = "users_profiles"
-    dlq_topic: str = "users_profiles_dlq"
+    topic: str = field(default_factory=lambda: addresses.default_names()["KAFKA_TOPIC"])
+    dlq_topic: str = field(default_factory=lambda: addresses.default_names()["KAFKA_DLQ_TOPIC"])
     security_protocol: str = ""
     sasl_mechanism: str = "PLAIN"
     sasl_username: str = field(default="", repr=False)
@@ -64,8 +69,8 @@ class CassandraSettings:
     """The profiles table, and how the consumer writes it."""
     hosts: tuple[str, ...] = ("127.0.0.1",)
     port: int = field(default_factory=addresses.cassandra_port)
-    keyspace: str = "usersprofilespace"
-    table: str = "users_profiles"
+    keyspace: str = field(default_factory=lambda: addresses.schema_table()[0])
+    table: str = field(default_factory=lambda: addresses.schema_table()[1])
     username: str = field(default="", repr=False)
     password: str = field(default="", repr=False)
     replication_factor: int = 1
@@ -88,7 +93,7 @@ class MongoSettings:
     the address (MONGO_URI) may change without it and never shows a password; a URI with user:password works
     too."""
     uri: str = field(default_factory=addresses.mongo_uri)
-    db: str = "users_profiles_analytics"
+    db: str = field(default_factory=lambda: addresses.default_names()["MONGO_DB"])
     username: str = field(default="", repr=False)
     password: str = field(default="", repr=False)
     connect_timeout: float = CONNECT_TIMEOUT
@@ -111,7 +116,7 @@ class StreamSettings:
     """The Structured Streaming query: how it reads Kafka, how micro-batches are triggered and run."""
     checkpoint_dir: str = field(default_factory=addresses.default_checkpoint)
     # The query's name in Spark's UI, and the Kafka consumer group its offsets are committed to (for watching).
-    query_name: str = "users_profiles"
+    query_name: str = field(default_factory=lambda: addresses.default_names()["SPARK_QUERY_NAME"])
     starting_offsets: str = "earliest"
     max_offsets_per_trigger: int = 100_000
     trigger_seconds: float = 0.0
@@ -140,6 +145,12 @@ class ConsumerSettings(ProgramSettings):
     stream: StreamSettings = field(default_factory=StreamSettings)
     connect_timeout: float = CONNECT_TIMEOUT
     sink_retry_seconds: float = RETRY_SECONDS
+    # The sections that sinks declare for themselves (a sink's Settings, by its section's name).
+    sinks: Mapping[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> Any:
+        """The settings section NAME: a service's (kafka, cassandra, mongo, stream) or a sink's own."""
+        return getattr(self, name) if name in ("kafka", "cassandra", "mongo", "stream") else self.sinks[name]
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,8 @@ class ProducerSettings(ProgramSettings):
     api_retries: int = 5
     nat: str = ""
     seed: str = ""
+    population: int = 0
+    changed_share: float = 0.05
     messages_per_iteration: int = 10
     pause_seconds: float = 5.0
     max_messages: int = 0
@@ -168,7 +181,8 @@ class ObserveSettings:
     cassandra: CassandraSettings = field(default_factory=CassandraSettings)
     mongo: MongoSettings = field(default_factory=MongoSettings)
     checkpoint_dir: str = field(default_factory=addresses.default_checkpoint)
-    consumer_group: str = StreamSettings.query_name   # the consumer's query name, the group its offsets are in
+    # The consumer's query name, the group its offsets are in.
+    consumer_group: str = field(default_factory=lambda: addresses.default_names()["SPARK_QUERY_NAME"])
     # Seconds to wait for one store: a status that hangs on a dead service is worse than one that says so.
     timeout: float = 3.0
     # Above this many rows (Cassandra's own estimate) the row count is that estimate: count(*) reads the table.

@@ -45,9 +45,14 @@ def batch_line(batch: int, stats: dict, *, seconds: float, input_rate: float | N
     state_text = "" if not state else (f" state={state['profiles']:,} profiles "
                                        f"({state['memory_bytes'] / 2**20:,.0f} MB memory, "
                                        f"{state['sst_bytes'] / 2**20:,.0f} MB files)")
+    sinks = "".join(f" {k}={v}" for k, v in sink_counts(stats).items())
     return (f"micro-batch {batch}: read={stats['read']} valid={stats['valid']} filtered={stats['filtered']} "
-            f"dead_lettered={stats['dead_lettered']} written={stats['written']} deleted={stats['deleted']} "
-            f"stale={stats['stale']} in {seconds:.2f}s{rates}{lag_text}{state_text}")
+            f"dead={stats['dead']} stale={stats['stale']}{sinks} in {seconds:.2f}s{rates}{lag_text}{state_text}")
+
+
+def sink_counts(stats: dict) -> dict[str, int]:
+    """The sinks' counts of a micro-batch's STATS: "<sink>.<count>" (write_protocol.MicroBatchWriter)."""
+    return {k: v for k, v in stats.items() if "." in k}
 
 
 class Metrics:
@@ -57,6 +62,7 @@ class Metrics:
         from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
         self.rows = Counter("userprofiles_rows", "records of the topic by outcome", ["outcome"])
+        self.sinks = Counter("userprofiles_sink", "what each sink counted (profiles.written, ...)", ["count"])
         self.batch_seconds = Histogram("userprofiles_batch_duration_seconds", "micro-batch duration",
                                        buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
         self.lag = Gauge("userprofiles_kafka_lag", "messages not yet processed", ["topic"])
@@ -66,39 +72,15 @@ class Metrics:
         start_http_server(port, addr=host)
 
     def record(self, stats: dict, seconds: float, lag: dict[str, int], latencies_ms) -> None:
-        for outcome in ("valid", "filtered", "dead", "written", "deleted", "stale"):
+        for outcome in ("valid", "filtered", "dead", "stale"):
             self.rows.labels(outcome).inc(stats[outcome])
+        for name, n in sink_counts(stats).items():
+            self.sinks.labels(name).inc(n)
         self.batch_seconds.observe(seconds)
         for topic, n in lag.items():
             self.lag.labels(topic).set(n)
         for ms in latencies_ms:
             self.latency.observe(ms / 1000)
-
-
-class _JsonEvents:
-    """What Spark's listener bus calls back through Py4J (PythonStreamingQueryListenerWrapper): each progress
-    event as its JSON text, one call: pyspark's own conversion reads the event field by field, a Py4J round
-    trip each, and its map fields make the JVM search its whole classpath per event (bench/RESULTS.md)."""
-
-    def __init__(self, listener: StreamingQueryListener):
-        self.listener = listener
-
-    def onQueryStarted(self, jevent) -> None:
-        pass
-
-    def onQueryProgress(self, jevent) -> None:
-        from pyspark.sql.streaming.listener import QueryProgressEvent
-
-        self.listener.onQueryProgress(QueryProgressEvent.fromJson({"progress": json.loads(jevent.progress().json())}))
-
-    def onQueryIdle(self, jevent) -> None:
-        pass
-
-    def onQueryTerminated(self, jevent) -> None:
-        pass
-
-    class Java:
-        implements = ["org.apache.spark.sql.streaming.PythonStreamingQueryListener"]
 
 
 class ProgressListener(StreamingQueryListener):
@@ -113,15 +95,6 @@ class ProgressListener(StreamingQueryListener):
         self.recorder = recorder
         self._committed: dict = {}
         self._lock = threading.Lock()
-
-    @property
-    def _jlistener(self):
-        """The JVM side of this listener (what spark.streams.addListener registers), fed by _JsonEvents."""
-        from pyspark import SparkContext
-
-        if not hasattr(self, "_jlistenerobj"):
-            self._jlistenerobj = SparkContext._jvm.PythonStreamingQueryListenerWrapper(_JsonEvents(self))
-        return self._jlistenerobj
 
     def onQueryStarted(self, event) -> None:
         pass

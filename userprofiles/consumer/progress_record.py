@@ -17,10 +17,20 @@ KEEP_SECONDS = 24 * 3600
 PRUNE_EVERY = 100        # micro-batches between two deletions of the documents older than KEEP_SECONDS
 
 
+def by_sink(stats: dict) -> dict:
+    """The sinks' counts ("<sink>.<count>", progress.sink_counts) as {sink: {count: n}}: MongoDB keys hold no dot."""
+    out: dict = {}
+    for key, value in stats.items():
+        sink, dot, count = key.partition(".")
+        if dot:
+            out.setdefault(sink, {})[count] = value
+    return out
+
+
 def progress_doc(query: str, note: BatchNote, stats: dict | None, duration_ms: int | None) -> dict:
     stats = stats or {}
     return {"_id": f"{query}:{note.batch}", "query": query, "batch": note.batch, "committed_ms": note.committed_ms,
-            "rows": note.rows, "written": stats.get("written"), "dead_lettered": stats.get("dead_lettered"),
+            "rows": note.rows, "sinks": by_sink(stats),
             "p50_ms": note.p50_ms, "p95_ms": note.p95_ms, "duration_ms": duration_ms}
 
 

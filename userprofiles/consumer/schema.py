@@ -34,7 +34,3 @@ USER_SCHEMA = _struct(
     ("picture", _struct(("large", S), ("medium", S), ("thumbnail", S))),
     ("nat", S),
 )
-
-# Columns of usersprofilespace.users_profiles, in the order of cassandra_schema.cql.
-PROFILE_COLUMNS = ("identifiant", "title", "full_name", "gender", "username", "domain_name", "email", "phone",
-                   "full_address", "age", "inscription", "nationality")

@@ -1,16 +1,15 @@
 """Spark's runtime for the consumer: the session, shipping this package to the executors, and the
-workaround this Spark needs. The workaround names the Spark versions it was checked on (pyspark 4.2.0, pinned
-in requirements.txt); on a new Spark, check again that it is still needed (bench/RESULTS.md has its cost):
+workarounds this Spark needs, each checked on the versions of internals.SUPPORTED_SPARK (on a new Spark, check
+again that it is still needed):
 
-- checkpoint files through FileSystemBasedCheckpointFileManager (checked on 4.0.0 to 4.2.0): without Hadoop's
-  native library, the default FileContext writer starts `chmod`/`readlink`/`stat` processes for its files.
-- `file:` paths through the JVM piece's NioLocalFileSystem (checked on 4.2.0, Hadoop 3.5.0): Hadoop's own
-  LocalFileSystem still starts a `chmod` process for each file it creates (each offset and commit file, each
-  state changelog file, and their checksum files: ~7 a micro-batch, ~20 ms of a trickle's micro-batch).
-- the Python workers' daemon of python_worker_daemon.py (checked on 4.2.0): over the Unix domain socket, a
-  worker that Spark ends writes into the closed socket and the daemon prints a BrokenPipeError traceback.
-- the state stores stopped before the session (checked on 4.2.0): SparkContext.stop() leaves their
-  maintenance thread running, which then fails every minute with "SparkEnv not active" until the JVM exits.
+- checkpoint files through FileSystemBasedCheckpointFileManager: without Hadoop's native library, the default
+  FileContext writer starts `chmod`/`readlink`/`stat` processes for its files.
+- `file:` paths through the JVM piece's NioLocalFileSystem: Hadoop's own LocalFileSystem still starts a
+  `chmod` process for each file it creates (each offset, commit and state changelog file, and their checksums).
+- the Python workers' daemon of python_worker_daemon.py: over the Unix domain socket, a worker that Spark ends
+  writes into the closed socket and the daemon prints a BrokenPipeError traceback.
+- the state stores stopped before the session: SparkContext.stop() leaves their maintenance thread running,
+  which then fails every minute with "SparkEnv not active" until the JVM exits.
 """
 from __future__ import annotations
 
@@ -18,8 +17,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from userprofiles import internals
 from userprofiles.config.settings import StreamSettings
-from userprofiles.consumer import spark_internals
 
 CONNECTOR = "org.apache.spark:spark-sql-kafka-0-10_2.13"
 # Hadoop's local file system with java.nio permissions (jvm/; see the module's docstring).
@@ -48,9 +47,8 @@ FAILURE_REPORTERS = ("org.apache.spark.executor.Executor", "org.apache.spark.sch
 
 def quiet_failure_reports(spark: SparkSession) -> None:
     """FAILURE_REPORTERS off in the driver's log4j (local mode runs the executor there too)."""
-    jvm = spark.sparkContext._jvm
     for name in FAILURE_REPORTERS:
-        jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, jvm.org.apache.logging.log4j.Level.OFF)
+        internals.set_log_level(spark, name, "OFF")
 
 
 def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession:
@@ -64,7 +62,7 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
     if not _connector_installed():
         # Not installed by `make up`: let Spark resolve the connector matching this pyspark from Maven.
         b = b.config("spark.jars.packages", f"{CONNECTOR}:{pyspark.__version__}")
-    b = python_workers(b, stream.master or spark_internals.submitted_master())
+    b = python_workers(b, stream.master or internals.submitted_master())
     spark = (b.config("spark.sql.session.timeZone", "UTC")
              # The state's partitions; Spark keeps the number a checkpoint was created with.
              .config("spark.sql.shuffle.partitions", str(stream.state_partitions))
@@ -95,7 +93,7 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
     if not debug:
         quiet_failure_reports(spark)
     ship_package(spark)
-    spark_internals.stop_driver_first(spark)
+    internals.stop_driver_first(spark)
     return spark
 
 
@@ -111,9 +109,9 @@ def executors_share_this_machine(master: str) -> bool:
 def python_workers(b: SparkSession.Builder, master: str) -> SparkSession.Builder:
     """Where the executors can import this package at their start (they share this machine's files), their
     Python workers talk to them over a Unix socket and are forked by python_worker_daemon.py, which makes
-    their end clean. Over Spark's default TCP socket, a task's Python worker waited ~41 ms for its first Arrow
-    batch (Linux's 40 ms delayed ACK), 5.5 ms over the Unix socket (bench/RESULTS.md). Elsewhere Spark's own
-    daemon and TCP: its daemon prints a traceback when a worker ends over the Unix socket."""
+    their end clean: over Spark's default TCP socket, each task's worker waits for Linux's delayed ACK before
+    its first Arrow batch (bench/RESULTS.md). Elsewhere Spark's own daemon and TCP: its daemon prints a
+    traceback when a worker ends over the Unix socket."""
     if not executors_share_this_machine(master):
         return b
     from userprofiles.consumer import python_worker_daemon
@@ -126,8 +124,8 @@ def python_workers(b: SparkSession.Builder, master: str) -> SparkSession.Builder
 
 def stop(spark: SparkSession) -> None:
     """Stop Spark once the query is stopped: the state stores first (their maintenance ends, their RocksDB
-    instances close; spark_internals.py), then the session, which ends the Python workers."""
-    spark_internals.stop_state_stores(spark)
+    instances close; internals.py), then the session, which ends the Python workers."""
+    internals.stop_state_stores(spark)
     spark.stop()
 
 

@@ -4,7 +4,7 @@ offsets it belongs to; a checkpoint that already ran starts from its own state.
 A new checkpoint while the stores keep data (the checkpoint was deleted, or the consumer moved to another
 one) starts from the table: each stored row becomes the state of its profile, older than any copy in the
 topic, so that the copies read again rewrite the rows and move the counters from what they count now. That
-is only right when the analytics equal the table, so the seed is taken only then (reconcile.py compares
+is only right when the analytics equal the table, so the seed is taken only then (domain/agreement.py compares
 them), else the consumer refuses to start and names `make reconcile ARGS=--repair`.
 
 The seed is written into the checkpoint (seed/, Parquet) before the query starts, and read from there until
@@ -18,19 +18,18 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
+from userprofiles import internals
 from userprofiles.config.settings import ConsumerSettings
-from userprofiles.sinks import reconcile
+from userprofiles.domain.agreement import differences, expected
+from userprofiles.domain.profile import SEED_COLUMNS, SEED_SCHEMA
+from userprofiles.sinks import mongo
+from userprofiles.sinks.cassandra import table_rows
 
 log = logging.getLogger("consumer")
-SEED_SCHEMA = "identifiant string, nationality string, gender string, domain_name string, age int"
 
 
 class SeedRefused(RuntimeError):
     """The state of a new checkpoint cannot be taken from the stores as they are."""
-
-
-def _ids(folder: Path) -> list[int]:
-    return [int(p.name) for p in folder.glob("[0-9]*")] if folder.is_dir() else []
 
 
 def initial_state(spark: SparkSession, settings: ConsumerSettings) -> DataFrame:
@@ -38,10 +37,10 @@ def initial_state(spark: SparkSession, settings: ConsumerSettings) -> DataFrame:
     of this checkpoint (taken from the table the first time)."""
     checkpoint = Path(settings.stream.checkpoint_dir)
     seed_dir = checkpoint / "seed"
-    if _ids(checkpoint / "commits"):
+    if internals.committed_batches(str(checkpoint)):
         return spark.createDataFrame([], SEED_SCHEMA)
     if not (seed_dir / "_SUCCESS").exists():
-        if _ids(checkpoint / "offsets"):
+        if internals.planned_batches(str(checkpoint)):
             raise SeedRefused(f"checkpoint {checkpoint} holds micro-batches but no seed of its per-profile state (an "
                               f"older consumer's checkpoint); start from a new checkpoint (delete it, or choose "
                               f"another with --checkpoint) once the analytics equal the table: make reconcile "
@@ -51,22 +50,22 @@ def initial_state(spark: SparkSession, settings: ConsumerSettings) -> DataFrame:
 
 
 def _write_seed(spark: SparkSession, settings: ConsumerSettings, seed_dir: Path) -> None:
-    cass, mongo = settings.cassandra, settings.mongo
-    rows = reconcile.table_rows(cass)
-    diffs = reconcile.differences(reconcile.expected(rows), reconcile.stored(mongo))
+    cass = settings.cassandra
+    rows = table_rows(cass)
+    diffs = differences(expected(rows), mongo.read_analytics(mongo.database(settings.mongo)))
     if diffs:
         coll, key, got, want = diffs[0]
-        raise SeedRefused(f"the checkpoint {seed_dir.parent} is new but the analytics in MongoDB {mongo.db} differ "
-                          f"from the table {cass.keyspace}.{cass.table} ({len(diffs)} keys, e.g. {coll} {key!r}: "
-                          f"{got} against {want}), so the state cannot start from the table; run make reconcile "
-                          f"ARGS=--repair (with this consumer's --keyspace/--mongo-db), then start the consumer again")
+        raise SeedRefused(f"the checkpoint {seed_dir.parent} is new but the analytics in MongoDB "
+                          f"{settings.mongo.db} differ from the table {cass.keyspace}.{cass.table} ({len(diffs)} "
+                          f"keys, e.g. {coll} {key!r}: {got} against {want}), so the state cannot start from the "
+                          f"table; run make reconcile ARGS=--repair (with this consumer's --keyspace/--mongo-db), "
+                          f"then start the consumer again")
     if rows:
         log.info("new checkpoint: the per-profile state starts from the %d rows of %s.%s", len(rows), cass.keyspace,
                  cass.table)
     import pyarrow as pa
 
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(5)]
-    table = pa.table({name: pa.array(col, type=t) for name, col, t in zip(
-        ("identifiant", "nationality", "gender", "domain_name", "age"), columns,
-        (pa.string(), pa.string(), pa.string(), pa.string(), pa.int32()), strict=True)})
+    table = pa.table({name: pa.array(col, type=pa.int32() if name == "age" else pa.string())
+                      for name, col in zip(SEED_COLUMNS, columns, strict=True)})
     spark.createDataFrame(table, SEED_SCHEMA).write.mode("overwrite").parquet(str(seed_dir))

@@ -13,8 +13,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from userprofiles.consumer import jvm
-from userprofiles.consumer.analytics import AGE_GROUPS
-from userprofiles.consumer.schema import PROFILE_COLUMNS, USER_SCHEMA
+from userprofiles.consumer.schema import USER_SCHEMA
+from userprofiles.domain.profile import PROFILE_COLUMNS
 
 MIN_AGE_EXCLUSIVE = 13          # keep users older than 13
 MAX_TEXT = 1000                 # longer text values are refused, not stored
@@ -89,13 +89,6 @@ def completed_years(birth: Column, today: Column) -> Column:
     before_birthday = (F.month(today) < F.month(birth)) | (
         (F.month(today) == F.month(birth)) & (F.dayofmonth(today) < F.dayofmonth(birth)))
     return (F.year(today) - F.year(birth) - F.when(before_birthday, 1).otherwise(0)).cast("int")
-
-
-def age_group(age: Column) -> Column:
-    expr = F.when(age >= 65, F.lit("65+"))
-    for lo, hi in AGE_GROUPS:
-        expr = expr.when(age.between(lo, hi), F.lit(f"{lo}-{hi}"))
-    return expr  # null below 14: such users are filtered before analytics
 
 
 def _sha256(c: Column) -> Column:

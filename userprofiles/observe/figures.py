@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from userprofiles.consumer.analytics import AGE_GROUPS, COLLECTIONS
+from userprofiles.domain.analytics import AGE_GROUPS, COLLECTIONS
 
 AGE_ORDER = [f"{lo}-{hi}" for lo, hi in AGE_GROUPS] + ["65+"]
 TITLES = {"by_nationality": "Profiles by nationality", "by_gender": "Profiles by gender",

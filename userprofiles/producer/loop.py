@@ -8,7 +8,6 @@ from pathlib import Path
 
 from userprofiles.config.settings import ProducerSettings
 from userprofiles.producer import sources
-from userprofiles.producer.minimise import without_login_secrets
 
 log = logging.getLogger("producer")
 
@@ -75,17 +74,24 @@ def check_topic(producer, settings: ProducerSettings) -> None:
 def open_source(settings: ProducerSettings) -> tuple[str, object, bool]:
     """(the source's name, its pages, whether they end). `auto` is the API when it answers, else synthetic."""
     source = settings.source
+    if settings.population and source != "synthetic":
+        raise sources.SourceError(f"--population draws users from the synthetic source, not '{source}'; use "
+                                  f"--source synthetic, or drop --population.")
     if source == "auto":
         ok, why = sources.api_reachable(settings.api_url, timeout=min(settings.api_timeout, 5.0))
         source = "api" if ok else "synthetic"
         log.info("randomuser.me API %s: using the %s source", "reachable" if ok else f"unreachable ({why})", source)
     if source == "api":
         return source, sources.api_pages(settings.api_url, settings.messages_per_iteration, settings.nat,
-                                         settings.seed, settings.api_timeout, settings.api_retries), False
+                                         settings.seed, settings.api_timeout, settings.api_retries,
+                                         keep_login_secrets=settings.keep_login_secrets), False
     if source == "synthetic":
-        return source, sources.synthetic_pages(settings.messages_per_iteration, settings.nat, settings.seed), False
+        return source, sources.synthetic_pages(settings.messages_per_iteration, settings.nat, settings.seed,
+                                               settings.population, settings.changed_share,
+                                               keep_login_secrets=settings.keep_login_secrets), False
     if source.startswith("file:"):
-        return source, sources.file_pages(Path(source[5:]), settings.messages_per_iteration), True
+        return source, sources.file_pages(Path(source[5:]), settings.messages_per_iteration,
+                                          keep_login_secrets=settings.keep_login_secrets), True
     raise sources.SourceError(f"unknown --source '{source}'; use api, synthetic, auto or file:PATH.")
 
 
@@ -154,20 +160,17 @@ def run(settings: ProducerSettings, pages=None) -> Stats:
         paced_start = time.monotonic()
         limit = settings.max_messages or float("inf")
         topic = settings.kafka.topic
-        minimise = (lambda v: v) if settings.keep_login_secrets else without_login_secrets
         for page in pages:
             for key, value in page:
                 if stop["now"] or stats.sent >= limit:
                     break
-                value = minimise(value) if isinstance(value, bytes) else value
                 if not _produce(producer, topic, key, value, stats):
                     continue
                 stats.sent += 1
                 if settings.rate > 0:  # hold the offered rate: wait until the next message is due
                     due = paced_start + stats.sent / settings.rate
-                    # poll() returns as soon as it has served a delivery report, long before `due`. Its timeout
-                    # counts whole milliseconds: a shorter one is 0, and the loop would spin (a core at
-                    # 2,000 msg/s), so it waits at least 1 ms; `due` is absolute, so the rate still holds.
+                    # poll()'s timeout counts whole milliseconds: a shorter one is 0 and the loop would spin, so
+                    # it waits at least 1 ms; `due` is absolute, so the rate still holds.
                     while (delay := due - time.monotonic()) > 0:
                         producer.poll(max(delay, POLL_RESOLUTION_S))
             producer.poll(0)

@@ -3,66 +3,93 @@
 the one place where a record is in clear text (docs/security.md); --keep-login-secrets publishes records as the
 source gives them.
 
-A message is rebuilt only when its JSON holds one of these members; everything else of it is kept as it was:
-duplicate keys and their order, and the exact text of every number (a message that the consumer would refuse
-is refused all the same, and a valid one gives the same row).
+A record that the producer serialises itself (the API's, the synthetic source's) loses the members before it is
+serialised. A line sent as the file gives it loses only the secret members' text; every other byte stays as it
+was (duplicate keys and their order, the exact text of every number and escape), so a message that the consumer
+would refuse is refused all the same, and a valid one gives the same row.
 """
 from __future__ import annotations
 
 import json
+import re
+from json.decoder import scanstring
 
 LOGIN_SECRETS = ("password", "salt", "md5", "sha1", "sha256")
 # A message without any of these texts holds none of the members: a key can only hide behind a \u escape.
 _MARKERS = (b"\\u", *(f'"{k}"'.encode() for k in LOGIN_SECRETS))
+_WS = re.compile(r"[ \t\n\r]*")
+_VALUE = json.JSONDecoder()
 
 
-class _Number(str):
-    """A JSON number (or NaN/Infinity, which the consumer refuses) as its text in the message."""
+def drop_login_secrets(record):
+    """RECORD (a parsed record) without the members LOGIN_SECRETS of its `login` object, in a copy; RECORD
+    itself when it has none."""
+    login = record.get("login") if isinstance(record, dict) else None
+    if not isinstance(login, dict) or not any(k in login for k in LOGIN_SECRETS):
+        return record
+    return {**record, "login": {k: v for k, v in login.items() if k not in LOGIN_SECRETS}}
 
 
-class _Object(list):
-    """A JSON object as the list of its (key, value) pairs, duplicates and order kept."""
+def _members(text: str, at: int):
+    """The members of the JSON object whose '{' is at AT: yields (key, key_start, value_start, value_end) and
+    returns the index just past its '}'. Raises ValueError (or IndexError) where the text is no JSON object."""
+    if text[at] != "{":
+        raise ValueError("not an object")
+    at = _WS.match(text, at + 1).end()
+    if text[at] == "}":
+        return at + 1
+    while True:
+        if text[at] != '"':
+            raise ValueError("a key is no string")
+        key, colon = scanstring(text, at + 1)
+        colon = _WS.match(text, colon).end()
+        if text[colon] != ":":
+            raise ValueError("no ':' after a key")
+        start = _WS.match(text, colon + 1).end()
+        end = _VALUE.raw_decode(text, start)[1]
+        yield key, at, start, end
+        at = _WS.match(text, end).end()
+        if text[at] == "}":
+            return at + 1
+        if text[at] != ",":
+            raise ValueError("no ',' between members")
+        at = _WS.match(text, at + 1).end()
 
 
-def _parse(text: str):
-    return json.loads(text, object_pairs_hook=_Object, parse_float=_Number, parse_int=_Number,
-                      parse_constant=_Number)
-
-
-def _dump(node, ascii_only: bool) -> str:
-    if isinstance(node, _Number):
-        return str(node)
-    if isinstance(node, str):
-        return json.dumps(node, ensure_ascii=ascii_only)
-    if isinstance(node, _Object):
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=ascii_only)}:{_dump(v, ascii_only)}"
-                              for k, v in node) + "}"
-    if isinstance(node, list):
-        return "[" + ",".join(_dump(v, ascii_only) for v in node) + "]"
-    return json.dumps(node)   # true, false, null
+def _walk(text: str, at: int) -> tuple[list, int]:
+    members = []
+    walker = _members(text, at)
+    while True:
+        try:
+            members.append(next(walker))
+        except StopIteration as done:
+            return members, done.value
 
 
 def without_login_secrets(value: bytes) -> bytes:
-    """VALUE (a message) without the members LOGIN_SECRETS of its top-level `login` object; VALUE itself when
+    """VALUE (a message) without the members LOGIN_SECRETS of its top-level `login` objects; VALUE itself when
     it has none of them, or is no JSON object."""
     if not any(m in value for m in _MARKERS):
         return value
     try:
-        doc = _parse(value.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = value.decode("utf-8")
+        top, end = _walk(text, _WS.match(text).end())
+        if end != len(text) and _WS.match(text, end).end() != len(text):
+            return value
+        cuts = []   # (start, end, replacement) of each login object that loses members, in order
+        for key, _, start, stop in top:
+            if key == "login" and text[start] == "{":
+                members, _ = _walk(text, start)
+                kept = [text[k:v_end] for name, k, _, v_end in members if name not in LOGIN_SECRETS]
+                if len(kept) != len(members):
+                    cuts.append((start, stop, "{" + ",".join(kept) + "}"))
+    except (UnicodeDecodeError, ValueError, IndexError, RecursionError):
         return value
-    if not isinstance(doc, _Object):
+    if not cuts:
         return value
-    changed = False
-    for i, (key, member) in enumerate(doc):
-        if key == "login" and isinstance(member, _Object):
-            kept = _Object((k, v) for k, v in member if k not in LOGIN_SECRETS)
-            if len(kept) != len(member):
-                doc[i] = (key, kept)
-                changed = True
-    if not changed:
-        return value
-    try:
-        return _dump(doc, ascii_only=False).encode("utf-8")
-    except UnicodeEncodeError:   # a lone surrogate (an escape in the message): kept as an escape
-        return _dump(doc, ascii_only=True).encode("ascii")
+    out, last = [], 0
+    for start, stop, replacement in cuts:
+        out += (text[last:start], replacement)
+        last = stop
+    out.append(text[last:])
+    return "".join(out).encode("utf-8")

@@ -14,6 +14,8 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
+from userprofiles.producer.minimise import drop_login_secrets, without_login_secrets
+
 log = logging.getLogger("producer.source")
 
 Message = tuple  # (key: bytes | None, value: bytes)
@@ -32,9 +34,12 @@ def key_of(record) -> bytes | None:
     return uid.encode("utf-8", "backslashreplace") if isinstance(uid, str) else None
 
 
-def encode(record) -> Message:
-    """(key, value) of a record. A text with a lone surrogate (JSON can carry one as an escape) has no UTF-8
-    form: it is sent with its escapes kept, and the consumer dead-letters it."""
+def encode(record, keep_login_secrets: bool = False) -> Message:
+    """(key, value) of a record, without its login secrets unless KEEP_LOGIN_SECRETS (producer/minimise.py).
+    A text with a lone surrogate (JSON can carry one as an escape) has no UTF-8 form: it is sent with its
+    escapes kept, and the consumer dead-letters it."""
+    if not keep_login_secrets:
+        record = drop_login_secrets(record)
     try:
         value = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:
@@ -82,7 +87,7 @@ def parse_api_response(status: int, body: bytes) -> list[dict]:
 
 
 def api_pages(url: str, per_page: int, nat: str = "", seed: str = "", timeout: float = 10.0,
-                retries: int = 5) -> Iterator[list[Message]]:
+              retries: int = 5, keep_login_secrets: bool = False) -> Iterator[list[Message]]:
     import requests
 
     if not 1 <= per_page <= MAX_API_RESULTS:
@@ -103,7 +108,7 @@ def api_pages(url: str, per_page: int, nat: str = "", seed: str = "", timeout: f
             log.warning("API request failed after %d retries (%s); skipped", retries, type(exc).__name__)
             yield []
             continue
-        yield [encode(r) for r in parse_api_response(resp.status_code, resp.content)]
+        yield [encode(r, keep_login_secrets) for r in parse_api_response(resp.status_code, resp.content)]
 
 
 def api_reachable(url: str, timeout: float = 5.0) -> tuple[bool, str]:
@@ -118,7 +123,10 @@ def api_reachable(url: str, timeout: float = 5.0) -> tuple[bool, str]:
 
 # --- synthetic -------------------------------------------------------------------------------------
 
-def synthetic_pages(per_page: int, nat: str = "", seed: str = "") -> Iterator[list[Message]]:
+def synthetic_pages(per_page: int, nat: str = "", seed: str = "", population: int = 0,
+                    changed_share: float = 0.0, keep_login_secrets: bool = False) -> Iterator[list[Message]]:
+    """Generated users: each new, or with POPULATION, drawn from that many users made first, a CHANGED_SHARE of
+    the messages being a changed copy of the one drawn (which it then stays)."""
     from userprofiles.producer import synthetic
 
     nats = [n.strip().upper() for n in nat.split(",") if n.strip()] or None
@@ -127,13 +135,27 @@ def synthetic_pages(per_page: int, nat: str = "", seed: str = "") -> Iterator[li
         raise SourceError(f"unknown nationality {','.join(unknown)}; use codes among "
                           f"{','.join(synthetic.NATIONALITIES)}.")
     rng = random.Random(seed or None)
+
+    def new_user() -> dict:
+        return synthetic.generate_user(rng, rng.choice(nats) if nats else None)
+
+    if not population:
+        while True:
+            yield [encode(new_user(), keep_login_secrets) for _ in range(per_page)]
+    users = [new_user() for _ in range(population)]
     while True:
-        yield [encode(synthetic.generate_user(rng, rng.choice(nats) if nats else None)) for _ in range(per_page)]
+        page = []
+        for _ in range(per_page):
+            i = rng.randrange(population)
+            if rng.random() < changed_share:
+                users[i] = synthetic.changed_user(rng, users[i])
+            page.append(encode(users[i], keep_login_secrets))
+        yield page
 
 
 # --- file ------------------------------------------------------------------------------------------
 
-def file_messages(path: Path) -> Iterator[Message]:
+def file_messages(path: Path, keep_login_secrets: bool = False) -> Iterator[Message]:
     """Records of a JSON Lines file (each line a record or an API response), or of one JSON document
     (an API response, or a list of records). A line that is not JSON is sent as it is, with a warning:
     the consumer dead-letters it, so nothing is dropped silently."""
@@ -148,10 +170,10 @@ def file_messages(path: Path) -> Iterator[Message]:
         except ValueError:
             doc = None  # several lines: JSON Lines
         if isinstance(doc, dict) and isinstance(doc.get("results"), list):
-            yield from (encode(r) for r in doc["results"])
+            yield from (encode(r, keep_login_secrets) for r in doc["results"])
             return
         if isinstance(doc, list):
-            yield from (encode(r) for r in doc)
+            yield from (encode(r, keep_login_secrets) for r in doc)
             return
     for lineno, line in enumerate(data.splitlines(), 1):
         if not line.strip():
@@ -163,14 +185,14 @@ def file_messages(path: Path) -> Iterator[Message]:
             yield (None, line)
             continue
         if isinstance(doc, dict) and isinstance(doc.get("results"), list):
-            yield from (encode(r) for r in doc["results"])
+            yield from (encode(r, keep_login_secrets) for r in doc["results"])
         else:
-            yield (key_of(doc), line)
+            yield key_of(doc), line if keep_login_secrets else without_login_secrets(line)
 
 
-def file_pages(path: Path, per_page: int) -> Iterator[list[Message]]:
+def file_pages(path: Path, per_page: int, keep_login_secrets: bool = False) -> Iterator[list[Message]]:
     page: list[Message] = []
-    for msg in file_messages(path):
+    for msg in file_messages(path, keep_login_secrets):
         page.append(msg)
         if len(page) >= per_page:
             yield page

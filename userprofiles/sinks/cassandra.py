@@ -1,21 +1,22 @@
-"""Cassandra: the keyspace/table of cassandra_schema.cql, and concurrent writes of profile rows.
-
-Rows are written from the Spark executors: each Python worker keeps one driver session (connecting is
-costly) and writes its task's rows with prepared statements in unlogged CQL batches (ProfilesSink).
-"""
+"""Cassandra: the profiles table (ProfilesSink), written from the Spark executors. Each Python worker keeps
+one driver session (connecting costs seconds) and writes its task's rows with prepared statements in unlogged
+CQL batches; table_rows reads the table back (the state's seed, make reconcile)."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from userprofiles.config.settings import CassandraSettings
-from userprofiles.consumer.schema import PROFILE_COLUMNS
-from userprofiles.sinks import SectionSink, Writes, cassandra_schema, connections
+from userprofiles import internals
+from userprofiles.access import refusals
+from userprofiles.config.errors import short
+from userprofiles.config.settings import CQL_BATCH_MAX_BYTES, CassandraSettings
+from userprofiles.domain.profile import COUNTED, PROFILE_COLUMNS
+from userprofiles.sinks import CommitMessage, StreamSink, TaskRows, cassandra_schema, connections
 from userprofiles.sinks.cassandra_connection import session, session_key
 from userprofiles.sinks.retry import RetryBudget, SinkRefused, SinkUnavailable, with_retry
 
-log = logging.getLogger(__name__)
+WRITER_ROLE = "consumer"   # whose credentials the sinks are given (userprofiles/access/roles.py)
 
 
 def ensure_schema(settings: CassandraSettings) -> str:
@@ -25,15 +26,20 @@ def ensure_schema(settings: CassandraSettings) -> str:
     return cassandra_schema.resolve_consistency(s, settings)
 
 
+def table_rows(settings: CassandraSettings) -> list[tuple]:
+    """Every row of the table (paged): (identifiant, *COUNTED) as stored, the identifiant as text."""
+    rs = session(settings).execute(f"SELECT identifiant, {', '.join(COUNTED)} FROM {settings.keyspace}."
+                                   f"{settings.table}", timeout=300)
+    return [(str(r[0]), *r[1:]) for r in rs]
+
+
 def insert_statement(settings: CassandraSettings) -> str:
     cols = ", ".join(PROFILE_COLUMNS)
     marks = ", ".join("?" for _ in PROFILE_COLUMNS)
     return f"INSERT INTO {settings.keyspace}.{settings.table} ({cols}) VALUES ({marks})"
 
 
-# Under Cassandra's batch_size_fail_threshold (50 KiB, stack/cassandra.yaml), with room for the cells' own
-# overhead that the estimate below may miss.
-BATCH_MAX_BYTES = 40_000
+BATCH_MAX_BYTES = CQL_BATCH_MAX_BYTES
 _ROW_OVERHEAD, _CELL_OVERHEAD = 32, 16  # bytes: partition framing, then timestamp and flags of each cell
 
 
@@ -156,16 +162,12 @@ def _uuid_bytes(text: str) -> bytes | str:
 def _bound(stmt, values: list[list]) -> tuple[list[tuple[int, object]], dict[int, str]]:
     """(index, BoundStatement) of each row of serialised VALUES (columns side by side), and the rows that
     cannot be sent ({index: reason})."""
-    from cassandra.query import BoundStatement
-
     bound, refused = [], {}
     for i, row in enumerate(zip(*values, strict=True)):
         if any(isinstance(v, str) for v in row):  # _uuid_bytes gave the text back
             refused[i] = "Cassandra cannot encode the row: identifiant is not a uuid"
             continue
-        b = BoundStatement(stmt)
-        b.values = list(row)  # its routing key is computed from these, as after bind()
-        bound.append((i, b))
+        bound.append((i, internals.bound_statement(stmt, list(row))))
     return bound, refused
 
 
@@ -231,40 +233,64 @@ def write_rows(settings: CassandraSettings, rows) -> WriteResult:
                   insert_statement(settings), [rows.column(c) for c in PROFILE_COLUMNS])
 
 
-def delete_rows(settings: CassandraSettings, identifiants: Sequence[str]) -> int:
-    """Delete the rows of these users (their latest copy is 13 or younger); returns how many were applied."""
-    import pyarrow as pa
-
+def delete_rows(settings: CassandraSettings, identifiants) -> int:
+    """Delete the rows of these users (an Arrow array; their latest copy is 13 or younger); returns how many."""
     cql = f"DELETE FROM {settings.keyspace}.{settings.table} WHERE identifiant = ?"
-    res = _apply(settings, f"deleting {len(identifiants)} rows in Cassandra", cql,
-                 [pa.array(identifiants, type=pa.string())])
+    res = _apply(settings, f"deleting {len(identifiants)} rows in Cassandra", cql, [identifiants])
     if res.refused:
         raise SinkUnavailable(f"Cassandra refused a delete: {next(iter(res.refused.values()))}")
     return res.written
 
 
-class ProfilesSink(SectionSink):
+class ProfilesSink(StreamSink):
     """The profiles table: the latest copy of each changed profile upserted, a profile whose latest copy is 13
     or younger deleted. Idempotent (the key is the user's uuid), so a replayed micro-batch writes the same rows.
     The plan refuses what Cassandra would (transform.py), so a row refused here stops the micro-batch: stored
     rows and counted profiles must never part."""
+    name = "profiles"
     section = "cassandra"
     settings: CassandraSettings
+
+    @classmethod
+    def preflight(cls, settings):
+        """The keyspace and table there (made when missing, where the role may), and the consistency level of
+        the writes chosen once, so that every executor writes at the same level."""
+        c = settings.cassandra
+        # The driver logs each failed connection with its traceback; the one-line error below says it all.
+        driver_log = logging.getLogger("cassandra")
+        level = driver_log.level
+        driver_log.setLevel(logging.CRITICAL)
+        try:
+            consistency = ensure_schema(c)
+        except cassandra_schema.SchemaRefused as exc:
+            raise SinkRefused(str(exc)) from None
+        except Exception as exc:
+            refusal = refusals.cassandra_refusal(exc, address=c.address, user=c.username, role=WRITER_ROLE)
+            if refusal:
+                raise SinkRefused(str(refusal)) from None
+            raise SinkRefused(f"Cassandra at {c.address} is unusable ({short(exc)}); start it (make up) or fix "
+                              f"--cassandra-hosts / CASSANDRA_HOSTS and --cassandra-port / CASSANDRA_PORT.") from None
+        finally:
+            driver_log.setLevel(level)
+        return replace(settings, cassandra=replace(c, consistency=consistency))
+
+    @classmethod
+    def describe(cls, settings) -> str:
+        c = settings.cassandra
+        return f"Cassandra writes at consistency {c.consistency} (keyspace {c.keyspace})"
 
     def open(self) -> None:
         _statement_for(self.settings, insert_statement(self.settings))
 
-    def write(self, writes: Writes) -> dict[str, int]:
-        res = (write_rows(self.settings, writes.upserts) if writes.upserts is not None and writes.upserts.num_rows
-               else WriteResult())
+    def write(self, rows: TaskRows) -> CommitMessage:
+        up = rows.upserts
+        res = write_rows(self.settings, up) if up.num_rows else WriteResult()
         if res.refused:
             i, why = next(iter(res.refused.items()))
-            ident = writes.upserts.column("identifiant")[i].as_py()
-            raise SinkRefused(f"Cassandra refused {len(res.refused)} of {writes.upserts.num_rows} rows that the plan "
-                              f"let through (profile {ident}: {why}); fix the table "
+            ident = up.column("identifiant")[i].as_py()
+            raise SinkRefused(f"Cassandra refused {len(res.refused)} of {up.num_rows} rows that the plan let "
+                              f"through (profile {ident}: {why}); fix the table "
                               f"{self.settings.keyspace}.{self.settings.table} or the plan's checks "
                               f"(userprofiles/consumer/transform.py), then restart: the micro-batch is replayed")
-        return {"written": res.written, "deleted": delete_rows(self.settings, writes.deletes)}
-
-    def close(self) -> None:
-        pass  # the session stays for the worker's next micro-batch
+        deleted = delete_rows(self.settings, rows.deletes.column("identifiant")) if rows.deletes.num_rows else 0
+        return CommitMessage({"written": res.written, "deleted": deleted})

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
+from userprofiles.config import addresses
 from userprofiles.config.options import CASSANDRA, CASSANDRA_WRITES, cassandra_settings, parser
 from userprofiles.config.settings import CassandraSettings
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "cassandra_schema.cql"
-FILE_KEYSPACE, FILE_TABLE = "usersprofilespace", "users_profiles"
+SCHEMA_FILE = addresses.SCHEMA_FILE
+FILE_KEYSPACE, FILE_TABLE = addresses.schema_table()
 _FILE_REPLICATION = re.compile(r"\{\s*'class'\s*:\s*'SimpleStrategy'\s*,\s*'replication_factor'\s*:\s*1\s*\}")
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from userprofiles.sinks import Writes, connections
+from userprofiles.access import refusals
+from userprofiles.sinks import CommitMessage, StreamSink, TaskRows, connections
 from userprofiles.sinks.redaction import letter
-from userprofiles.sinks.retry import SinkUnavailable
+from userprofiles.sinks.retry import SinkRefused, SinkUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -67,25 +68,35 @@ def send(conf: DeadLetterConf, letters: list[tuple[bytes, bytes, list]]) -> None
                               f"micro-batch is replayed from the checkpoint")
 
 
-class DeadLetterSink:
+class DeadLetterSink(StreamSink):
     """The dead-letter topic: one letter per message that is no profile (its reason, where it came from, a
-    masked copy; redaction.py)."""
-
-    def __init__(self, *, settings: DeadLetterConf):
-        self.settings = settings
+    masked copy; redaction.py). At least once: a replayed micro-batch sends its letters again, under the same
+    keys."""
+    name = "deadletters"
+    section = "kafka"
+    settings: DeadLetterConf
 
     @classmethod
     def from_settings(cls, settings) -> DeadLetterSink:
         return cls(settings=DeadLetterConf(topic=settings.kafka.dlq_topic, client=settings.kafka.client_config(),
                                            timeout_s=settings.sink_retry_seconds))
 
-    def open(self) -> None:
-        pass  # the producer is made at the first letter
+    @classmethod
+    def preflight(cls, settings):
+        kafka = settings.kafka
+        try:
+            md = refusals.kafka_metadata(kafka.client_config(), role="consumer", wait=settings.connect_timeout)
+        except Exception as exc:
+            raise SinkRefused(str(exc) if isinstance(exc, refusals.AccessRefused) else
+                              f"Kafka at {kafka.bootstrap_servers} is unreachable ({exc}); start it (make up) or "
+                              f"fix --bootstrap-servers / KAFKA_BOOTSTRAP_SERVERS.") from None
+        if kafka.dlq_topic not in md.topics:
+            raise SinkRefused(f"Kafka topic '{kafka.dlq_topic}' does not exist on {kafka.bootstrap_servers}, or the "
+                              f"user '{kafka.sasl_username}' may not see it; create it and grant the consumer's ACLs "
+                              f"(make up does, for the stack's topics) or fix --dlq-topic.")
+        return settings
 
-    def write(self, writes: Writes) -> dict[str, int]:
+    def write(self, rows: TaskRows) -> CommitMessage:
         send(self.settings, [letter(d.reason, topic=d.topic, partition=d.partition, offset=d.offset,
-                                    timestamp_ms=d.timestamp_ms, payload=d.value) for d in writes.dead])
-        return {"dead_lettered": len(writes.dead)}
-
-    def close(self) -> None:
-        pass  # send() waited for every letter; the producer stays for the next micro-batch
+                                    timestamp_ms=d.timestamp_ms, payload=d.value) for d in rows.dead])
+        return CommitMessage({"sent": len(rows.dead)})

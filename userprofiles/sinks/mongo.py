@@ -1,22 +1,23 @@
 """MongoDB analytics: the counters of the profiles that the table holds, changed once per micro-batch.
 
-The driver sums the per-profile state's changes (jvm.py) into one delta per counter key, and this sink adds
-each with one update guarded by the micro-batch: the filter requires `last_batch.<query_id>` < batch_id and
-the update sets it to batch_id. A replayed micro-batch computes the same deltas and finds the guard set; its
-upsert then collides with the existing `_id` (duplicate key): that key was counted already
-(docs/fault-tolerance.md). One update per key, not one unordered bulk, because FerretDB's reply to a bulk
-that hits a duplicate key breaks pymongo's bulk API (docs/design.md). A counter that falls to 0 keeps its
-document, since its guard must outlive it; readers treat count 0 as absent.
+Each task counts its share of the per-profile state's changes (domain/analytics.py); the driver merges them
+into one delta per counter key, and this sink adds each with one update guarded by the micro-batch: the
+filter requires `last_batch.<query_id>` < batch_id and the update sets it to batch_id. A replayed micro-batch
+computes the same deltas and finds the guard set; its upsert then collides with the existing `_id` (duplicate
+key): that key was counted already (docs/fault-tolerance.md). One update per key, not one unordered bulk,
+because FerretDB's reply to a bulk that hits a duplicate key breaks pymongo's bulk API (docs/design.md). A
+counter that falls to 0 keeps its document, since its guard must outlive it; readers treat count 0 as absent.
 """
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from userprofiles.config.settings import MongoSettings
-from userprofiles.consumer import analytics
-from userprofiles.sinks import SectionSink, Writes, connections
-from userprofiles.sinks.retry import with_retry
+from userprofiles.access import refusals
+from userprofiles.config.settings import MongoSettings, redact_uri
+from userprofiles.domain import analytics
+from userprofiles.sinks import Batch, CommitMessage, StreamSink, TaskRows, connections
+from userprofiles.sinks.retry import SinkRefused, with_retry
 
 log = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
@@ -78,19 +79,33 @@ def apply_totals(settings: MongoSettings, totals: analytics.Totals, query_id: st
                       _FIX)
 
 
-class AnalyticsSink(SectionSink):
-    """The analytics collections: the micro-batch's counter deltas, applied once per (query, micro-batch)."""
+class AnalyticsSink(StreamSink):
+    """The analytics collections: each task's counter changes, merged and applied on the driver once per
+    (query, micro-batch)."""
+    name = "analytics"
     section = "mongo"
     settings: MongoSettings
 
-    def open(self) -> None:
-        database(self.settings)
+    @classmethod
+    def preflight(cls, settings):
+        m = settings.mongo
+        try:
+            ping(m)
+        except Exception as exc:
+            refusal = refusals.mongo_refusal(exc, address=redact_uri(m.uri), user=m.user, role="consumer")
+            from userprofiles.config.errors import short
 
-    def write(self, writes: Writes) -> dict[str, int]:
-        return {"counters": apply_totals(self.settings, writes.deltas, writes.query_id, writes.batch_id)}
+            raise SinkRefused(str(refusal) if refusal else f"MongoDB at {redact_uri(m.uri)} is unreachable "
+                              f"({short(exc)}); start it (make up) or fix --mongo-uri / MONGO_URI.") from None
+        return settings
 
-    def close(self) -> None:
-        pass  # the client stays for the next micro-batch
+    def write(self, rows: TaskRows) -> CommitMessage:
+        deltas = analytics.changes(rows.upserts, rows.deletes)
+        return CommitMessage(data=[[c, k, v] for (c, k), v in deltas.items()])
+
+    def commit(self, messages, batch: Batch) -> dict[str, int]:
+        totals = analytics.merge({(c, k): v for c, k, v in m.data or []} for m in messages)
+        return {"counters": apply_totals(self.settings, totals, batch.query_id, batch.batch_id)}
 
 
 def ping(settings: MongoSettings) -> None:

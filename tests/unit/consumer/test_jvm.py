@@ -9,12 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from userprofiles.consumer import analytics, jvm
+from userprofiles.consumer import jvm
 from userprofiles.consumer.transform import SINK_COLUMNS
+from userprofiles.domain import analytics
+from userprofiles.domain.profile import SEED_SCHEMA
 
 TYPES = {"age": "int", "partition": "int", "offset": "bigint", "timestamp_ms": "bigint", "value": "binary"}
 SINK_SCHEMA = ", ".join(f"{c} {TYPES.get(c, 'string')}" for c in SINK_COLUMNS)
-SEED_SCHEMA = "identifiant string, nationality string, gender string, domain_name string, age int"
 
 A, B, C = "0a1b2c3d-0000-4000-8000-00000000000a", "0a1b2c3d-0000-4000-8000-00000000000b", \
     "0a1b2c3d-0000-4000-8000-00000000000c"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from userprofiles.consumer import transform as T
-from userprofiles.consumer.schema import PROFILE_COLUMNS
+from userprofiles.domain.profile import PROFILE_COLUMNS
 
 from ...reference import expected_row, sha
 

@@ -17,7 +17,7 @@ def make(*args, env=None):
 @pytest.mark.parametrize("target, program", [("producer", "producer.py"), ("consumer", "stack/submit.sh"),
                                              ("dashboard", "userprofiles.observe.dashboard"),
                                              ("dlq", "userprofiles.observe.dlq"),
-                                             ("reconcile", "userprofiles.sinks.reconcile"),
+                                             ("reconcile", "userprofiles.observe.reconcile"),
                                              ("status", "stack/stack.sh status"), ("bench", "bench.run")])
 def test_every_program_target_passes_args_through(target, program):
     run = make("-n", target, "ARGS=--log-level DEBUG --extra 'a b'")

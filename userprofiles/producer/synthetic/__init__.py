@@ -29,7 +29,7 @@ national ids), names (transliteration, e-mail parts), pools (Faker draws), place
 from userprofiles.producer.synthetic.dates import completed_years
 from userprofiles.producer.synthetic.names import email_part, transliterate
 from userprofiles.producer.synthetic.nationalities import COUNTRY_NAMES, NATIONALITIES
-from userprofiles.producer.synthetic.record import generate_user, generate_users
+from userprofiles.producer.synthetic.record import changed_user, generate_user, generate_users
 
-__all__ = ["NATIONALITIES", "COUNTRY_NAMES", "generate_user", "generate_users", "completed_years",
+__all__ = ["NATIONALITIES", "COUNTRY_NAMES", "generate_user", "generate_users", "changed_user", "completed_years",
            "email_part", "transliterate"]

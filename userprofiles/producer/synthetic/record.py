@@ -74,6 +74,28 @@ def generate_user(rng: random.Random, nat: str | None = None, now: datetime | No
     return _user(rng, code, naive_utc(now), minor_share)
 
 
+# The e-mail domains a changed copy moves to: reserved example domains (RFC 2606), counted apart in the analytics.
+CHANGED_DOMAINS = ("example.org", "example.net", "mail.example.com")
+
+
+def changed_user(rng: random.Random, user: dict, now: datetime | None = None, dob_share: float = 0.25,
+                 minor_share: float = 0.5) -> dict:
+    """A changed copy of USER, as a profile update brings it: the same person (login.uuid, name, nationality)
+    with another e-mail domain, street, city and phone; with probability DOB_SHARE a corrected birth date too,
+    a minor's with probability MINOR_SHARE among those (so the profile leaves the table)."""
+    code = user["nat"]
+    rule, names = RULES[code], pool(code)
+    at = naive_utc(now)
+    out = {**user, "location": {**user["location"], "street": {"number": rng.randrange(1, 10000),
+                                                                "name": rng.choice(names.street)},
+                                "city": rng.choice(names.city)},
+           "email": user["email"].split("@")[0] + "@" + rng.choice(CHANGED_DOMAINS), "phone": fill(rng, rule.phone)}
+    if rng.random() < dob_share:
+        dob = draw_dob(rng, at, minor_share)
+        out["dob"] = {"date": iso(dob), "age": completed_years(dob, at)}
+    return out
+
+
 def generate_users(n: int, seed: int | None = None, nats: Sequence[str] | None = None,
                    now: datetime | None = None, minor_share: float = 0.05) -> list[dict]:
     """``n`` user records, each of a nationality drawn uniformly from ``nats`` (default: all); the same

@@ -15,9 +15,9 @@ import org.apache.hadoop.io.nativeio.NativeIO;
 /**
  * Hadoop's local file system ({@code file:}, with its checksum files), except that it sets a file's permissions
  * through java.nio. Without Hadoop's native library, which pyspark does not ship, {@code RawLocalFileSystem}
- * starts a {@code chmod} process for every file it creates: each offset and commit file of the checkpoint and
- * each changelog file of the state store, with its checksum file, ~7 processes per micro-batch from a JVM of
- * a few GB (bench/RESULTS.md). The consumer sets {@code spark.hadoop.fs.file.impl} to this class.
+ * starts a {@code chmod} process for every file it creates (each offset, commit and state changelog file of
+ * every micro-batch, and their checksum files), each forked from a JVM of a few GB. The consumer sets
+ * {@code spark.hadoop.fs.file.impl} to this class.
  */
 public class NioLocalFileSystem extends LocalFileSystem {
   public NioLocalFileSystem() {

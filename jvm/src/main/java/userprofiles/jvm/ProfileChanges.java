@@ -26,7 +26,7 @@ import org.apache.spark.sql.types.StructType;
  * The per-profile state of the stream, in Spark's state store: for each micro-batch, the latest copy of
  * every profile whose copies in the micro-batch are newer than what the state holds, with what that
  * profile was counted under before (the analytics' delta is new minus previous). Called from Python
- * (userprofiles/profile_state.py) on the classified records of transform.for_sinks.
+ * (userprofiles/consumer/jvm.py) on the classified records of transform.for_sinks.
  *
  * <p>Each output row is one input row (its columns unchanged) followed by: {@code action} (upsert: write
  * the row, count it; delete: remove the row, uncount it; minor: a 13-or-younger copy of a profile that was

@@ -25,9 +25,9 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * One strict parse of a message into the record's StructType (userprofiles/schema.py), with the first reason,
- * if any, that makes it no record. Spark's from_json is lenient (duplicate keys, any JSON type read as the text
- * of a string field), so checking strictness and types took three parses of each message.
+ * One strict parse of a message into the record's StructType (userprofiles/consumer/schema.py), with the first
+ * reason, if any, that makes it no record. Spark's from_json is lenient (duplicate keys, any JSON type read as the
+ * text of a string field), so checking strictness and types took three parses of each message.
  *
  * <p>The result is {@code struct<reason, user>}. The reasons, in this order: "message is not UTF-8"; "not a
  * JSON object" (not JSON, or JSON of another shape); a lone UTF-16 surrogate escape, which has no UTF-8 form;
@@ -86,23 +86,52 @@ public final class StrictJson implements UDF1<byte[], Row> {
     if (value == null) return null;
     Utf8.Scan scan = Utf8.scan(value);
     if (!scan.valid) return refused(NOT_UTF8);
+    if (zeroAhead(value)) return refused(NOT_OBJECT);
     Errors errors = new Errors();
     Row user = null;
     String strict = null;
+    boolean object = false;
     try (JsonParser p = FACTORY.createParser(value)) {
       if (p.nextToken() != JsonToken.START_OBJECT) return refused(NOT_OBJECT);
+      object = true;
       user = root.readObject(p, errors);
-      if (p.nextToken() != null) strict = NOT_STRICT;
+      strict = afterTheObject(p);
     } catch (DuplicateKey e) {
       strict = NOT_STRICT;
     } catch (StreamConstraintsException e) {  // nesting or sizes past Jackson's limits
       return refused(NOT_OBJECT);
     } catch (IOException e) {  // JsonProcessingException included: not JSON
+      // Jackson refuses a lone surrogate escape in a key: the message is JSON with a lone surrogate (its reason)
+      // when it parses once the escapes are replaced.
+      if (object && scan.backslash) {
+        byte[] replaced = Utf8.withoutLoneSurrogateEscapes(value);
+        if (replaced != value && !NOT_OBJECT.equals(call(replaced).getString(0))) return refused(LONE_SURROGATE);
+      }
       return refused(NOT_OBJECT);
     }
     if (scan.backslash && Utf8.hasLoneSurrogateEscape(value)) return refused(LONE_SURROGATE);
     if (strict != null) return refused(strict);
     return RowFactory.create(errors.reason(stringFields), user);
+  }
+
+  /**
+   * A zero among the first 4 bytes: no UTF-8 JSON text starts so, and Jackson, which guesses a byte array's
+   * encoding from them, would read the message as UTF-16 or UTF-32 JSON.
+   */
+  private static boolean zeroAhead(byte[] b) {
+    for (int i = 0; i < Math.min(4, b.length); i++) {
+      if (b[i] == 0) return true;
+    }
+    return false;
+  }
+
+  /** Not valid JSON when anything but white space follows the object, whether Jackson reads it as a token or not. */
+  private static String afterTheObject(JsonParser p) {
+    try {
+      return p.nextToken() == null ? null : NOT_STRICT;
+    } catch (IOException e) {
+      return NOT_STRICT;
+    }
   }
 
   private static Row refused(String reason) {

@@ -87,24 +87,48 @@ final class Utf8 {
    * be what was sent. An escaped backslash ("\\\\") is skipped whole, so "\\\\ud800" is no escape.
    */
   static boolean hasLoneSurrogateEscape(byte[] b) {
+    return loneSurrogateEscapes(b, null);
+  }
+
+  /**
+   * A copy of the text whose lone surrogate escapes are "\\uFFFD" (of the same length), or the text itself
+   * when it has none: what the text would be as JSON without them.
+   */
+  static byte[] withoutLoneSurrogateEscapes(byte[] b) {
+    byte[] out = b.clone();
+    return loneSurrogateEscapes(b, out) ? out : b;
+  }
+
+  private static final byte[] REPLACEMENT = {'F', 'F', 'F', 'D'};
+
+  /** Whether B has a lone surrogate escape; with OUT (a copy of B), each one's 4 hex digits replaced there. */
+  private static boolean loneSurrogateEscapes(byte[] b, byte[] out) {
     int n = b.length;
+    boolean found = false;
     for (int i = 0; i < n; i++) {
       if (b[i] != '\\') continue;
       if (i + 1 < n && b[i + 1] == 'u') {
         int unit = hex4(b, i + 2);
-        if (unit >= 0xDC00 && unit <= 0xDFFF) return true;  // a low half without its high half
+        boolean lone = unit >= 0xDC00 && unit <= 0xDFFF;  // a low half without its high half
         if (unit >= 0xD800 && unit <= 0xDBFF) {
           int next = i + 6 < n - 1 && b[i + 6] == '\\' && b[i + 7] == 'u' ? hex4(b, i + 8) : -1;
-          if (next < 0xDC00 || next > 0xDFFF) return true;
-          i += 11;  // the pair
-          continue;
+          if (next >= 0xDC00 && next <= 0xDFFF) {
+            i += 11;  // the pair
+            continue;
+          }
+          lone = true;
+        }
+        if (lone) {
+          if (out == null) return true;
+          System.arraycopy(REPLACEMENT, 0, out, i + 2, 4);
+          found = true;
         }
         i += 5;
         continue;
       }
       i++;  // any other escape, an escaped backslash included
     }
-    return false;
+    return found;
   }
 
   /** The value of 4 hex digits at b[at], or -1. */

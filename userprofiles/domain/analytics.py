@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from userprofiles.domain.profile import COUNTED, PREVIOUS
+
 AGE_GROUPS = ((14, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
 COLLECTIONS = ("by_nationality", "by_gender", "by_age_group", "by_email_domain")
 
@@ -31,10 +33,7 @@ def attributes(nationality: str, gender: str, domain_name: str, age: int) -> dic
     return {"nat": nationality, "gender": gender, "age_group": age_group(age), "domain": domain_name, "age": age}
 
 
-PROFILE = ("nationality", "gender", "domain_name", "age")  # the columns a profile is counted by
-
-
-def count(out: Totals, sign: int, profiles, columns: tuple[str, str, str, str] = PROFILE) -> None:
+def count(out: Totals, sign: int, profiles, columns: tuple[str, str, str, str] = COUNTED) -> None:
     """Add SIGN times each profile of PROFILES (an Arrow table or record batch; COLUMNS name its nationality,
     gender, domain and age; a null age is no profile) to OUT, grouped in Arrow: Python works per distinct key,
     not per row (the age groups from the distinct ages, by age_group)."""
@@ -87,3 +86,15 @@ def increments(collection: str, value: Mapping) -> dict:
     if collection == "by_nationality":
         inc["age_sum"] = value["age_sum"]
     return inc
+
+
+def changes(upserts, deletes) -> Totals:
+    """The counter change of a micro-batch's (or a task's) profile changes: each upserted profile counts under
+    its new attributes and no longer under its previous ones (PREVIOUS; none for a new profile), each deleted
+    one no longer under its previous ones. UPSERTS and DELETES are Arrow tables or record batches with the
+    COUNTED and PREVIOUS columns."""
+    out: Totals = {}
+    count(out, +1, upserts)
+    count(out, -1, upserts, PREVIOUS)
+    count(out, -1, deletes, PREVIOUS)
+    return {k: v for k, v in out.items() if v["count"] or v["age_sum"]}
