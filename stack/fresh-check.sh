@@ -14,7 +14,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 # What still needs root on a fresh machine: the README gives the same list as one command (a test checks it).
-ROOT_PACKAGES="make python3 python3-venv openjdk-17-jre-headless ca-certificates"
+ROOT_PACKAGES="make python3 python3-venv openjdk-17-jdk-headless ca-certificates"
 
 FRESH_DIR="${FRESH_DIR:-/var/tmp/users-profiles-fresh}"
 MIRROR="${FRESH_MIRROR:-http://deb.debian.org/debian}"

@@ -110,7 +110,7 @@ if [ -f "$RUN_DIR/spark-master.ports" ] && [ -f "$RUN_DIR/spark-master.pid" ] \
 fi
 SPARK_MASTER_PORT="${SPARK_MASTER_PORT:-${_spark_port:-$DEFAULT_SPARK_MASTER_PORT}}"
 SPARK_MASTER_WEBUI_PORT="${SPARK_MASTER_WEBUI_PORT:-${_spark_ui:-$DEFAULT_SPARK_MASTER_WEBUI_PORT}}"
-SPARK_WORKER_WEBUI_PORT="${SPARK_WORKER_WEBUI_PORT:-$((SPARK_MASTER_WEBUI_PORT + 1))}"
+SPARK_WORKER_WEBUI_PORT="${SPARK_WORKER_WEBUI_PORT:-$DEFAULT_SPARK_WORKER_WEBUI_PORT}"
 SPARK_WORKER_CORES="${SPARK_WORKER_CORES:-1}"
 SPARK_WORKER_MEMORY="${SPARK_WORKER_MEMORY:-1g}"
 spark_master_url() { echo "spark://127.0.0.1:$SPARK_MASTER_PORT"; }
@@ -197,6 +197,7 @@ ensure_go() {
   local arch os=linux sha
   case "$(uname -m)" in
     x86_64|amd64) arch=amd64; sha=$GO_TOOLCHAIN_SHA256_LINUX_AMD64 ;;
+    aarch64|arm64) arch=arm64; sha=$GO_TOOLCHAIN_SHA256_LINUX_ARM64 ;;
     *) arch=unknown ;;
   esac
   if [ "$arch" = unknown ]; then

@@ -4,7 +4,7 @@
 # Usage: stack/spark.sh start N|stop|status
 #   master on 127.0.0.1:SPARK_MASTER_PORT (7077), its UI on SPARK_MASTER_WEBUI_PORT (8080);
 #   worker i (1..N): SPARK_WORKER_CORES (1) cores, SPARK_WORKER_MEMORY (1g), its UI on SPARK_WORKER_WEBUI_PORT+i-1
-#   (8081..; 0: any free port), its work dir (executors' files) in .stack/data/spark-worker-i.
+#   (8181..; 0: any free port), its work dir (executors' files) in .stack/data/spark-worker-i.
 # Ready: the master's /json/ lists N ALIVE workers. stop stops every worker and the master that start recorded.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

@@ -16,3 +16,21 @@ def test_long_steps_print_progress_and_their_duration():
                              capture_output=True, text=True, timeout=30,
                              env={**os.environ, "STACK_HOME": "/tmp/observe-test-stack"})
     assert failing.stdout.strip() == "rc=1"
+
+
+def test_no_two_default_ports_collide_even_with_many_spark_workers():
+    """Worker i's UI is on SPARK_WORKER_WEBUI_PORT+i-1: 16 workers' range holds no other port of ports.env
+    (kafka-ui's 8081 was once the first worker's)."""
+    ports = {}
+    for line in (ROOT / "stack" / "ports.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split("=")
+            ports[name] = int(value)
+    workers = set(range(ports["SPARK_WORKER_WEBUI_PORT"], ports["SPARK_WORKER_WEBUI_PORT"] + 16))
+    others = [p for name, p in ports.items() if name != "SPARK_WORKER_WEBUI_PORT"]
+    assert len(set(others)) == len(others) and not workers & set(others)
+    script = f"source {ROOT}/stack/lib.sh; echo $SPARK_WORKER_WEBUI_PORT"
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("SPARK_")}
+                         | {"STACK_HOME": "/tmp/observe-test-stack"})
+    assert int(out.stdout) == ports["SPARK_WORKER_WEBUI_PORT"]
