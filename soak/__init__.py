@@ -1,0 +1,1 @@
+"""The long run with faults (make soak): the faults' rotation (plan.py) and its pass criteria (verdict.py)."""
