@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     cassandra.ensure_schema(settings.cassandra)
     session = cassandra_connection.session(settings.cassandra)
     insert = session.prepare(cassandra.insert_statement(settings.cassandra))
-    db = MongoClient(settings.mongo.uri)[settings.mongo.db]
+    db = MongoClient(settings.mongo.uri, **settings.mongo.login())[settings.mongo.db]
 
     def handle(df, batch_id):
         t0 = time.monotonic()

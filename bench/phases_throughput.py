@@ -79,7 +79,7 @@ def phase_changed(sb, tmp, stored, new, share: float, extra: list[str], log) -> 
     pipeline phase stored), shuffled, then the consumer on the pipeline phase's checkpoint."""
     import random
 
-    from userprofiles.sinks import reconcile
+    from userprofiles.observe import reconcile
 
     rng = random.Random(7)
     n_changed = int(len(new) * share / (1 - share))

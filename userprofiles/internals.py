@@ -107,6 +107,13 @@ def jvm_piece_loaded(spark: SparkSession) -> bool:
         return False
 
 
+def local_file_system(spark: SparkSession) -> str:
+    """The class of the file system that `file:` paths (the checkpoint's) resolve to in this session."""
+    jvm = spark.sparkContext._jvm
+    conf = spark._jsparkSession.sessionState().newHadoopConf()
+    return jvm.org.apache.hadoop.fs.FileSystem.get(jvm.java.net.URI("file:///"), conf).getClass().getName()
+
+
 def strict_parse_column(value: Column, schema: StructType, string_fields: list[str], used_fields: list[str]) -> Column:
     """StrictJson.parse (jvm/) applied to the Column VALUE: pyspark has no public way to call a JVM function
     that returns a Column, so the JVM Column is wrapped as pyspark does it itself."""

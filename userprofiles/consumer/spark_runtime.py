@@ -85,6 +85,9 @@ def build_spark(stream: StreamSettings, log_level: str = "INFO") -> SparkSession
              .config("spark.sql.streaming.checkpointFileManagerClass",
                      "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager")
              .config("spark.hadoop.fs.file.impl", LOCAL_FILE_SYSTEM)
+             # spark-submit opens a `file:` file system for spark.jars before this setting exists, and Hadoop
+             # caches it: uncached, every later one is the JVM piece's (else checkpoint writes fork chmod again).
+             .config("spark.hadoop.fs.file.impl.disable.cache", "true")
              .getOrCreate())
     # INFO, not Spark's DEBUG, at DEBUG: it has the failed tasks' stack traces and each stage and query
     # progress, while Spark's DEBUG is thousands of RPC and codegen lines a second that bury them.
