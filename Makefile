@@ -84,5 +84,5 @@ cqlsh:         ## a CQL shell on the profiles' keyspace, as the admin (SHELL_ROL
 mongosh:       ## the MongoDB shell on the analytics, as the admin (optional: needs npm; says how to get it otherwise; ARGS=...)
 	@bash stack/shell.sh mongosh $(ARGS)
 
-fresh-check:   ## a clean Debian 12 root filesystem (debootstrap), the project copied in, `make up` there (slow; not in CI)
+fresh-check:   ## a clean Debian 12 root filesystem (debootstrap), the README's apt line, the project copied in, `make run` there until rows land (slow; not in CI)
 	@bash stack/fresh-check.sh

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # make fresh-check: does a fresh machine really suffice? A clean Debian 12 root filesystem (debootstrap from
 # Debian's packages), only the root prerequisites of README.md installed in it (ROOT_PACKAGES below: no Go,
-# no Maven, no Node), the project copied in, and `make up` run there in a chroot. Prints the times; stops
-# what it started; deletes the root filesystem (FRESH_KEEP=1 keeps it).
+# no Maven, no Node), the project copied in, and `make run` run there in a chroot until rows land in
+# Cassandra (then Ctrl-C, as a user would). Prints the times; stops what it started; deletes the root
+# filesystem (FRESH_KEEP=1 keeps it).
 #
 # Slow (downloads and builds everything: Debian base, Java, pip, Maven and its jars, the Go toolchain and
 # FerretDB's build), hence not part of `make test`/CI. Needs root (debootstrap, mount, chroot).
 # The chroot shares this machine's network, so its services use other ports (FRESH_PORT_OFFSET, default
 # +10000: Kafka 19092, Cassandra 19042, FerretDB 37017) and never touch a stack already running here.
 # Env: FRESH_DIR (/var/tmp/users-profiles-fresh), FRESH_MIRROR (http://deb.debian.org/debian),
-#      FRESH_PORT_OFFSET (10000), FRESH_KEEP (0), FRESH_TARGET (up).
+#      FRESH_PORT_OFFSET (10000), FRESH_KEEP (0), FRESH_TARGET (run; or up), FRESH_ROWS_TIMEOUT (900 s).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -19,7 +20,8 @@ ROOT_PACKAGES="make python3 python3-venv openjdk-17-jdk-headless ca-certificates
 FRESH_DIR="${FRESH_DIR:-/var/tmp/users-profiles-fresh}"
 MIRROR="${FRESH_MIRROR:-http://deb.debian.org/debian}"
 OFF="${FRESH_PORT_OFFSET:-10000}"
-TARGET="${FRESH_TARGET:-up}"
+TARGET="${FRESH_TARGET:-run}"
+ROWS_TIMEOUT="${FRESH_ROWS_TIMEOUT:-900}"
 BASE_TAR="$FRESH_DIR/debian12-minbase.tar"   # debootstrap's result, reused by later runs (it has no project tool)
 R="$FRESH_DIR/rootfs"
 
@@ -47,7 +49,7 @@ cleanup() {
 # The stack's ports (stack/ports.env), each moved by OFF.
 PORTS=()
 while IFS='=' read -r name port; do
-  case "$name" in KAFKA_PORT | KAFKA_CONTROLLER_PORT | CASSANDRA_* | MONGO_PORT) PORTS+=("$name=$((port + OFF))") ;; esac
+  case "$name" in KAFKA_PORT | KAFKA_CONTROLLER_PORT | CASSANDRA_* | MONGO_PORT | DASHBOARD_PORT | SPARK_UI_PORT) PORTS+=("$name=$((port + OFF))") ;; esac
 done <"$ROOT/stack/ports.env"
 trap cleanup EXIT
 
@@ -103,18 +105,50 @@ mkdir -p "$R/root/project"
 (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - --ignore-failed-read 2>/dev/null) \
   | tar -C "$R/root/project" -xf -
 
-# 4. `make up` (or FRESH_TARGET) there, timed.
+# rows_landed: the count of rows `make status` reads in Cassandra (0 when it cannot say).
+rows_landed() {
+  in_chroot "${PORTS[@]}" make -s -C /root/project status 2>/dev/null \
+    | sed -n 's/.*users_profiles: \([0-9][0-9,]*\) rows.*/\1/p' | tr -d , | head -n 1 | grep . || echo 0
+}
+
+# 4. `make run` (or FRESH_TARGET) there, timed: `make run` until its first rows are in Cassandra, then SIGINT to
+# its process group, as Ctrl-C in a terminal would.
 say "make $TARGET in the chroot (ports ${PORTS[*]})"
 t=$SECONDS
 set +e
-in_chroot "${PORTS[@]}" make -C /root/project "$TARGET" 2>&1 | tee "$FRESH_DIR/make.log"
-rc=${PIPESTATUS[0]}
+if [ "$TARGET" = run ]; then
+  setsid chroot "$R" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 "${PORTS[@]}" make -C /root/project run >"$FRESH_DIR/make.log" 2>&1 &
+  run_pid=$!
+  rows=0 t_rows=""
+  while kill -0 "$run_pid" 2>/dev/null && ((SECONDS - t < ROWS_TIMEOUT)); do
+    sleep 10
+    rows=$(rows_landed)
+    if ((rows > 0)); then t_rows=$((SECONDS - t)); break; fi
+  done
+  t_up=$(sed -n 's/.*stack up in \([0-9]*\)s.*/\1/p' "$FRESH_DIR/make.log" | head -n 1)
+  kill -INT -- "-$run_pid" 2>/dev/null
+  for _ in $(seq 60); do kill -0 "$run_pid" 2>/dev/null || break; sleep 1; done
+  kill -KILL -- "-$run_pid" 2>/dev/null
+  wait "$run_pid"; rc=$?
+  tail -n 15 "$FRESH_DIR/make.log"
+  [ -n "$t_rows" ] || { say "make run's log: $FRESH_DIR/make.log"; rc=1; }
+else
+  in_chroot "${PORTS[@]}" make -C /root/project "$TARGET" 2>&1 | tee "$FRESH_DIR/make.log"
+  rc=${PIPESTATUS[0]}
+fi
 set -e
 t_make=$((SECONDS - t))
 status=$(in_chroot "${PORTS[@]}" make -s -C /root/project status 2>&1 || true)
 printf '%s\n' "$status"
-say "times: debian base + apt-get ${t_apt}s for the prerequisites; make $TARGET ${t_make}s; total $((SECONDS - t_start))s"
-[ "$rc" = 0 ] || die "make $TARGET failed in the fresh root filesystem (exit $rc; log $FRESH_DIR/make.log)."
+if [ "$TARGET" = run ]; then
+  say "times: debian base + apt-get ${t_apt}s for the prerequisites; make run: its services up after ${t_up:-?}s" \
+      "(installs and builds included), first rows in Cassandra after ${t_rows:-never}s; total $((SECONDS - t_start))s"
+  [ -n "$t_rows" ] || die "make run wrote no row within ${ROWS_TIMEOUT}s in the fresh root filesystem (log $FRESH_DIR/make.log)."
+else
+  say "times: debian base + apt-get ${t_apt}s for the prerequisites; make $TARGET ${t_make}s; total $((SECONDS - t_start))s"
+  [ "$rc" = 0 ] || die "make $TARGET failed in the fresh root filesystem (exit $rc; log $FRESH_DIR/make.log)."
+fi
 if [ "$TARGET" = up ]; then
   n=$(grep -cE ' (up|running) \(pid ' <<<"$status" || true)
   [ "$n" = 3 ] || die "make up finished but 'make status' does not show the three services running (above)."

@@ -2,20 +2,18 @@
 equal the stores', they follow new data, and MongoDB going away shows a message, then recovers.
 
 MongoDB is reached through a TCP proxy of the test's own, stopped and started again to play "FerretDB is
-down" without stopping the FerretDB that other tests share. Set DASHBOARD_SCREENSHOT=docs/dashboard.png to
-keep the screenshot for docs/watching.md."""
+down" without stopping the FerretDB that other tests share. (docs/dashboard.png is taken from a `make run`
+instead: python -m tests.support.browser URL OUT.)"""
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from tests.support import browser
 from tests.support.addresses import BOOTSTRAP, MONGO_PORT, free_port
 from tests.support.clients import watermarks
 from tests.support.paths import ROOT
@@ -24,7 +22,6 @@ from tests.support.processes import child_env
 from . import observe_data as data
 from .tcp_proxy import TcpProxy
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 REFRESH = 2.0
 
 READ_PAGE = """
@@ -50,23 +47,9 @@ return {rows: text('total-rows'), profiles: text('total-profiles'), dead: text('
 
 
 def _browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail("Debian's chromium and chromium-driver are not installed; run 'bash stack/browser.sh install' "
-                    "(make test does).")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1400,2500", "--hide-scrollbars",
-              # A page's timers must run at their pace: the dashboard refreshes on a timer.
-              "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-              "--disable-backgrounding-occluded-windows"):
-        opts.add_argument(a)
-    # The driver's path is given: selenium then downloads nothing (no Selenium Manager).
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    if not browser.installed():
+        pytest.fail(browser.MISSING)
+    return browser.chromium()
 
 
 def _wait(driver, what: str, ok, timeout: float = 30.0) -> tuple[dict, float]:
@@ -270,11 +253,8 @@ def test_dashboard_shows_the_stores_live_and_survives_mongodb_going_away(sandbox
         assert page["alive"].startswith("last micro-batch ") and page["alive"].endswith(" s ago"), page["alive"]
         assert round(sum(page["series"][0]["y"]) * 10) == 270
 
-        shot = tmp_path / "dashboard.png"
         driver.set_window_size(1400, driver.execute_script("return document.body.scrollHeight") + 40)
-        driver.save_screenshot(str(shot))
-        if os.environ.get("DASHBOARD_SCREENSHOT"):
-            shutil.copy(shot, ROOT / os.environ["DASHBOARD_SCREENSHOT"])
+        driver.save_screenshot(str(tmp_path / "dashboard.png"))
 
         # MongoDB unreachable: a message where the charts were, the other figures stay.
         print(time.strftime("%H:%M:%S"), "stopping the proxy to MongoDB")
