@@ -20,8 +20,8 @@ def bar_chart(f: figures.CollectionFigures, top: int):
                  textposition="outside", textangle=0, cliponaxis=False, marker_color="#3b6ea5",
                  hovertemplate="%{y}: %{x:,}<extra></extra>"
                  if horizontal else "%{x}: %{y:,}<extra></extra>")
-    keys = f"{f.keys:,} key{'' if f.keys == 1 else 's'}"
-    shown = f"top {len(f.bars)} of {keys}" if horizontal and f.keys > len(f.bars) else keys
+    held = f"{f.keys:,} key{'' if f.keys == 1 else 's'}"
+    shown = f"top {len(f.bars)} of {held}" if horizontal and f.keys > len(f.bars) else held
     fig = go.Figure(bar)
     fig.update_layout(title=f"{figures.TITLES[f.name]} ({shown}, {f.profiles:,} profiles)", title_font_size=14,
                       margin=dict(l=10, r=10, t=40, b=10), height=max(260, 22 * len(keys) + 80) if horizontal
