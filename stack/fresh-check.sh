@@ -105,14 +105,24 @@ mkdir -p "$R/root/project"
 (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - --ignore-failed-read 2>/dev/null) \
   | tar -C "$R/root/project" -xf -
 
+# chroot_programs: the pids of make run's programs (producer, consumer, dashboard) still running in the chroot.
+chroot_programs() {
+  local d
+  for d in /proc/[0-9]*; do
+    [ "$(readlink "$d/root" 2>/dev/null)" = "$R" ] || continue
+    tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -qE 'producer\.py|consumer_spark\.py|observe\.dashboard' \
+      && echo "${d#/proc/}"
+  done
+}
+
 # rows_landed: the count of rows `make status` reads in Cassandra (0 when it cannot say).
 rows_landed() {
   in_chroot "${PORTS[@]}" make -s -C /root/project status 2>/dev/null \
     | sed -n 's/.*users_profiles: \([0-9][0-9,]*\) rows.*/\1/p' | tr -d , | head -n 1 | grep . || echo 0
 }
 
-# 4. `make run` (or FRESH_TARGET) there, timed: `make run` until its first rows are in Cassandra, then SIGINT to
-# its process group, as Ctrl-C in a terminal would.
+# 4. `make run` (or FRESH_TARGET) there, timed: `make run` until its first rows are in Cassandra, then SIGTERM to
+# its process group, which stack/run.sh handles as Ctrl-C (a background job of a script ignores SIGINT itself).
 say "make $TARGET in the chroot (ports ${PORTS[*]})"
 t=$SECONDS
 set +e
@@ -120,17 +130,29 @@ if [ "$TARGET" = run ]; then
   setsid chroot "$R" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 "${PORTS[@]}" make -C /root/project run >"$FRESH_DIR/make.log" 2>&1 &
   run_pid=$!
-  rows=0 t_rows=""
+  rows=0 t_rows="" rc=0
   while kill -0 "$run_pid" 2>/dev/null && ((SECONDS - t < ROWS_TIMEOUT)); do
     sleep 10
     rows=$(rows_landed)
     if ((rows > 0)); then t_rows=$((SECONDS - t)); break; fi
   done
   t_up=$(sed -n 's/.*stack up in \([0-9]*\)s.*/\1/p' "$FRESH_DIR/make.log" | head -n 1)
-  kill -INT -- "-$run_pid" 2>/dev/null
-  for _ in $(seq 60); do kill -0 "$run_pid" 2>/dev/null || break; sleep 1; done
-  kill -KILL -- "-$run_pid" 2>/dev/null
-  wait "$run_pid"; rc=$?
+  kill -TERM -- "-$run_pid" 2>/dev/null
+  t_stop=$SECONDS
+  for _ in $(seq 90); do kill -0 "$run_pid" 2>/dev/null || break; sleep 1; done
+  if kill -0 "$run_pid" 2>/dev/null; then
+    say "make run still runs 90 s after SIGTERM: killed"; kill -KILL -- "-$run_pid" 2>/dev/null; rc=1
+  fi
+  # make itself ends by the signal (143), as it does on Ctrl-C (130): what counts is that everything ended.
+  wait "$run_pid"; case $? in 0 | 130 | 143) ;; *) rc=1 ;; esac
+  # make ends by the signal at once; run.sh then stops the programs: wait for the last of them to be gone.
+  for _ in $(seq 60); do [ -z "$(chroot_programs)" ] && break; sleep 1; done
+  t_stop=$((SECONDS - t_stop))
+  left=$(chroot_programs)
+  if [ -n "$left" ]; then
+    say "still running 60 s after make run ended: $left"; rc=1
+    for pid in $left; do kill -KILL "$pid" 2>/dev/null; done
+  fi
   tail -n 15 "$FRESH_DIR/make.log"
   [ -n "$t_rows" ] || { say "make run's log: $FRESH_DIR/make.log"; rc=1; }
 else
@@ -143,7 +165,9 @@ status=$(in_chroot "${PORTS[@]}" make -s -C /root/project status 2>&1 || true)
 printf '%s\n' "$status"
 if [ "$TARGET" = run ]; then
   say "times: debian base + apt-get ${t_apt}s for the prerequisites; make run: its services up after ${t_up:-?}s" \
-      "(installs and builds included), first rows in Cassandra after ${t_rows:-never}s; total $((SECONDS - t_start))s"
+      "(installs and builds included), first rows in Cassandra after ${t_rows:-never}s, stopped in ${t_stop}s;" \
+      "total $((SECONDS - t_start))s"
+  [ "$rc" = 0 ] || die "make run did not end cleanly on SIGTERM (exit $rc; log $FRESH_DIR/make.log)."
   [ -n "$t_rows" ] || die "make run wrote no row within ${ROWS_TIMEOUT}s in the fresh root filesystem (log $FRESH_DIR/make.log)."
 else
   say "times: debian base + apt-get ${t_apt}s for the prerequisites; make $TARGET ${t_make}s; total $((SECONDS - t_start))s"

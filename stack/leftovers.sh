@@ -22,8 +22,19 @@ program_word() {
   esac
 }
 
-# The live processes (zombies left out) of session SID: "sid stat pid args" a line.
-session_procs() { ps -A -o sid=,stat=,pid=,args= | awk -v s="$1" '$1 == s && $2 !~ /^Z/'; }
+# The live processes (zombies left out) of session SID: "sid stat pid args" a line. Read from /proc, not ps: a
+# minimal Debian has no procps.
+session_procs() {
+  local d stat state sid args
+  for d in /proc/[0-9]*; do
+    { stat=$(<"$d/stat"); } 2>/dev/null || continue
+    # After the command name (which may hold spaces): state ppid pgrp session ...
+    read -r state _ _ sid _ <<<"${stat##*) }"
+    [ "$sid" = "$1" ] && [ "$state" != Z ] || continue
+    args=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    echo "$sid $state ${d#/proc/} $args"
+  done
+}
 
 # True while session SID runs the program NAME.
 ours() {
@@ -34,7 +45,7 @@ ours() {
 }
 
 # True while PID is a run.sh.
-run_alive() { [[ $(ps -o args= -p "$1" 2>/dev/null) == *run.sh* ]]; }
+run_alive() { [[ $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) == *run.sh* ]]; }
 
 # TERM the group of session SID (the program NAME); KILL whatever is left of the session after RUN_STOP_SECONDS.
 stop_group() {
