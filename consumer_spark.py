@@ -65,6 +65,7 @@ def run_query(spark, settings, stop) -> int:
     from userprofiles.consumer.job import start_query
     from userprofiles.consumer.progress import Metrics, ProgressListener
     from userprofiles.consumer.progress_record import ProgressRecorder
+    from userprofiles.consumer.spark_runtime import stop_query
     from userprofiles.consumer.state import SeedRefused, initial_state
     from userprofiles.consumer.write_protocol import MicroBatchWriter
 
@@ -81,7 +82,7 @@ def run_query(spark, settings, stop) -> int:
     writer = MicroBatchWriter(settings, progress=listener)
     try:
         query = start_query(spark, writer, seed)
-        stop.on_request(query.stop)
+        stop.on_request(lambda: stop_query(spark, query, settings.log_level))
         if stream.ui:
             port = (spark.sparkContext.uiWebUrl or "").rsplit(":", 1)[-1]  # the next free port if --ui-port was taken
             log.info("Spark UI: http://127.0.0.1:%s (Structured Streaming tab: query %s)", port, stream.query_name)

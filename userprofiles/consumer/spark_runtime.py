@@ -45,6 +45,19 @@ FAILURE_REPORTERS = ("org.apache.spark.executor.Executor", "org.apache.spark.sch
                      "org.apache.spark.sql.execution.streaming.runtime.MicroBatchExecution")
 
 
+# Stopping the query interrupts its running tasks, and a task's Kafka consumer then closes interrupted: Spark's
+# consumer pool reports that as an error with a page of Java, though nothing is lost (the consumer is discarded).
+STOP_REPORTERS = ("org.apache.spark.sql.kafka010.consumer.InternalKafkaConsumerPool$CustomSwallowedExceptionListener",)
+
+
+def stop_query(spark: SparkSession, query, log_level: str = "INFO") -> None:
+    """Stop QUERY, STOP_REPORTERS off from then on (kept at --log-level DEBUG)."""
+    if log_level.upper() != "DEBUG":
+        for name in STOP_REPORTERS:
+            internals.set_log_level(spark, name, "OFF")
+    query.stop()
+
+
 def quiet_failure_reports(spark: SparkSession) -> None:
     """FAILURE_REPORTERS off in the driver's log4j (local mode runs the executor there too)."""
     for name in FAILURE_REPORTERS:
