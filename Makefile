@@ -8,7 +8,7 @@ export NODES ?= 1
 # A port of the local stack: the environment's, else stack/ports.env's default.
 port = $(or $($(1)),$(shell sed -n 's/^$(1)=//p' stack/ports.env))
 
-.PHONY: help up down status clean secrets rotate-secrets run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench cqlsh mongosh venv jvm reconcile fresh-check consumer-groups
+.PHONY: help up down status clean secrets rotate-secrets run producer consumer dashboard dlq test test-unit test-integration chaos chaos-cluster bench soak cqlsh mongosh venv jvm reconcile fresh-check consumer-groups
 
 help:          ## this list: each target and what it does
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -77,6 +77,9 @@ reconcile: venv ## compare the MongoDB analytics with the Cassandra table, as th
 
 bench: up      ## throughput and latency, figures in bench/results/ (ARGS=--quick ...)
 	$(PY) -m bench.run $(ARGS)
+
+soak: up       ## the long run with a fault every SOAK_FAULT_MINUTES (SOAK_MINUTES=60): pass criteria, bench/results/soak-*/
+	$(PY) -m soak.run $(ARGS)
 
 cqlsh:         ## a CQL shell on the profiles' keyspace, as the admin (SHELL_ROLE=dashboard: read-only; ARGS="-e '...'")
 	@bash stack/shell.sh cqlsh $(ARGS)

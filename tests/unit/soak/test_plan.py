@@ -38,3 +38,13 @@ def test_a_short_soak_takes_the_faults_it_is_given_and_an_impossible_one_is_refu
 def test_the_longest_stretch_counts_from_the_start_to_the_end():
     assert plan.longest_stretch([], 100) == 100
     assert plan.longest_stretch([70, 30], 100) == 40
+
+
+def test_the_runner_takes_its_settings_from_the_environment(monkeypatch):
+    from soak import run
+
+    monkeypatch.setenv("SOAK_MINUTES", "8")
+    monkeypatch.setenv("SOAK_ONLY", "consumer-kill,kafka-kill")
+    args = run.parser().parse_args([])
+    assert (args.minutes, args.fault_minutes, args.rate, args.population) == (8.0, 6.0, 300.0, 20_000)
+    assert run.parser().parse_args(["--minutes", "60"]).minutes == 60.0
