@@ -31,24 +31,6 @@ def process(pid: int) -> dict[str, float] | None:
     return {"rss_mb": int(stat[1]) * PAGE / 1e6, "threads": threads, "open_files": fds}
 
 
-def children(pid: int) -> list[int]:
-    """Every descendant of PID (the consumer's session: spark-submit's JVM, Python daemon and workers)."""
-    by_parent: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                ppid = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-                continue
-            by_parent.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for c in by_parent.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
 def role_of(pid: int) -> str:
     """consumer-jvm, py-daemon, py-worker or python for a process of the consumer's session."""
     try:
